@@ -1,0 +1,1 @@
+"""physiocap.analysis"""
