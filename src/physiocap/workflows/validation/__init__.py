@@ -1,0 +1,1 @@
+"""Validation of the mobility analyses against public datasets with independent references."""
