@@ -1,0 +1,37 @@
+"""Protocol variables are validated against their ranges and choices."""
+
+from __future__ import annotations
+
+import pytest
+
+from physiocap.core.errors import ConfigurationError
+from physiocap.core.records import TestKind
+from physiocap.workflows.protocols import BATTERY
+
+
+def test_every_test_of_the_battery_has_instructions_and_a_source() -> None:
+    assert set(BATTERY) == {TestKind.TUG, TestKind.GAIT_SPEED, TestKind.SIT_TO_STAND,
+                            TestKind.GRIP, TestKind.KNEE_EXTENSION}
+    for protocol in BATTERY.values():
+        assert protocol.instructions and protocol.source
+        assert protocol.resolve() == protocol.defaults()
+
+
+def test_overrides_are_validated_and_merged_with_defaults() -> None:
+    resolved = BATTERY[TestKind.GAIT_SPEED].resolve({"distance_m": "10", "start_type": "dynamic"})
+    assert resolved["distance_m"] == 10.0
+    assert resolved["start_type"] == "dynamic"
+    assert resolved["pace"] == "comfortable"
+
+
+@pytest.mark.parametrize(("test", "values", "message"), [
+    (TestKind.TUG, {"chair_height_m": 1.5}, "outside"),
+    (TestKind.TUG, {"turn_direction": "up"}, "not one of"),
+    (TestKind.GRIP, {"hold_s": "long"}, "not a number"),
+    (TestKind.KNEE_EXTENSION, {"lever_arm": 0.3}, "unknown"),
+    (TestKind.SIT_TO_STAND, {"arms_folded": "yes"}, "yes/no"),
+])
+def test_invalid_protocol_values_are_refused_with_the_reason(test: TestKind, values: dict,
+                                                             message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        BATTERY[test].resolve(values)
