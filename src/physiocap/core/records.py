@@ -39,6 +39,8 @@ class Side(enum.StrEnum):
 
 
 class TestKind(enum.StrEnum):
+    __test__ = False  # not a pytest test class
+
     TUG = "tug"
     GAIT_SPEED = "gait_speed"
     SIT_TO_STAND = "sit_to_stand"

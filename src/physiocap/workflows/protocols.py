@@ -51,6 +51,8 @@ class ProtocolVariable:
 class TestProtocol:
     """A test of the battery: its variables, instructions and their source."""
 
+    __test__ = False  # not a pytest test class
+
     test: TestKind
     title: str
     variables: tuple[ProtocolVariable, ...]
