@@ -13,7 +13,8 @@ def test_every_test_of_the_battery_has_instructions_and_a_source() -> None:
     assert set(BATTERY) == {TestKind.TUG, TestKind.GAIT_SPEED, TestKind.SIT_TO_STAND,
                             TestKind.GRIP, TestKind.KNEE_EXTENSION}
     for protocol in BATTERY.values():
-        assert protocol.instructions and protocol.source
+        assert protocol.instructions
+        assert protocol.source
         assert protocol.resolve() == protocol.defaults()
 
 
