@@ -1,0 +1,249 @@
+"""Rule-based TUG segmentation from one IMU: a state sequence sit → rise → walk → turn →
+walk → turn → sit, found from three orientation-free signals.
+
+97.5 % of published instrumented-TUG methods are rule-based (Ortega-Bastidas et al. 2023,
+clinical.md §3.10); generic gait-bout detectors fail on TUG's few steps (§0.5). Signals:
+
+* **turning**: rotation rate about the estimated vertical, low-passed below the stride
+  frequency so arm swing and pelvic rotation cancel; a turn is a run where it exceeds
+  ``turn_detect_deg_per_s`` and the integrated angle reaches ``min_turn_angle_deg``;
+  its edges are where the rate falls below ``turn_edge_fraction`` of the turn's peak.
+* **activity**: moving average of the gyroscope norm; the trial starts at the last rest
+  sample before the first turn and ends at the first rest sample after the second.
+* **posture**: the angle between the instantaneous vertical and the vertical while seated.
+  A thigh turns ≈ 90° and a hanging arm ≈ 60-80° between sitting and standing; the rise
+  ends (and the sitting-down starts) when this angle crosses ``posture_fraction`` of its
+  standing value.
+
+Each candidate pair of consecutive large turns with rest before and after is a trial, so
+several runs in one recording are found one by one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot
+from physiocap.analysis.signal.events import (
+    first_crossing,
+    last_crossing,
+    merge_close,
+    runs_above,
+    step_frequency_hz,
+)
+from physiocap.analysis.signal.filters import butter_lowpass, moving_average
+from physiocap.analysis.signal.frame import BodyFrameEstimator
+from physiocap.analysis.signal.resampling import ImuSignal, UniformResampler
+from physiocap.analysis.tug.result import TugPhase, TugResult, TugTrial
+from physiocap.core.errors import ConfigurationError
+
+PLACEMENTS = ("lower_back", "thigh", "wrist")
+#: A turn's angle is integrated down to this fraction of its peak rate, wider than the
+#: reported edges, so that the angle test does not depend on where the edges are put.
+_TURN_EXTENT_FRACTION = 0.1
+#: Gyroscope activity of a seated person stays below this (rad/s, ≈ 6 °/s); a recording
+#: whose quietest 5 % is above it has no rest, and its own level must not define rest.
+_MAX_REST_LEVEL_RAD_PER_S = 0.1
+#: Rest = activity below this fraction of the way from the quietest level to the walking
+#: level. A wrist keeps moving (hands to armrests, onto the lap) just before rising and
+#: after sitting, so it needs a higher fraction than a thigh; set on the uji-tug and
+#: tug-watch development data as a whole (docs/validation.md), never per recording.
+_REST_FRACTION_BY_PLACEMENT = {"thigh": 0.1, "wrist": 0.25, "lower_back": 0.15}
+
+
+class TugAnalyzer:
+    """Find TUG trials and their phases in one IMU recording."""
+
+    name = "tug_rule_based"
+    version = "1.0"
+
+    def __init__(self, placement: str = "lower_back", *, rate_hz: float = 100.0,
+                 turn_cutoff_hz: float = 0.6, turn_detect_deg_per_s: float = 30.0,
+                 min_turn_angle_deg: float = 120.0, turn_edge_fraction: float = 0.5,
+                 activity_window_s: float = 0.3, rest_fraction: float | None = None,
+                 min_rest_s: float = 0.3, posture_cutoff_hz: float = 1.5,
+                 posture_fraction: float = 0.8, min_posture_change_deg: float = 15.0,
+                 max_transition_s: float = 4.0, max_leg_s: float = 30.0, min_total_s: float = 3.0,
+                 max_total_s: float = 120.0) -> None:
+        if placement not in PLACEMENTS:
+            raise ConfigurationError(
+                f"TUG placement {placement!r} is not supported; use one of "
+                f"{', '.join(PLACEMENTS)}")
+        self.placement = placement
+        self.rate_hz = rate_hz
+        self.turn_cutoff_hz = turn_cutoff_hz
+        self.turn_detect_deg_per_s = turn_detect_deg_per_s
+        self.min_turn_angle_deg = min_turn_angle_deg
+        self.turn_edge_fraction = turn_edge_fraction
+        self.activity_window_s = activity_window_s
+        self.rest_fraction = (_REST_FRACTION_BY_PLACEMENT[placement] if rest_fraction is None
+                              else rest_fraction)
+        self.min_rest_s = min_rest_s
+        self.posture_cutoff_hz = posture_cutoff_hz
+        self.posture_fraction = posture_fraction
+        self.min_posture_change_deg = min_posture_change_deg
+        self.max_transition_s = max_transition_s
+        self.max_leg_s = max_leg_s
+        self.min_total_s = min_total_s
+        self.max_total_s = max_total_s
+
+    def analyze(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
+                gyro_rad_per_s: np.ndarray) -> TugResult:
+        imu = UniformResampler(self.rate_hz).resample(time_s, acc_m_per_s2, gyro_rad_per_s)
+        return self.analyze_signal(imu)
+
+    def analyze_signal(self, imu: ImuSignal) -> TugResult:
+        rate = imu.rate_hz
+        frame = BodyFrameEstimator(0.5).estimate(imu)
+        posture_frame = BodyFrameEstimator(self.posture_cutoff_hz).estimate(imu)
+        yaw = butter_lowpass(frame.yaw_rate_rad_per_s, self.turn_cutoff_hz, rate)
+        activity = moving_average(np.linalg.norm(imu.gyro_rad_per_s, axis=1),
+                                  round(self.activity_window_s * rate))
+        rest_level = min(float(np.percentile(activity, 5)), _MAX_REST_LEVEL_RAD_PER_S)
+        turns = self._turns(yaw, rate)
+        trials: list[TugTrial] = []
+        index = 0
+        while index + 1 < len(turns):
+            trial = self._trial(imu, posture_frame.up_unit, yaw, activity, rest_level,
+                                turns[index], turns[index + 1])
+            if trial is None:
+                index += 1
+                continue
+            trials.append(trial)
+            index += 2
+        flags = () if trials else ("no_tug_found",)
+        info = AlgorithmInfo(self.name, self.version, parameter_snapshot(self))
+        return TugResult(info, self.placement, tuple(trials), flags)
+
+    def _turns(self, yaw: np.ndarray, rate: float) -> list[tuple[int, int, int, float]]:
+        """Turns as ``(start, peak, stop, angle_rad)`` in sample indices."""
+        detect = np.radians(self.turn_detect_deg_per_s)
+        candidates: list[tuple[int, int, int, float]] = []
+        for sign in (1.0, -1.0):
+            for start, stop in merge_close(runs_above(sign * yaw, detect), round(0.3 * rate)):
+                angle = float(np.sum(yaw[start:stop]) / rate)
+                if abs(angle) < np.radians(self.min_turn_angle_deg) * 0.5:
+                    continue
+                peak = start + int(np.argmax(sign * yaw[start:stop]))
+                lo, hi = self._edges(sign * yaw, peak, self.turn_edge_fraction)
+                wide_lo, wide_hi = self._edges(sign * yaw, peak, _TURN_EXTENT_FRACTION)
+                full_angle = float(np.sum(yaw[wide_lo:wide_hi]) / rate)
+                if abs(full_angle) >= np.radians(self.min_turn_angle_deg):
+                    candidates.append((lo, peak, hi, full_angle))
+        candidates.sort()
+        return candidates
+
+    @staticmethod
+    def _edges(rate_of_turn: np.ndarray, peak: int, fraction: float) -> tuple[int, int]:
+        """Samples around ``peak`` where the turn rate falls to ``fraction`` of its peak."""
+        edge = fraction * rate_of_turn[peak]
+        lo = last_crossing(rate_of_turn, edge, 0, peak, rising=False)
+        hi = first_crossing(rate_of_turn, edge, peak, len(rate_of_turn), rising=False)
+        return (0 if lo is None else lo), (len(rate_of_turn) - 1 if hi is None else hi)
+
+    def _trial(self, imu: ImuSignal, up: np.ndarray, yaw: np.ndarray, activity: np.ndarray,
+               rest_level: float, turn1: tuple[int, int, int, float],
+               turn2: tuple[int, int, int, float]) -> TugTrial | None:
+        rate = imu.rate_hz
+        n = len(activity)
+        max_leg = round(self.max_leg_s * rate)
+        if turn2[0] - turn1[2] > max_leg or turn2[0] <= turn1[1]:
+            return None
+        flags: list[str] = []
+        min_rest = round(self.min_rest_s * rate)
+        walking_level = float(np.median(activity[turn1[2]:turn2[0] + 1]))
+        rest_threshold = rest_level + self.rest_fraction * max(walking_level - rest_level, 0.0)
+        rest = activity <= rest_threshold
+        window = round(self.max_transition_s * rate)
+        # Posture: angle from the vertical held while walking back (between the turns).
+        standing_up = up[turn1[2]:turn2[0] + 1].mean(axis=0)
+        standing_up /= np.linalg.norm(standing_up)
+        tilt = np.degrees(np.arccos(np.clip(up @ standing_up, -1.0, 1.0)))
+        before = slice(max(turn1[0] - max_leg, 0), turn1[0] + 1)
+        after = slice(turn2[1], min(turn2[2] + max_leg, n))
+        seated_before = float(np.max(tilt[before]))
+        seated_after = float(np.max(tilt[after]))
+        posture_seen = min(seated_before, seated_after) >= self.min_posture_change_deg
+        if not posture_seen:
+            flags.append("posture_change_small")
+        settle = 1.0 - self.posture_fraction
+        rise_mid = rise_end = sit_mid = sit_start = None
+        if posture_seen:
+            rise_mid = last_crossing(tilt, 0.5 * seated_before, before.start, before.stop)
+            sit_mid = first_crossing(tilt, 0.5 * seated_after, after.start, after.stop)
+        if rise_mid is not None:
+            rise_end = first_crossing(tilt, settle * seated_before, rise_mid, before.stop,
+                                      rising=False)
+        if sit_mid is not None:
+            sit_start = last_crossing(tilt, settle * seated_after, after.start, sit_mid + 1,
+                                      rising=False)
+        anchor_start = turn1[0] if rise_mid is None else rise_mid
+        anchor_end = turn2[2] if sit_mid is None else sit_mid
+        start = self._last_rest_before(rest, anchor_start, max(anchor_start - window, 0),
+                                       min_rest)
+        if start is None:
+            start = max(anchor_start - window, 0)
+            flags.append("start_not_at_rest")
+        end = self._first_rest_after(rest, anchor_end, min(anchor_end + window, n), min_rest)
+        if end is None:
+            end = min(anchor_end + window, n - 1)
+            flags.append("no_rest_after_sitting")
+        if rise_end is None or not start < rise_end <= turn1[0]:
+            rise_end = start + round(0.4 * (turn1[0] - start))
+            flags.append("rise_end_estimated")
+        sit_start = turn2[2] if sit_start is None else min(max(sit_start, turn2[0] + 1),
+                                                           turn2[2])
+        time = imu.time_s
+        total = float(time[end] - time[start])
+        if not self.min_total_s <= total <= self.max_total_s:
+            return None
+        if start == 0:
+            flags.append("trial_starts_at_recording_start")
+        if end == n - 1:
+            flags.append("trial_ends_at_recording_end")
+        events = {
+            "sit_to_stand_start_s": float(time[start]),
+            "sit_to_stand_end_s": float(time[rise_end]),
+            "turn1_start_s": float(time[turn1[0]]),
+            "turn1_end_s": float(time[turn1[2]]),
+            "turn2_start_s": float(time[turn2[0]]),
+            "turn2_end_s": float(time[sit_start]),
+            "sit_end_s": float(time[end]),
+        }
+        for name, value in events.items():
+            if imu.gap_near(value):
+                flags.append(f"data_gap_at_{name[:-2]}")
+        bounds = [events[k] for k in ("sit_to_stand_start_s", "sit_to_stand_end_s",
+                                      "turn1_start_s", "turn1_end_s", "turn2_start_s",
+                                      "turn2_end_s", "sit_end_s")]
+        bounds = list(np.maximum.accumulate(bounds))
+        names = ("sit_to_stand", "walk_out", "turn1", "walk_back", "turn2", "stand_to_sit")
+        phases = tuple(TugPhase(name, bounds[i], bounds[i + 1]) for i, name in enumerate(names))
+        walk = np.linalg.norm(imu.acc_m_per_s2[rise_end:sit_start], axis=1)
+        frequency = step_frequency_hz(walk, rate)
+        cadence = None if frequency is None else 60.0 * frequency
+        steps = None if frequency is None else round(frequency * (time[sit_start] - time[rise_end]))
+        peak_rate = float(np.degrees(max(abs(yaw[turn1[1]]), abs(yaw[turn2[1]]))))
+        return TugTrial(
+            total_time_s=total, phases=phases, events=events,
+            turn_direction="left" if turn1[3] > 0 else "right",
+            turn1_angle_deg=float(np.degrees(turn1[3])),
+            turn2_angle_deg=float(np.degrees(turn2[3])),
+            peak_turn_rate_deg_per_s=peak_rate, steps=steps,
+            cadence_steps_per_min=cadence, flags=tuple(flags))
+
+    @staticmethod
+    def _last_rest_before(rest: np.ndarray, stop: int, start: int, min_rest: int) -> int | None:
+        """End of the last run of ≥ ``min_rest`` rest samples in ``[start, stop)``."""
+        for a, b in reversed(runs_above(rest[start:stop].astype(float), 0.5)):
+            if b - a >= min_rest or a == 0:
+                return start + b - 1
+        return None
+
+    @staticmethod
+    def _first_rest_after(rest: np.ndarray, start: int, stop: int, min_rest: int) -> int | None:
+        """Start of the first run of ≥ ``min_rest`` rest samples in ``[start, stop)``."""
+        for a, b in runs_above(rest[start:stop].astype(float), 0.5):
+            if b - a >= min_rest or start + b >= len(rest):
+                return start + a
+        return None

@@ -1,0 +1,66 @@
+"""Frozen results of the TUG analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from physiocap.analysis.result import AlgorithmInfo, to_jsonable
+
+#: Phase names in order (iTUG convention, Salarian et al. 2010, IEEE TNSRE 18:303).
+PHASE_NAMES = ("sit_to_stand", "walk_out", "turn1", "walk_back", "turn2", "stand_to_sit")
+
+
+@dataclass(frozen=True)
+class TugPhase:
+    name: str
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class TugTrial:
+    """One TUG found in the recording. Times are in the input's time base (s).
+
+    ``events`` uses the validation names: ``sit_to_stand_start_s``, ``sit_to_stand_end_s``,
+    ``turn1_start_s``, ``turn1_end_s``, ``turn2_start_s``, ``turn2_end_s`` (= start of
+    sitting down) and ``sit_end_s``.
+    """
+
+    total_time_s: float
+    phases: tuple[TugPhase, ...]
+    events: dict[str, float]
+    turn_direction: str  # "left" or "right" (first turn, seen from above)
+    turn1_angle_deg: float
+    turn2_angle_deg: float
+    peak_turn_rate_deg_per_s: float
+    steps: int | None
+    cadence_steps_per_min: float | None
+    flags: tuple[str, ...] = ()
+
+    def phase(self, name: str) -> TugPhase:
+        return next(p for p in self.phases if p.name == name)
+
+
+@dataclass(frozen=True)
+class TugResult:
+    algorithm: AlgorithmInfo
+    placement: str
+    trials: tuple[TugTrial, ...]
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def primary(self) -> TugTrial | None:
+        """The first complete trial (the usual single-trial recording), else ``None``."""
+        return self.trials[0] if self.trials else None
+
+    def to_record(self) -> dict[str, Any]:
+        record = to_jsonable(self)
+        for trial_record, trial in zip(record["trials"], self.trials, strict=True):
+            for phase_record, phase in zip(trial_record["phases"], trial.phases, strict=True):
+                phase_record["duration_s"] = phase.duration_s
+        return record
