@@ -1,0 +1,65 @@
+"""Fonts, colours and the style sheet: readable at 1366×768 and on high-DPI screens.
+
+Sizes are in points, so Qt scales them with the screen's DPI; nothing is sized in pixels
+except minimums that keep the layout usable on a 1366×768 laptop.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication
+
+BASE_POINT_SIZE = 11
+TITLE_POINT_SIZE = 17
+RESULT_POINT_SIZE = 34
+
+#: Colours of plotted channels (x, y, z, norm) and of overlays; colour-blind safe (Okabe-Ito).
+CHANNEL_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#000000")
+PHASE_COLOURS = ("#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#0072B2")
+FLAG_COLOUR = "#B8000B"
+OK_COLOUR = "#1B7F3A"
+SIMULATED_COLOUR = "#8A4FBF"
+
+STYLE_SHEET = f"""
+QWidget {{ font-size: {BASE_POINT_SIZE}pt; }}
+QLabel[role="title"] {{ font-size: {TITLE_POINT_SIZE}pt; font-weight: 600; }}
+QLabel[role="hint"] {{ color: #555555; }}
+QLabel[role="result"] {{ font-size: {RESULT_POINT_SIZE}pt; font-weight: 700; }}
+QLabel[role="flag"] {{ color: {FLAG_COLOUR}; font-weight: 600; }}
+QLabel[role="ok"] {{ color: {OK_COLOUR}; font-weight: 600; }}
+QLabel[role="simulated"] {{ color: white; background: {SIMULATED_COLOUR};
+                            border-radius: 4px; padding: 1px 6px; font-weight: 600; }}
+QLabel[role="instructions"] {{ font-size: {BASE_POINT_SIZE + 2}pt; background: #FFF8E1;
+                               border: 1px solid #E0C97F; border-radius: 6px; padding: 8px; }}
+QLabel[role="countdown"] {{ font-size: 60pt; font-weight: 800; color: #0072B2; }}
+QPushButton[role="big"] {{ font-size: {BASE_POINT_SIZE + 7}pt; font-weight: 700;
+                          padding: 10px 24px; min-height: 40px; }}
+QPushButton[role="start"] {{ background: #1B7F3A; color: white; }}
+QPushButton[role="stop"] {{ background: #B8000B; color: white; }}
+QPushButton:disabled {{ background: #CCCCCC; color: #777777; }}
+QListWidget#navigation {{ font-size: {BASE_POINT_SIZE + 2}pt; background: #263238;
+                          color: #ECEFF1; border: none; }}
+QListWidget#navigation::item {{ padding: 12px 10px; }}
+QListWidget#navigation::item:selected {{ background: #0072B2; color: white; }}
+QFrame#contextBar {{ background: #ECEFF1; border-bottom: 1px solid #B0BEC5; }}
+"""
+
+
+def apply_style(app: QApplication) -> None:
+    """Set the application font and style sheet."""
+    font = QFont(app.font())
+    font.setPointSize(BASE_POINT_SIZE)
+    app.setFont(font)
+    app.setStyleSheet(STYLE_SHEET)
+
+
+def set_role(widget: object, role: str) -> None:
+    """Tag a widget with a style role (see :data:`STYLE_SHEET`) and re-polish it."""
+    widget.setProperty("role", role)  # type: ignore[attr-defined]
+    style = widget.style()  # type: ignore[attr-defined]
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def colour(hex_code: str) -> QColor:
+    return QColor(hex_code)

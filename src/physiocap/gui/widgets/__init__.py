@@ -1,0 +1,1 @@
+"""Reusable widgets: live plots, protocol forms, result panels."""
