@@ -1,0 +1,180 @@
+"""Timed gait-speed tests from one lower-back IMU: static start over a known distance,
+dynamic (flying) start with a timed zone inside a longer walk, and out-and-back with a
+U-turn. Speed is known distance ÷ IMU-timed walk (clinical.md §0.6); the inverted-pendulum
+speed is reported beside it as a secondary estimate when the sensor height is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from physiocap.analysis.gait.bouts import WalkingBoutDetector
+from physiocap.analysis.gait.contacts import LowerBackContactDetector
+from physiocap.analysis.gait.stride_speed import InvertedPendulumSpeed
+from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot, to_jsonable
+from physiocap.analysis.signal.events import first_crossing, last_crossing
+from physiocap.analysis.signal.filters import butter_lowpass
+from physiocap.analysis.signal.frame import BodyFrameEstimator
+from physiocap.analysis.signal.resampling import UniformResampler
+from physiocap.core.errors import ConfigurationError
+
+#: Swing lasts about 40 % of the gait cycle in healthy walking (Perry & Burnfield, Gait
+#: Analysis, 2nd ed. 2010): a static-start walk begins one swing before the first contact.
+SWING_FRACTION_OF_STRIDE = 0.4
+#: Step-time variability needs enough steps to mean anything (issue 3).
+MIN_STEPS_FOR_VARIABILITY = 10
+
+START_TYPES = ("static", "dynamic")
+LAYOUTS = ("straight", "out_and_back")
+
+
+@dataclass(frozen=True)
+class GaitSpeedResult:
+    algorithm: AlgorithmInfo
+    trial_start_s: float
+    trial_end_s: float
+    time_s: float
+    speed_m_per_s: float
+    uturn_start_s: float | None
+    uturn_end_s: float | None
+    step_count: int
+    cadence_steps_per_min: float
+    step_times_s: np.ndarray
+    stride_times_s: np.ndarray
+    step_time_cv_pct: float | None
+    stride_time_cv_pct: float | None
+    stride_speed_m_per_s: float | None
+    contacts_s: np.ndarray
+    flags: tuple[str, ...] = ()
+
+    def to_record(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+
+class GaitSpeedAnalyzer:
+    """Time a walk of ``distance_m`` and derive speed, steps, cadence and variability.
+
+    ``start``: ``"static"`` (timed from the first toe-off to the last contact) or
+    ``"dynamic"`` (only the zone from ``zone_start_m`` to ``zone_end_m`` is timed, e.g. the
+    10 m walk test's middle 6 m; the zone is located by step count, assuming equal steps).
+    ``closing_steps``: undetected soft steps at the end of the walk (see ``analyze``).
+    ``layout``: ``"straight"`` or ``"out_and_back"`` (one U-turn, whose edges are where the
+    turning rate falls below ``turn_edge_fraction`` of its peak).
+    """
+
+    name = "gait_speed_lower_back"
+    version = "1.0"
+
+    def __init__(self, distance_m: float, *, start: str = "static",
+                 layout: str = "straight", zone_start_m: float | None = None,
+                 zone_end_m: float | None = None, sensor_height_m: float | None = None,
+                 turn_cutoff_hz: float = 0.6, turn_edge_fraction: float = 0.3,
+                 max_step_gap_s: float = 3.0, closing_steps: int = 1) -> None:
+        if distance_m <= 0:
+            raise ConfigurationError(f"walk distance must be positive, got {distance_m} m")
+        if start not in START_TYPES:
+            raise ConfigurationError(f"start must be one of {START_TYPES}, got {start!r}")
+        if layout not in LAYOUTS:
+            raise ConfigurationError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+        if start == "dynamic" and not (zone_start_m is not None and zone_end_m is not None
+                                       and 0 <= zone_start_m < zone_end_m <= distance_m):
+            raise ConfigurationError(
+                "a dynamic start needs 0 ≤ zone_start_m < zone_end_m ≤ distance_m")
+        self.distance_m = distance_m
+        self.start = start
+        self.layout = layout
+        self.zone_start_m = zone_start_m
+        self.zone_end_m = zone_end_m
+        self.sensor_height_m = sensor_height_m
+        self.turn_cutoff_hz = turn_cutoff_hz
+        self.turn_edge_fraction = turn_edge_fraction
+        self.max_step_gap_s = max_step_gap_s
+        self.closing_steps = closing_steps
+
+    def analyze(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
+                gyro_rad_per_s: np.ndarray) -> GaitSpeedResult | None:
+        """The timed walk, or ``None`` when no walking bout is found."""
+        imu = UniformResampler().resample(time_s, acc_m_per_s2, gyro_rad_per_s)
+        frame = BodyFrameEstimator().estimate(imu)
+        contacts = LowerBackContactDetector().detect_signal(imu).times_s
+        bouts = WalkingBoutDetector(self.max_step_gap_s).detect(contacts)
+        if not bouts:
+            return None
+        bout = max(bouts, key=lambda b: b.end_s - b.start_s)
+        walk = bout.contacts_s
+        flags: list[str] = []
+        step_times = np.diff(walk)
+        stride_times = walk[2:] - walk[:-2]
+        stride = 2.0 * float(np.median(step_times))
+        start_s = float(walk[0] - SWING_FRACTION_OF_STRIDE * stride)
+        # The step that brings the feet together at a static stop barely jolts the trunk
+        # and is usually missed; the walk ends ``closing_steps`` step times later.
+        end_s = float(walk[-1] + self.closing_steps * np.median(step_times))
+        uturn = None
+        if self.layout == "out_and_back":
+            uturn = self._uturn(imu.time_s, frame.yaw_rate_rad_per_s, imu.rate_hz,
+                                start_s, end_s)
+            if uturn is None:
+                flags.append("uturn_not_found")
+        if self.start == "static":
+            timed = end_s - start_s
+            speed = self.distance_m / timed
+        else:
+            zone = np.interp([self.zone_start_m, self.zone_end_m],
+                             np.linspace(0.0, self.distance_m, len(walk)), walk)
+            timed = float(zone[1] - zone[0])
+            speed = (self.zone_end_m - self.zone_start_m) / timed
+            flags.append("zone_located_by_step_count")
+        for name, value in (("trial_start", start_s), ("trial_end", end_s)):
+            if imu.gap_near(value):
+                flags.append(f"data_gap_at_{name}")
+        if imu.time_s[-1] - end_s < 0.3:
+            flags.append("walk_may_continue_after_recording")
+        stride_speed = None
+        if self.sensor_height_m is not None:
+            model = InvertedPendulumSpeed(self.sensor_height_m)
+            straight = walk if uturn is None else walk[(walk < uturn[0]) | (walk > uturn[1])]
+            legs = [straight[straight < uturn[0]], straight[straight > uturn[1]]] \
+                if uturn is not None else [straight]
+            lengths = [model.step_lengths_m(imu.time_s, frame.vertical_acc_m_per_s2, leg)
+                       for leg in legs if len(leg) >= 3]
+            durations = [np.diff(leg) for leg in legs if len(leg) >= 3]
+            if lengths:
+                all_lengths = np.concatenate(lengths)
+                all_durations = np.concatenate(durations)
+                ok = np.isfinite(all_lengths)
+                stride_speed = float(all_lengths[ok].sum() / all_durations[ok].sum())
+        enough = len(step_times) >= MIN_STEPS_FOR_VARIABILITY
+        return GaitSpeedResult(
+            algorithm=AlgorithmInfo(self.name, self.version, parameter_snapshot(self)),
+            trial_start_s=start_s, trial_end_s=end_s, time_s=float(timed),
+            speed_m_per_s=float(speed),
+            uturn_start_s=None if uturn is None else uturn[0],
+            uturn_end_s=None if uturn is None else uturn[1],
+            step_count=len(walk),
+            cadence_steps_per_min=float(60.0 * len(step_times) / (walk[-1] - walk[0])),
+            step_times_s=step_times, stride_times_s=stride_times,
+            step_time_cv_pct=_cv(step_times) if enough else None,
+            stride_time_cv_pct=_cv(stride_times) if enough else None,
+            stride_speed_m_per_s=stride_speed, contacts_s=walk, flags=tuple(flags))
+
+    def _uturn(self, time: np.ndarray, yaw_rate: np.ndarray, rate: float, start_s: float,
+               end_s: float) -> tuple[float, float] | None:
+        yaw = np.abs(butter_lowpass(yaw_rate, self.turn_cutoff_hz, rate))
+        lo, hi = np.searchsorted(time, [start_s, end_s])
+        if hi - lo < 3:
+            return None
+        peak = lo + int(np.argmax(yaw[lo:hi]))
+        if np.degrees(yaw[peak]) < 30.0:
+            return None
+        edge = self.turn_edge_fraction * yaw[peak]
+        a = last_crossing(yaw, edge, lo, peak, rising=False)
+        b = first_crossing(yaw, edge, peak, hi, rising=False)
+        return float(time[a if a is not None else lo]), float(time[b if b is not None else hi - 1])
+
+
+def _cv(values: np.ndarray) -> float:
+    return float(100.0 * np.std(values, ddof=1) / np.mean(values))

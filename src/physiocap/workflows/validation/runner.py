@@ -1,0 +1,225 @@
+"""Run our algorithms on every recording of a public dataset and compare with its reference.
+
+No per-recording tuning: each dataset maps to one fixed analysis configuration, using
+only inputs a clinic would have (placement, walk distance, body or sensor height).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from physiocap.analysis.gait import (
+    FootContactDetector,
+    GaitSpeedAnalyzer,
+    InvertedPendulumSpeed,
+    LowerBackContactDetector,
+)
+from physiocap.analysis.gait.stride_speed import SENSOR_HEIGHT_PER_BODY_HEIGHT
+from physiocap.analysis.signal import BodyFrameEstimator, UniformResampler
+from physiocap.analysis.tug import TugAnalyzer
+from physiocap.core.errors import PhysiocapError
+from physiocap.workflows.validation.datasets import ReferenceRecording, load_dataset
+from physiocap.workflows.validation.statistics import (
+    agreement,
+    detection_scores,
+    match_events,
+)
+
+CONTACT_TOLERANCE_S = 0.1
+TUG_METRICS = ("tug_total_time_s", "sit_to_stand_start_s", "sit_to_stand_end_s",
+               "turn1_start_s", "turn1_end_s", "turn2_start_s", "turn2_end_s", "sit_end_s")
+
+
+@dataclass
+class _Collector:
+    """Pairs of (estimate, reference) per metric and event counts per detection."""
+
+    pairs: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    counts: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, name: str, estimate: float | None, reference: float | None) -> None:
+        if estimate is None or reference is None:
+            return
+        if not (np.isfinite(estimate) and np.isfinite(reference)):
+            return
+        est, ref = self.pairs.setdefault(name, ([], []))
+        est.append(float(estimate))
+        ref.append(float(reference))
+
+    def count(self, name: str, tp: int, fp: int, fn: int) -> None:
+        total = self.counts.setdefault(name, [0, 0, 0])
+        total[0] += tp
+        total[1] += fp
+        total[2] += fn
+
+    def metrics(self) -> dict[str, dict[str, float | int]]:
+        return {name: agreement(est, ref) for name, (est, ref) in self.pairs.items()}
+
+    def detection(self) -> dict[str, dict[str, float]]:
+        return {name: detection_scores(*c, CONTACT_TOLERANCE_S) for name, c in self.counts.items()}
+
+
+def _imu(recording: ReferenceRecording, placement: str) -> tuple[np.ndarray, ...]:
+    sensor = recording.sensors[placement]
+    return sensor.time_s, sensor.acc_m_per_s2, sensor.gyro_rad_per_s
+
+
+def _contacts_in(windows: tuple[tuple[float, float], ...], detected: np.ndarray,
+                 reference: np.ndarray) -> tuple[int, int, int]:
+    tp = fp = fn = 0
+    for start, end in windows:
+        det = detected[(detected >= start - CONTACT_TOLERANCE_S)
+                       & (detected <= end + CONTACT_TOLERANCE_S)]
+        ref = reference[(reference >= start) & (reference <= end)]
+        a, b, c = match_events(det, ref, CONTACT_TOLERANCE_S)
+        tp, fp, fn = tp + a, fp + b, fn + c
+    return tp, fp, fn
+
+
+def _run_tug(recording: ReferenceRecording, collectors: list[_Collector],
+             row: dict[str, Any], skipped: list[dict[str, str]]) -> str | None:
+    placement = str(recording.info["placement"])
+    result = TugAnalyzer(placement).analyze(*_imu(recording, placement))
+    trial = result.primary
+    if trial is None:
+        return "no TUG trial found"
+    estimates = dict(trial.events, tug_total_time_s=trial.total_time_s)
+    row["flags"] = list(trial.flags)
+    row["turn_direction"] = trial.turn_direction
+    for name in TUG_METRICS:
+        row[name] = {"estimate": estimates[name], "reference": recording.reference.get(name)}
+        for collector in collectors:
+            collector.add(name, estimates[name], recording.reference.get(name))
+    return None
+
+
+def _run_ipol(recording: ReferenceRecording, collectors: list[_Collector],
+              row: dict[str, Any], skipped: list[dict[str, str]]) -> str | None:
+    height = recording.info.get("height_m")
+    sensor_height = None if height is None else SENSOR_HEIGHT_PER_BODY_HEIGHT * float(height)
+    if sensor_height is None:
+        skipped.append({"recording": recording.recording_id, "metric": "stride_speed_m_per_s",
+                        "reason": "no body height recorded (the stride model needs it)"})
+    analyzer = GaitSpeedAnalyzer(float(recording.info["distance_m"]), layout="out_and_back",
+                                 sensor_height_m=sensor_height)
+    result = analyzer.analyze(*_imu(recording, "lower_back"))
+    if result is None:
+        return "no walking bout found"
+    estimates = {"trial_start_s": result.trial_start_s, "trial_end_s": result.trial_end_s,
+                 "uturn_start_s": result.uturn_start_s, "uturn_end_s": result.uturn_end_s,
+                 "gait_speed_m_per_s": result.speed_m_per_s,
+                 "stride_speed_m_per_s": result.stride_speed_m_per_s}
+    row["flags"] = list(result.flags)
+    for name, value in estimates.items():
+        reference = recording.reference.get(name)
+        row[name] = {"estimate": value, "reference": reference}
+        for collector in collectors:
+            collector.add(name, value, reference)
+    windows = recording.reference_windows["trial"]
+    reference = recording.reference_events["initial_contacts"]
+    feet = np.sort(np.concatenate([
+        FootContactDetector().detect(*_imu(recording, side)).times_s
+        for side in ("left_foot", "right_foot")]))
+    lower_back = LowerBackContactDetector().detect(*_imu(recording, "lower_back")).times_s
+    for collector in collectors:
+        collector.count("initial_contacts", *_contacts_in(windows, feet, reference))
+        collector.count("initial_contacts_lower_back",
+                        *_contacts_in(windows, lower_back, reference))
+    return None
+
+
+def _run_mobgap(recording: ReferenceRecording, collectors: list[_Collector],
+                row: dict[str, Any], skipped: list[dict[str, str]]) -> str | None:
+    imu = UniformResampler().resample(*_imu(recording, "lower_back"))
+    contacts = LowerBackContactDetector().detect_signal(imu).times_s
+    windows = recording.reference_windows["walking_bouts"]
+    reference = recording.reference_events["initial_contacts"]
+    for collector in collectors:
+        collector.count("initial_contacts", *_contacts_in(windows, contacts, reference))
+    sensor_height = recording.info.get("sensor_height_m")
+    if sensor_height is None:
+        skipped.append({"recording": recording.recording_id, "metric": "stride_speed_m_per_s",
+                        "reason": "no sensor height in infoForAlgo.mat"})
+        return None
+    vertical = BodyFrameEstimator().estimate(imu).vertical_acc_m_per_s2
+    model = InvertedPendulumSpeed(float(sensor_height))
+    speeds = recording.reference_events["walking_bout_speed_m_per_s"]
+    bout_rows = []
+    for (start, end), reference_speed in zip(windows, speeds, strict=True):
+        inside = contacts[(contacts >= start - CONTACT_TOLERANCE_S)
+                          & (contacts <= end + CONTACT_TOLERANCE_S)]
+        estimate = model.speed_m_per_s(imu.time_s, vertical, inside)
+        bout_rows.append({"start_s": start, "end_s": end, "estimate": estimate,
+                          "reference": float(reference_speed)})
+        for collector in collectors:
+            collector.add("stride_speed_m_per_s", estimate, float(reference_speed))
+    row["walking_bouts"] = bout_rows
+    return None
+
+
+def _run_gaitmap(recording: ReferenceRecording, collectors: list[_Collector],
+                 row: dict[str, Any], skipped: list[dict[str, str]]) -> str | None:
+    for side in ("left", "right"):
+        detected = FootContactDetector().detect(*_imu(recording, f"{side}_foot")).times_s
+        reference = recording.reference_events[f"initial_contacts_{side}"]
+        window = ((float(reference[0]) - 0.5, float(reference[-1]) + 0.5),)
+        for collector in collectors:
+            collector.count("initial_contacts", *_contacts_in(window, detected, reference))
+    return None
+
+
+_RUNNERS: dict[str, Callable[..., str | None]] = {
+    "uji-tug": _run_tug, "tug-watch": _run_tug, "ipol-gait": _run_ipol,
+    "mobgap-lab": _run_mobgap, "gaitmap-foot": _run_gaitmap,
+}
+
+
+def run_validation(dataset: str, path: Path) -> dict[str, Any]:
+    """Validate on every recording of ``dataset`` under ``path``; the issue-3 JSON report."""
+    started = time.perf_counter()
+    overall = _Collector()
+    by_placement: dict[str, _Collector] = {}
+    failures: list[dict[str, str]] = []
+    skipped: list[dict[str, str]] = []
+    rows: list[dict[str, Any]] = []
+    n_recordings = 0
+    for recording in load_dataset(dataset, path):
+        n_recordings += 1
+        if recording.problem:
+            skipped.append({"recording": recording.recording_id, "reason": recording.problem})
+            continue
+        placement = str(recording.info.get("placement", ""))
+        collectors = [overall]
+        if dataset == "uji-tug":
+            collectors.append(by_placement.setdefault(placement, _Collector()))
+        row: dict[str, Any] = {"recording": recording.recording_id}
+        if placement:
+            row["placement"] = placement
+        try:
+            reason = _RUNNERS[dataset](recording, collectors, row, skipped)
+        except PhysiocapError as error:
+            reason = f"analysis refused the input: {error}"
+        if reason is not None:
+            failures.append({"recording": recording.recording_id, "reason": reason})
+            row["failure"] = reason
+        rows.append(row)
+    report: dict[str, Any] = {
+        "dataset": dataset,
+        "n_recordings": n_recordings,
+        "metrics": overall.metrics(),
+        "detection": overall.detection(),
+        "failures": failures,
+        "skipped": skipped,
+        "recordings": rows,
+    }
+    if dataset == "uji-tug":
+        report["by_placement"] = {name: {"metrics": c.metrics(), "detection": c.detection()}
+                                  for name, c in sorted(by_placement.items())}
+    report["runtime_s"] = time.perf_counter() - started
+    return report
