@@ -15,7 +15,7 @@ pytestmark = pytest.mark.gui
 
 
 def _fill(window: PhysiocapWindow, qtbot: object, participant_id: str, group: str) -> None:
-    form = window.participants.form
+    form = window.participants_screen.form
     form.new_button.click()
     qtbot.keyClicks(form.participant_id, participant_id)  # type: ignore[attr-defined]
     form.birth_year.setValue(1962)
@@ -39,25 +39,25 @@ def test_created_participant_is_saved_in_si_units_and_listed(window: PhysiocapWi
     assert stored.knee_lever_arm_right_m == pytest.approx(0.37)
     assert stored.knee_lever_arm_left_m is None  # left "not recorded", not zero
     assert stored.dominant_side is Side.RIGHT
-    assert window.participants.table.rowCount() == 1
+    assert window.participants_screen.table.rowCount() == 1
     assert window.state.participant == stored
 
 
 def test_search_filters_by_id_and_group(window: PhysiocapWindow, qtbot: object) -> None:
     _fill(window, qtbot, "MBC-001", "exercise")
     _fill(window, qtbot, "MBC-002", "control")
-    screen = window.participants
+    screen = window.participants_screen
     qtbot.keyClicks(screen.search, "contr")  # type: ignore[attr-defined]
     shown = [screen.table.item(row, 0).text() for row in range(screen.table.rowCount())]
     assert shown == ["MBC-002"]
 
 
 def test_invalid_id_is_refused_with_a_sentence(window: PhysiocapWindow) -> None:
-    form = window.participants.form
+    form = window.participants_screen.form
     form.new_button.click()
     form.participant_id.setText("")  # empty: not a valid pseudonymous ID
     form.save_button.click()
-    boxes = window.participants.findChildren(QMessageBox, "errorBox")
+    boxes = window.participants_screen.findChildren(QMessageBox, "errorBox")
     assert boxes, "an error message should be shown"
     assert "participant id" in boxes[-1].text().lower()
     assert "Traceback" not in boxes[-1].text()
@@ -67,9 +67,9 @@ def test_invalid_id_is_refused_with_a_sentence(window: PhysiocapWindow) -> None:
 def test_start_new_visit_names_the_session_after_date_and_label(window: PhysiocapWindow,
                                                                qtbot: object) -> None:
     _fill(window, qtbot, "MBC-003", "exercise")
-    visits = window.participants.visits
+    visits = window.participants_screen.visits
     visits.label.setCurrentText("follow-up 1")
-    with qtbot.waitSignal(window.participants.visit_opened) as opened:  # type: ignore[attr-defined]
+    with qtbot.waitSignal(window.participants_screen.visit_opened) as opened:  # type: ignore[attr-defined]
         visits.start_button.click()
     visit = opened.args[0]
     today = datetime.now(UTC).date()
@@ -83,11 +83,11 @@ def test_past_visit_is_listed_and_opens(window: PhysiocapWindow, qtbot: object) 
     _fill(window, qtbot, "MBC-004", "control")
     path = window.state.study.session_path("MBC-004", "2026-01-10_baseline")
     path.write_bytes(b"")  # listing needs only the file name
-    window.participants.refresh()
-    visits = window.participants.visits
+    window.participants_screen.refresh()
+    visits = window.participants_screen.visits
     assert visits.visits.count() == 1
     assert "baseline" in visits.visits.item(0).text()
-    with qtbot.waitSignal(window.participants.visit_opened) as opened:  # type: ignore[attr-defined]
+    with qtbot.waitSignal(window.participants_screen.visit_opened) as opened:  # type: ignore[attr-defined]
         qtbot.keyClick(visits.visits, Qt.Key.Key_Return)  # type: ignore[attr-defined]
     assert opened.args[0].existing
     assert opened.args[0].path == path

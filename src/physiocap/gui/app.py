@@ -10,25 +10,41 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtWidgets import QApplication
 
-from physiocap.gui.errors import configure_logging, install_excepthook
+from physiocap.capture.engine import CaptureEngine
+from physiocap.core.clock import Clock
+from physiocap.gui.bridge import EngineBridge
+from physiocap.gui.device_manager import DeviceManager
+from physiocap.gui.errors import configure_logging, install_excepthook, show_error
 from physiocap.gui.main_window import MainWindow
+from physiocap.gui.screens.devices import DevicesScreen
 from physiocap.gui.screens.participants import ParticipantsScreen
-from physiocap.gui.state import AppState
+from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import apply_style
 from physiocap.workflows.study import default_study_dir
 
 
 class PhysiocapWindow(MainWindow):
-    """The main window with every screen, wired to one shared :class:`AppState`."""
+    """The main window with every screen, wired to one :class:`AppState` and one engine."""
 
-    def __init__(self, state: AppState) -> None:
+    def __init__(self, state: AppState, engine: CaptureEngine) -> None:
         super().__init__(state)
-        self.participants = ParticipantsScreen(state)
-        self.add_screen("Participants", self.participants)
-        self.participants.visit_opened.connect(self._on_visit_opened)
+        self.bridge = EngineBridge(engine, self)
+        self.devices = DeviceManager(self.bridge, self)
+        self.participants_screen = ParticipantsScreen(state)
+        self.devices_screen = DevicesScreen(state, self.devices)
+        self.add_screen("Participants", self.participants_screen)
+        self.add_screen("Devices", self.devices_screen)
+        self.participants_screen.visit_opened.connect(self._on_visit_opened)
+        self.devices.devices_changed.connect(
+            lambda: self.context_bar.simulated.setVisible(self.devices.any_simulated))
+        self.devices.failed.connect(self.statusBar().showMessage)
+        self.bridge.error.connect(lambda error: show_error(self, error))
+        self.shutdown_hooks.append(self.devices.shutdown)
+        self.shutdown_hooks.append(self.bridge.close)
 
-    def _on_visit_opened(self, visit: object) -> None:
-        del visit
+    def _on_visit_opened(self, visit: OpenVisit) -> None:
+        if not visit.existing:
+            self.show_screen(self.devices_screen)
 
 
 def application(argv: Sequence[str] = ()) -> QApplication:
@@ -43,9 +59,13 @@ def application(argv: Sequence[str] = ()) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def build_window(study_dir: Path) -> PhysiocapWindow:
-    """A ready main window on ``study_dir`` (tests and the tour call this)."""
-    window = PhysiocapWindow(AppState(study_dir))
+def build_window(study_dir: Path, clock: Clock | None = None) -> PhysiocapWindow:
+    """A ready main window on ``study_dir`` with a started capture engine.
+
+    ``clock`` paces the engine and simulated devices (tests and the tour pass a
+    :class:`~physiocap.core.clock.ScaledClock` to run a visit faster than real time).
+    """
+    window = PhysiocapWindow(AppState(study_dir), CaptureEngine(clock).start())
     install_excepthook(lambda: window)
     return window
 
