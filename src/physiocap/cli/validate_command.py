@@ -1,0 +1,71 @@
+"""``physiocap validate DATASET PATH [--json]``: run the mobility analyses on a public
+dataset and report agreement with its independent reference."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from physiocap.workflows.validation.datasets import DATASET_NAMES
+from physiocap.workflows.validation.runner import run_validation
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate", help="validate the analyses on a public reference dataset",
+        description="Run the TUG / gait analyses on every recording of a public dataset "
+                    "(folder laid out like ../shared/data/DATASET) and compare with its "
+                    "reference, without any per-recording tuning.")
+    parser.add_argument("dataset", choices=DATASET_NAMES, metavar="DATASET",
+                        help=f"one of: {', '.join(DATASET_NAMES)}")
+    parser.add_argument("path", type=Path, metavar="PATH", help="dataset folder")
+    parser.add_argument("--json", action="store_true", help="print the JSON report")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    report = run_validation(args.dataset, args.path)
+    if args.json:
+        print(json.dumps(report, indent=2, default=float))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def _metric_table(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [f"{'metric':<26}{'n':>5}{'MAE':>9}{'bias':>9}{'LoA low':>9}{'LoA high':>9}"
+             f"{'ICC':>7}"]
+    for name, m in metrics.items():
+        if not m.get("n"):
+            continue
+        icc = f"{m['icc']:7.2f}" if "icc" in m else f"{'':>7}"
+        lines.append(f"{name:<26}{m['n']:>5}{m['mae']:9.3f}{m['bias']:+9.3f}"
+                     f"{m['loa_low']:+9.3f}{m['loa_high']:+9.3f}{icc}")
+    return lines
+
+
+def _detection_table(detection: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [f"{'detection':<28}{'precision':>10}{'recall':>8}{'F1':>7}{'tol (s)':>9}"]
+    lines += [f"{name:<28}{d['precision']:10.3f}{d['recall']:8.3f}{d['f1']:7.3f}"
+              f"{d['tolerance_s']:9.2f}" for name, d in detection.items()]
+    return lines
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"dataset {report['dataset']}: {report['n_recordings']} recordings, "
+             f"{len(report['failures'])} failures, {len(report['skipped'])} skipped, "
+             f"{report['runtime_s']:.1f} s", ""]
+    if report["metrics"]:
+        lines += [*_metric_table(report["metrics"]), ""]
+    if report["detection"]:
+        lines += [*_detection_table(report["detection"]), ""]
+    for placement, block in report.get("by_placement", {}).items():
+        lines += [f"placement {placement}:", *_metric_table(block["metrics"]), ""]
+    for failure in report["failures"]:
+        lines.append(f"failure {failure['recording']}: {failure['reason']}")
+    for skip in report["skipped"]:
+        what = f" ({skip['metric']})" if "metric" in skip else ""
+        lines.append(f"skipped {skip['recording']}{what}: {skip['reason']}")
+    return "\n".join(lines).rstrip()
