@@ -158,7 +158,9 @@ class TugAnalyzer:
         # Posture: angle from the vertical held while walking back (between the turns).
         standing_up = up[turn1[2]:turn2[0] + 1].mean(axis=0)
         standing_up /= np.linalg.norm(standing_up)
-        tilt = np.degrees(np.arccos(np.clip(up @ standing_up, -1.0, 1.0)))
+        tilt = np.zeros(n)  # computed only around this trial: long recordings stay fast
+        lo, hi = max(turn1[0] - max_leg - window, 0), min(turn2[2] + max_leg + window, n)
+        tilt[lo:hi] = np.degrees(np.arccos(np.clip(up[lo:hi] @ standing_up, -1.0, 1.0)))
         before = slice(max(turn1[0] - max_leg, 0), turn1[0] + 1)
         after = slice(turn2[1], min(turn2[2] + max_leg, n))
         seated_before = float(np.max(tilt[before]))
