@@ -18,6 +18,7 @@ from physiocap.core.errors import PhysiocapError
 COMMAND_MODULES: tuple[str, ...] = (
     "physiocap.cli.demo_command",
     "physiocap.cli.info_command",
+    "physiocap.cli.validate_command",
 )
 
 
