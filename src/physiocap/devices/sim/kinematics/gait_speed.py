@@ -1,0 +1,122 @@
+"""Gait-speed walks (clinical.md §3.2): static or dynamic start, straight or out-and-back.
+
+* Static start: the person stands at the start line and walks ``distance_m`` past it;
+  the trial runs from the first movement (``trial_start``) to crossing the line
+  (``trial_end``), so the acceleration phase is inside the timed distance.
+* Dynamic ("flying") start: a run-up of ``acceleration_distance_m`` before a timed zone
+  of ``distance_m`` (the 10 m walk timing its middle 6 m: run-up 2 m, zone 6 m, walk-on
+  2 m); events ``zone_entry`` and ``zone_exit``.
+* Out-and-back (as ipol-gait, Voisard et al. 2023): ``distance_m`` out, a U-turn,
+  ``distance_m`` back; events ``trial_start`` (first movement), ``uturn_start``,
+  ``uturn_end``, ``trial_end`` (the last initial contact, as that dataset annotates it).
+
+Crossing a line means the body's mean progression (the path, without the ±1 cm
+within-step sway of the pelvis) reaching that distance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from physiocap.core.errors import ConfigurationError
+from physiocap.devices.sim.kinematics.anthropometry import Anthropometry
+from physiocap.devices.sim.kinematics.locomotion import WalkBuilder
+from physiocap.devices.sim.kinematics.motion import Motion
+from physiocap.devices.sim.kinematics.posture import Posture, PostureTrack
+from physiocap.devices.sim.kinematics.scenario import (
+    MovementScenario,
+    ScenarioPlan,
+    parse_side,
+    require_non_negative,
+    require_positive,
+    turn_sign,
+)
+
+START_TYPES = ("static", "dynamic")
+
+
+@dataclass(frozen=True)
+class GaitSpeedWalk(MovementScenario):
+    """A timed walk; every parameter is ground truth. Events: see module docstring."""
+
+    distance_m: float = 4.0
+    walking_speed_m_per_s: float = 1.2
+    cadence_steps_per_min: float = 110.0
+    start: str = "static"
+    acceleration_distance_m: float = 2.0
+    deceleration_distance_m: float = 2.0
+    out_and_back: bool = False
+    uturn_direction: str = "left"
+    uturn_duration_s: float = 2.0
+    acceleration_duration_s: float = 1.2
+    stop_duration_s: float = 1.0
+    leading_side: str = "right"
+    heading_deg: float = 0.0
+    quiet_before_s: float = 1.0
+    quiet_after_s: float = 1.0
+    body: Anthropometry = field(default_factory=Anthropometry)
+
+    def __post_init__(self) -> None:
+        if self.start not in START_TYPES:
+            raise ConfigurationError(f"start must be one of {START_TYPES}, got {self.start!r}")
+        if self.out_and_back and self.start == "dynamic":
+            raise ConfigurationError("an out-and-back walk starts from standing (static)")
+        require_positive(distance_m=self.distance_m, uturn_duration_s=self.uturn_duration_s,
+                         acceleration_duration_s=self.acceleration_duration_s,
+                         stop_duration_s=self.stop_duration_s)
+        require_non_negative(acceleration_distance_m=self.acceleration_distance_m,
+                             deceleration_distance_m=self.deceleration_distance_m,
+                             quiet_before_s=self.quiet_before_s,
+                             quiet_after_s=self.quiet_after_s)
+        parse_side(self.leading_side, "leading_side")
+        turn_sign(self.uturn_direction, "uturn_direction")
+        ramp_m = 0.5 * self.walking_speed_m_per_s * self.acceleration_duration_s
+        if self.start == "dynamic" and ramp_m > self.acceleration_distance_m:
+            raise ConfigurationError(
+                f"a dynamic start needs the run-up ({self.acceleration_distance_m} m) to cover "
+                f"the acceleration ({ramp_m:.2f} m at {self.walking_speed_m_per_s} m/s)")
+        self._validate()
+
+    @property
+    def timed_speed_m_per_s(self) -> float:
+        """Ground-truth speed over the timed part: path length ÷ time between the timing
+        events (for a static start this includes the acceleration, as a stopwatch does)."""
+        events = self.events()
+        start, end = ((events["zone_entry"], events["zone_exit"]) if self.start == "dynamic"
+                      else (events["trial_start"], events["trial_end"]))
+        return float(self.path_length_m(end) - self.path_length_m(start)) / (end - start)
+
+    def _plan(self) -> ScenarioPlan:
+        start = self.quiet_before_s
+        walk = WalkBuilder(start, speed_m_per_s=self.walking_speed_m_per_s,
+                           cadence_steps_per_min=self.cadence_steps_per_min,
+                           leading_side=parse_side(self.leading_side, "leading_side"),
+                           acceleration_duration_s=self.acceleration_duration_s)
+        events: list[tuple[str, float]] = [("walk_start", start)]
+        if self.out_and_back:
+            events.append(("trial_start", start))
+            walk.walk(self.distance_m)
+            turn = walk.turn(turn_sign(self.uturn_direction, "uturn_direction") * math.pi,
+                             self.uturn_duration_s)
+            events += [("uturn_start", turn[0]), ("uturn_end", turn[1])]
+            walk.walk(self.distance_m)
+        elif self.start == "dynamic":
+            events.append(("zone_entry", walk.walk(self.acceleration_distance_m)))
+            events.append(("zone_exit", walk.walk(self.distance_m)))
+            if self.deceleration_distance_m > 0:
+                walk.walk(self.deceleration_distance_m)
+        else:
+            events += [("trial_start", start), ("trial_end", walk.walk(self.distance_m))]
+            if self.deceleration_distance_m > 0:
+                walk.walk(self.deceleration_distance_m)
+        end = walk.stop(self.stop_duration_s)
+        locomotion = walk.build()
+        if self.out_and_back:
+            events.append(("trial_end", locomotion.contacts[-1].time_s))
+        events.append(("walk_end", end))
+        posture = PostureTrack(Posture.STANDING, body=self.body)
+        motion = Motion(body=self.body, posture=posture, locomotion=locomotion,
+                        heading_rad=math.radians(self.heading_deg))
+        return ScenarioPlan(motion, tuple(sorted(events, key=lambda item: item[1])),
+                            end + self.quiet_after_s)

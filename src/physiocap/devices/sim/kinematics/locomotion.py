@@ -1,0 +1,296 @@
+"""Walking: where the body travels, how it steps, and the ground-truth initial contacts.
+
+A :class:`Locomotion` holds the horizontal speed and heading of the body as smooth profiles
+(so distance and turn angle are exact integrals), a stepping-amplitude envelope, and a
+constant cadence that fixes the gait phase and therefore every initial contact (IC). It
+gives the pelvis oscillations and limb angles of walking at any time; :class:`WalkBuilder`
+lays a walk out as start, straight stretches, turns and stop.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from physiocap.core.errors import ConfigurationError
+from physiocap.core.records import Side
+from physiocap.devices.sim.kinematics import gait_curves as curves
+from physiocap.devices.sim.kinematics import impacts
+from physiocap.devices.sim.kinematics.profiles import SmoothSteps, Transition
+
+#: Standing elbow flexion (deg); arm swing adds to it.
+STANDING_ELBOW_FLEXION_DEG = 15.0
+
+#: The first IC follows gait initiation by this fraction of a step (the swing of the
+#: leading foot), and the last IC precedes standstill by at least this fraction.
+FIRST_CONTACT_STEP_FRACTION = 0.6
+LAST_CONTACT_MARGIN_STEP_FRACTION = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class InitialContact:
+    """Ground truth: a foot touched the ground at ``time_s`` (s from scenario start)."""
+
+    time_s: float
+    side: Side
+
+
+class Locomotion:
+    """The walking part of a scenario (see module docstring); times in scenario seconds."""
+
+    def __init__(self, *, speed: SmoothSteps, heading: SmoothSteps, amplitude: SmoothSteps,
+                 walk_start_s: float, walk_end_s: float, cadence_steps_per_min: float,
+                 nominal_speed_m_per_s: float, leading_side: Side,
+                 contacts: tuple[InitialContact, ...]) -> None:
+        self.speed = speed
+        self.heading = heading
+        self.amplitude = amplitude
+        self.walk_start_s = walk_start_s
+        self.walk_end_s = walk_end_s
+        self.cadence_steps_per_min = cadence_steps_per_min
+        self.nominal_speed_m_per_s = nominal_speed_m_per_s
+        self.leading_side = leading_side
+        self.contacts = contacts
+        self._contact_times = np.array([item.time_s for item in contacts])
+        self._contact_sign = np.array([1.0 if item.side is Side.LEFT else -1.0
+                                       for item in contacts])
+        self._contact_weight = (speed.value(self._contact_times)
+                                / impacts.REFERENCE_SPEED_M_PER_S if contacts else np.zeros(0))
+
+    @property
+    def step_duration_s(self) -> float:
+        return 60.0 / self.cadence_steps_per_min
+
+    @property
+    def stride_frequency_hz(self) -> float:
+        return self.cadence_steps_per_min / 120.0
+
+    # travel ---------------------------------------------------------------------------------
+    def distance_m(self, t_s: np.ndarray | float) -> np.ndarray:
+        """Path length travelled since the scenario started."""
+        return self.speed.integral(t_s)
+
+    def time_at_distance_s(self, distance_m: float) -> float:
+        """When the travelled path length first reaches ``distance_m``."""
+        return time_at_distance(self.speed, distance_m, 0.0)
+
+    def base_acceleration(self, t_s: np.ndarray) -> np.ndarray:
+        """World acceleration (n, 3) of the body's mean progression along its path."""
+        speed = self.speed.value(t_s)
+        heading = self.heading.value(t_s)
+        tangential = self.speed.rate(t_s)
+        normal = speed * self.heading.rate(t_s)
+        cos_h, sin_h = np.cos(heading), np.sin(heading)
+        return np.stack([tangential * cos_h - normal * sin_h,
+                         tangential * sin_h + normal * cos_h, np.zeros_like(speed)], -1)
+
+    # stepping -------------------------------------------------------------------------------
+    def phase(self, t_s: np.ndarray, side: Side) -> np.ndarray:
+        """Gait phase of ``side`` in cycles: integers at that side's initial contacts."""
+        first_contact_s = self.walk_start_s + FIRST_CONTACT_STEP_FRACTION * self.step_duration_s
+        lead = (np.asarray(t_s) - first_contact_s) * self.stride_frequency_hz
+        return lead if side is self.leading_side else lead - 0.5
+
+    def pelvis_oscillation(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pelvis displacement (n, 3) in the heading frame and (yaw, pitch, roll) (n, 3) in rad.
+
+        Vertical: lowest just after each IC, peak-to-peak from Orendurff et al. (2004).
+        Forward: the speed fluctuation within a step. Lateral: towards the stance leg once
+        per stride. Rotations: pelvic rotation and tilt of Perry & Burnfield, and a lateral
+        lean of the lower trunk towards the stance leg. Heel-strike transients on top.
+        """
+        t = np.asarray(t_s, dtype=np.float64)
+        envelope = self.amplitude.value(t)
+        right = self.phase(t, Side.RIGHT)
+        speed = self.nominal_speed_m_per_s
+        step_angle = 4.0 * np.pi * (right - 0.03)
+        stride_angle = 2.0 * np.pi * right
+        forward = (curves.FORWARD_SPEED_FLUCTUATION * speed
+                   / (4.0 * np.pi * self.stride_frequency_hz)) * np.sin(step_angle)
+        lateral = -0.5 * curves.lateral_excursion_m(speed) * np.sin(stride_angle)
+        vertical = -0.5 * curves.vertical_excursion_m(speed) * (
+            np.cos(step_angle) + 0.15 * np.cos(2.0 * step_angle + 0.6))
+        yaw = curves.PELVIS_YAW_AMPLITUDE_DEG * (np.cos(stride_angle)
+                                                 + 0.25 * np.cos(3.0 * stride_angle - 0.5))
+        pitch = (curves.WALKING_TRUNK_LEAN_DEG
+                 + curves.PELVIS_PITCH_AMPLITUDE_DEG * np.cos(step_angle - 0.5))
+        roll = curves.PELVIS_ROLL_AMPLITUDE_DEG * (np.sin(stride_angle + 0.6)
+                                                   + 0.3 * np.sin(3.0 * stride_angle))
+        displacement = np.stack([forward, lateral, vertical], -1) * envelope[:, None]
+        angles = np.radians(np.stack([yaw, pitch, roll], -1)) * envelope[:, None]
+        shock, jolt = impacts.trunk_transients(t, self._contact_times, self._contact_sign,
+                                               self._contact_weight)
+        angles[:, 1:] += jolt
+        return displacement + shock, angles
+
+    def leg_shock(self, t_s: np.ndarray, side: Side) -> np.ndarray:
+        """Heel-strike shock displacement (n, 3, heading frame) of this side's shank."""
+        mine = self._contact_sign == (1.0 if side is Side.LEFT else -1.0)
+        return impacts.leg_shock(np.asarray(t_s, dtype=np.float64), self._contact_times[mine],
+                                 self._contact_weight[mine])
+
+    def leg_angles_deg(self, t_s: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:
+        """(thigh, shank) inclinations from vertical, + = distal end forward, from walking."""
+        phase = self.phase(t_s, side)
+        envelope = self.amplitude.value(t_s)
+        thigh = curves.THIGH_INCLINATION_DEG.value(phase)
+        shank = thigh - curves.KNEE_FLEXION_DEG.value(phase)
+        return thigh * envelope, shank * envelope
+
+    def arm_angles_deg(self, t_s: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:
+        """(shoulder flexion, extra elbow flexion) of arm swing, in degrees; the arm follows
+        the opposite leg."""
+        opposite = Side.LEFT if side is Side.RIGHT else Side.RIGHT
+        phase = self.phase(t_s, opposite)
+        # arm swing grows and shrinks with walking speed (gentler than the legs' envelope)
+        envelope = self.speed.value(t_s) / self.nominal_speed_m_per_s
+        shoulder = curves.SHOULDER_FLEXION_DEG.value(phase)
+        elbow = curves.ELBOW_FLEXION_DEG.value(phase) - STANDING_ELBOW_FLEXION_DEG
+        return shoulder * envelope, elbow * envelope
+
+
+def time_at_distance(speed: SmoothSteps, distance_m: float, not_before_s: float) -> float:
+    """First time ≥ ``not_before_s`` at which ∫₀ᵗ speed reaches ``distance_m``."""
+    last_change = max((item.end_s for item in speed.transitions), default=not_before_s)
+    horizon = max(last_change, not_before_s)
+    remaining = distance_m - float(speed.integral(horizon))
+    if remaining > 0:
+        final_speed = speed.final()
+        if not final_speed > 0:
+            raise ConfigurationError(f"the walk stops before covering {distance_m:.2f} m")
+        return horizon + remaining / final_speed
+    low, high = not_before_s, horizon
+    for _ in range(64):
+        middle = 0.5 * (low + high)
+        if speed.integral(middle) < distance_m:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+class WalkBuilder:
+    """Lays out a walk: gait initiation, straight stretches, turns, stop.
+
+    Starts from standstill at ``start_s``; headings are relative to the start. Speed reaches
+    ``speed_m_per_s`` over ``acceleration_duration_s`` (minimum-jerk); the stepping
+    amplitude builds up within the first half step (the first step is a full step).
+    """
+
+    def __init__(self, start_s: float, *, speed_m_per_s: float, cadence_steps_per_min: float,
+                 leading_side: Side, acceleration_duration_s: float) -> None:
+        validate_gait(speed_m_per_s, cadence_steps_per_min)
+        if not acceleration_duration_s > 0:
+            raise ConfigurationError("acceleration duration must be > 0 s")
+        self.start_s = start_s
+        self.speed_m_per_s = speed_m_per_s
+        self.cadence_steps_per_min = cadence_steps_per_min
+        self.leading_side = leading_side
+        self.step_duration_s = 60.0 / cadence_steps_per_min
+        self.cursor_s = start_s
+        self._speed = [Transition(start_s, acceleration_duration_s, speed_m_per_s)]
+        self._heading: list[Transition] = []
+        self._amplitude = [Transition(start_s, 0.5 * self.step_duration_s, 1.0)]
+        self._stopped_at: float | None = None
+
+    def _speed_profile(self) -> SmoothSteps:
+        return SmoothSteps(0.0, self._speed)
+
+    def distance_m(self, t_s: float) -> float:
+        return float(self._speed_profile().integral(t_s))
+
+    def walk(self, distance_m: float) -> float:
+        """Walk straight on for ``distance_m`` of path; returns the time reached."""
+        self._check_open()
+        if not distance_m > 0:
+            raise ConfigurationError(f"walk distance must be > 0 m, got {distance_m}")
+        profile = self._speed_profile()
+        target = float(profile.integral(self.cursor_s)) + distance_m
+        self.cursor_s = time_at_distance(profile, target, self.cursor_s)
+        return self.cursor_s
+
+    def walk_until_distance(self, total_distance_m: float) -> float:
+        """Walk straight on until the path since the start reaches ``total_distance_m``."""
+        remaining = total_distance_m - self.distance_m(self.cursor_s)
+        if not remaining > 0:
+            raise ConfigurationError(
+                f"the walk has already covered {self.distance_m(self.cursor_s):.2f} m, more "
+                f"than {total_distance_m:.2f} m")
+        return self.walk(remaining)
+
+    def turn(self, angle_rad: float, duration_s: float, *, speed_factor: float = 0.4,
+             amplitude_factor: float = 0.6) -> tuple[float, float]:
+        """Turn by ``angle_rad`` (+ = left) while stepping, slowing to ``speed_factor`` of
+        the walking speed mid-turn; returns (start, end) times."""
+        self._check_open()
+        start, half = self.cursor_s, 0.5 * duration_s
+        self._heading.append(Transition(start, duration_s, angle_rad))
+        slow = (1.0 - speed_factor) * self.speed_m_per_s
+        self._speed += [Transition(start, half, -slow), Transition(start + half, half, slow)]
+        shrink = 1.0 - amplitude_factor
+        self._amplitude += [Transition(start, half, -shrink),
+                            Transition(start + half, half, shrink)]
+        self.cursor_s = start + duration_s
+        return start, self.cursor_s
+
+    def turn_and_stop(self, angle_rad: float, duration_s: float, *,
+                      amplitude_factor: float = 0.6) -> tuple[float, float]:
+        """Turn by ``angle_rad`` while slowing to a standstill (the turn before sitting)."""
+        self._check_open()
+        start = self.cursor_s
+        self._heading.append(Transition(start, duration_s, angle_rad))
+        self._speed.append(Transition(start, duration_s, -self.speed_m_per_s))
+        self._amplitude.append(Transition(start, 0.5 * duration_s, amplitude_factor - 1.0))
+        self.cursor_s = self._stopped_at = start + duration_s
+        return start, self.cursor_s
+
+    def stop(self, duration_s: float) -> float:
+        """Slow to a standstill over ``duration_s``; returns the time of standstill."""
+        self._check_open()
+        self._speed.append(Transition(self.cursor_s, duration_s, -self.speed_m_per_s))
+        self.cursor_s = self._stopped_at = self.cursor_s + duration_s
+        return self.cursor_s
+
+    def _check_open(self) -> None:
+        if self._stopped_at is not None:
+            raise ConfigurationError("the walk has already stopped")
+
+    def build(self) -> Locomotion:
+        if self._stopped_at is None:
+            raise ConfigurationError("a walk must end with stop() or turn_and_stop()")
+        end_s = self._stopped_at
+        step = self.step_duration_s
+        first = self.start_s + FIRST_CONTACT_STEP_FRACTION * step
+        count = math.floor((end_s - LAST_CONTACT_MARGIN_STEP_FRACTION * step - first) / step) + 1
+        if count < 2:
+            raise ConfigurationError("the walk is too short for two steps")
+        other = Side.LEFT if self.leading_side is Side.RIGHT else Side.RIGHT
+        contacts = tuple(InitialContact(first + index * step,
+                                        self.leading_side if index % 2 == 0 else other)
+                         for index in range(count))
+        amplitude = SmoothSteps(0.0, self._amplitude)
+        final_amplitude = amplitude.final()
+        ramp_down = Transition(contacts[-1].time_s + 0.1 * step, 0.5 * step, -final_amplitude)
+        return Locomotion(
+            speed=self._speed_profile(), heading=SmoothSteps(0.0, self._heading),
+            amplitude=SmoothSteps(0.0, [*self._amplitude, ramp_down]),
+            walk_start_s=self.start_s, walk_end_s=end_s,
+            cadence_steps_per_min=self.cadence_steps_per_min,
+            nominal_speed_m_per_s=self.speed_m_per_s, leading_side=self.leading_side,
+            contacts=contacts)
+
+
+def validate_gait(speed_m_per_s: float, cadence_steps_per_min: float) -> None:
+    """Reject speeds, cadences and the step lengths they imply that no adult walks with."""
+    if not 0.2 <= speed_m_per_s <= 2.5:
+        raise ConfigurationError(f"walking speed must be 0.2-2.5 m/s, got {speed_m_per_s}")
+    if not 50.0 <= cadence_steps_per_min <= 160.0:
+        raise ConfigurationError(
+            f"cadence must be 50-160 steps/min, got {cadence_steps_per_min}")
+    step_length = speed_m_per_s * 60.0 / cadence_steps_per_min
+    if not 0.15 <= step_length <= 1.1:
+        raise ConfigurationError(
+            f"{speed_m_per_s} m/s at {cadence_steps_per_min} steps/min means steps of "
+            f"{step_length:.2f} m; plausible steps are 0.15-1.1 m")
