@@ -23,7 +23,7 @@ import numpy as np
 
 from physiocap.core.clock import Clock
 from physiocap.core.device_info import DeviceInfo, DeviceKind, DiscoveredDevice
-from physiocap.core.errors import DiskFullError
+from physiocap.core.errors import DiskFullError, StorageError
 from physiocap.core.records import TrialInfo, TrialStatus
 from physiocap.core.streams import DeviceTiming, SampleBlock, StreamSpec
 from physiocap.devices.base import DeviceEventKind, Driver
@@ -85,6 +85,7 @@ class FakeDriver(Driver):
         self.spec = StreamSpec("data", tuple(f"ch{i}" for i in range(n_channels)),
                                ("m/s^2",) * n_channels, rate_hz, dtype=dtype, timing=timing)
         self.samples_per_packet = samples_per_packet
+        self.rate_hz = rate_hz
         self.drift_factor = 1.0 + drift_ppm * 1e-6
         self.device_clock_start_s = device_clock_start_s
         self.rng = np.random.default_rng(seed)
@@ -94,6 +95,7 @@ class FakeDriver(Driver):
         self.duplicate = set(duplicate)
         self.disconnect_window = disconnect
         self.generated: list[GeneratedPacket] = []
+        self.final: Any = None  # whatever a test wants to keep about this device
         self._task: asyncio.Task[None] | None = None
         self._link_task: asyncio.Task[None] | None = None
 
@@ -237,6 +239,8 @@ class MemorySessionWriter:
 
     def update_trial(self, trial_id: str, *, status: TrialStatus | None = None,
                      notes: str | None = None) -> None:
+        if "status" not in self.trials[trial_id]:  # as the real writer
+            raise StorageError(f"trial {trial_id} is still recording; end it first")
         self.calls.append("update_trial")
         self.updates.append((trial_id, status, notes))
 
