@@ -15,10 +15,12 @@ amplitude — is fitted by least squares with a flat level that turns into a smo
     F(t) = L + a·(t − t0)² + b·(t − t0)³      for t ≥ t0
 
 (the first terms of the Taylor expansion of a rise that leaves the baseline with zero
-slope). ``t0`` is searched on a grid (coarse, then fine around the best); for each
-candidate ``L, a, b`` follow by linear least squares, and ``t0`` is the one with the least
-squared error. This automates the manual "last trough before the signal deflects away from
-baseline noise" with sub-sample resolution, independently of the noise level that sets the
+slope), constrained to rise monotonically over the window. ``t0`` is searched on a grid
+(coarse, then fine around the best); for each candidate ``L, a, b`` follow by linear least
+squares, and ``t0`` is the one with the least squared error. This automates manual onset
+picking — the last trough before the signal deflects away from baseline noise, the method
+the RFD review of Maffiuletti et al. 2016 (Eur J Appl Physiol 116:1091-1116) discusses as
+the reference — with sub-sample resolution, independently of the noise level that sets the
 detection threshold. ``L`` is the force level at onset, used as the zero of the RFD
 windows (it is the pre-tension level when there is one).
 
@@ -86,7 +88,10 @@ class OnsetEstimator:
         if hi <= lo:
             return None
         coarse = np.arange(lo, hi + step / 8.0, step / 4.0)
-        best = coarse[int(np.argmin(_sse(t, f, coarse)[0]))]
+        coarse_errors = _sse(t, f, coarse)[0]
+        if not np.isfinite(coarse_errors).any():
+            return None
+        best = coarse[int(np.argmin(coarse_errors))]
         fine = np.arange(max(lo, best - step / 2.0), min(hi, best + step / 2.0) + step / 80.0,
                          step / 40.0)
         errors, levels = _sse(t, f, fine)
@@ -111,4 +116,9 @@ def _sse(t: np.ndarray, f: np.ndarray, onsets: np.ndarray) -> tuple[np.ndarray, 
     gram += np.eye(3)[None] * 1e-12 * np.trace(gram, axis1=1, axis2=2)[:, None, None]
     coefficients = np.linalg.solve(gram, rhs[..., None])[..., 0]
     errors = float(f @ f) - np.sum(coefficients * rhs, axis=1)
+    # only rises count: the fitted curve may not fall anywhere in the window
+    quadratic, cubic = coefficients[:, 1], coefficients[:, 2]
+    span = d.max(axis=1)
+    falling = (quadratic < 0) | (2.0 * quadratic + 3.0 * cubic * span < 0)
+    errors[falling] = np.inf
     return errors, coefficients[:, 0]

@@ -1,0 +1,21 @@
+"""Norms, cut-offs and reference ranges, read from data files with a source beside each value."""
+
+from physiocap.analysis.norms.strength import (
+    DeficitCategory,
+    GripCutoff,
+    GripVerdict,
+    KneeComparison,
+    KneeReference,
+    StrengthNorms,
+    load_strength_norms,
+)
+
+__all__ = [
+    "DeficitCategory",
+    "GripCutoff",
+    "GripVerdict",
+    "KneeComparison",
+    "KneeReference",
+    "StrengthNorms",
+    "load_strength_norms",
+]

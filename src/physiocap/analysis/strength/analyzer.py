@@ -1,0 +1,275 @@
+"""Strength analysis of one dynamometer recording under one protocol.
+
+``StrengthAnalyzer(protocol).analyze(time_s, force_n, side=..., knee=...)`` conditions the
+signal (:mod:`.conditioning`), finds and screens the efforts (:mod:`.detection`,
+:mod:`.onset`), measures each (:mod:`.metrics`), assigns sides and repetitions per the
+protocol (:mod:`.protocols`) and summarises per side (:mod:`.summary`). Inputs are plain
+arrays: times in seconds (strictly increasing) and force in newtons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot, to_jsonable
+from physiocap.analysis.strength.conditioning import BaselineTracker, ForceSignal, condition
+from physiocap.analysis.strength.detection import (
+    DetectedEffort,
+    EffortDetector,
+    RejectedCandidate,
+)
+from physiocap.analysis.strength.flags import EffortFlag, ResultFlag
+from physiocap.analysis.strength.metrics import EffortMeasurer, EffortMetrics
+from physiocap.analysis.strength.protocols import ASHT_GRIP, StrengthProtocol, protocol_named
+from physiocap.analysis.strength.summary import (
+    Asymmetry,
+    KneeSetup,
+    SideSummary,
+    asymmetry,
+    knee_torque,
+    summarize_side,
+)
+from physiocap.core.errors import ConfigurationError
+from physiocap.core.records import Side
+from physiocap.core.units import n_to_kgf
+
+#: Order in which sides are listed.
+_SIDE_ORDER = (Side.RIGHT, Side.LEFT, Side.NONE)
+
+
+@dataclass(frozen=True)
+class StrengthResult:
+    """Everything the strength analysis found in one recording.
+
+    ``score_n`` is the protocol's summary (ASHT: mean of the trials; Southampton: maximum
+    of all six; knee: best), ``None`` when it is undefined (e.g. a mean over two hands).
+    ``fatigue_index_pct`` is set for repeated contractions, ``time_to_half_s`` for a
+    sustained grip.
+    """
+
+    algorithm: AlgorithmInfo
+    protocol: str
+    efforts: tuple[EffortMetrics, ...]
+    rejected: tuple[RejectedCandidate, ...]
+    sides: tuple[SideSummary, ...]
+    score_n: float | None
+    asymmetry: Asymmetry | None
+    fatigue_index_pct: float | None
+    time_to_half_s: float | None
+    sampling_rate_hz: float
+    noise_sd_n: float
+    knee: KneeSetup | None
+    flags: tuple[str, ...] = ()
+
+    def side(self, side: str) -> SideSummary | None:
+        return next((summary for summary in self.sides if summary.side == side), None)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-able record: trial-level values, ``sides`` keyed by side, every effort.
+
+        Trial-level ``mean_of_trials_n``, ``cv_pct``, ``rfd_0_100_n_per_s`` and
+        ``time_to_peak_s`` are those of the single side measured, ``None`` for a two-sided
+        trial (see ``sides``); ``peak_force_n`` and ``best_n`` are the largest effort.
+        """
+        single = self.sides[0] if len(self.sides) == 1 else None
+        best = max((e.peak_force_n for e in self.efforts), default=None)
+        symmetry = self.asymmetry.symmetry_index_pct if self.asymmetry else None
+        record: dict[str, Any] = {
+            "algorithm": to_jsonable(self.algorithm),
+            "protocol": self.protocol,
+            "score_n": self.score_n,
+            "score_kgf": None if self.score_n is None else float(n_to_kgf(self.score_n)),
+            "peak_force_n": best,
+            "best_n": best,
+            "mean_of_trials_n": single.mean_of_trials_n if single else None,
+            "cv_pct": single.cv_pct if single else None,
+            "rfd_0_100_n_per_s": single.rfd_0_100_n_per_s if single else None,
+            "time_to_peak_s": single.time_to_peak_s if single else None,
+            "asymmetry_si_pct": symmetry,
+            "asymmetry": self.asymmetry.to_record() if self.asymmetry else None,
+            "torque_nm": single.torque_nm if single else None,
+            "torque_per_kg_nm_per_kg": single.torque_per_kg_nm_per_kg if single else None,
+            "fatigue_index_pct": self.fatigue_index_pct,
+            "time_to_half_s": self.time_to_half_s,
+            "sampling_rate_hz": self.sampling_rate_hz,
+            "noise_sd_n": self.noise_sd_n,
+            "knee": to_jsonable(self.knee),
+            "efforts": [effort.to_record() for effort in self.efforts],
+            "rejected": to_jsonable(self.rejected),
+            "sides": {summary.side or "unspecified": self._side_record(summary, symmetry)
+                      for summary in self.sides},
+            "flags": list(self.flags),
+        }
+        return record
+
+    def _side_record(self, summary: SideSummary, symmetry: float | None) -> dict[str, Any]:
+        record = to_jsonable(summary)
+        record["peak_force_n"] = summary.best_n
+        record["asymmetry_si_pct"] = symmetry
+        record["efforts"] = [
+            {"number": e.number, "repetition": e.repetition, "onset_s": e.onset_s,
+             "peak_time_s": e.peak_time_s, "offset_s": e.offset_s,
+             "peak_force_n": e.peak_force_n}
+            for e in self.efforts if e.number in summary.efforts]
+        return record
+
+
+class StrengthAnalyzer:
+    """Efforts, metrics, per-side summary and asymmetry of one recording (module docstring).
+
+    ``min_hold_s`` defaults to the protocol's. ``familiarisation_efforts`` leading efforts
+    are set aside (listed as rejected) before side assignment. ``submaximal_fraction``:
+    an effort whose peak is below this fraction of its side's best is flagged possibly
+    submaximal (our rule, for protocols of maximal efforts only).
+    """
+
+    name = "strength_efforts"
+    version = "1.0"
+
+    def __init__(self, protocol: StrengthProtocol | str = ASHT_GRIP, *,
+                 lowpass_hz: float = 20.0, threshold_sd: float = 5.0,
+                 min_hold_s: float | None = None, min_peak_fraction: float = 0.15,
+                 min_peak_n: float = 0.0, min_rfd_rate_hz: float = 500.0,
+                 plateau_window_s: float = 1.0, cv_limit_pct: float = 15.0,
+                 submaximal_fraction: float = 0.8, familiarisation_efforts: int = 0) -> None:
+        self.protocol = protocol_named(protocol) if isinstance(protocol, str) else protocol
+        self.lowpass_hz = lowpass_hz
+        self.threshold_sd = threshold_sd
+        self.min_hold_s = self.protocol.min_hold_s if min_hold_s is None else min_hold_s
+        self.min_peak_fraction = min_peak_fraction
+        self.min_peak_n = min_peak_n
+        self.min_rfd_rate_hz = min_rfd_rate_hz
+        self.plateau_window_s = plateau_window_s
+        self.cv_limit_pct = cv_limit_pct
+        self.submaximal_fraction = submaximal_fraction
+        self.familiarisation_efforts = familiarisation_efforts
+        if lowpass_hz <= 0 or threshold_sd <= 0 or familiarisation_efforts < 0:
+            raise ConfigurationError("lowpass_hz and threshold_sd must be > 0 and "
+                                     "familiarisation_efforts ≥ 0")
+
+    def analyze(self, time_s: np.ndarray, force_n: np.ndarray, *, side: Side | str = Side.NONE,
+                knee: KneeSetup | None = None) -> StrengthResult:
+        """Analyse one recording; ``side`` is the trial's side (unless the protocol
+        alternates), ``knee`` the lever arms, body mass and fixation of a knee trial."""
+        signal = condition(time_s, force_n, lowpass_hz=self.lowpass_hz,
+                           baseline=BaselineTracker(threshold_sd=self.threshold_sd))
+        detector = EffortDetector(threshold_sd=self.threshold_sd, min_hold_s=self.min_hold_s,
+                                  min_peak_fraction=self.min_peak_fraction,
+                                  min_peak_n=self.min_peak_n)
+        detected, rejected = detector.detect(signal)
+        detected, rejected = self._set_aside_familiarisation(signal, detected, rejected)
+        measurer = EffortMeasurer(min_rfd_rate_hz=self.min_rfd_rate_hz,
+                                  plateau_window_s=self.plateau_window_s,
+                                  report_rfd=self.protocol.report_rfd)
+        efforts = [measurer.measure(signal, effort, number)
+                   for number, effort in enumerate(detected, start=1)]
+        efforts = self._assign(efforts, Side(side), knee)
+        summaries = tuple(
+            summarize_side(str(s), [e for e in efforts if e.side == s],
+                           score_rule=self.protocol.score_rule,
+                           cv_limit_pct=self.cv_limit_pct, knee=knee)
+            for s in _SIDE_ORDER if any(e.side == s for e in efforts))
+        by_side = {summary.side: summary for summary in summaries}
+        both = (by_side.get(Side.LEFT), by_side.get(Side.RIGHT))
+        asym = (asymmetry(both[0].score_n, both[1].score_n)
+                if both[0] is not None and both[1] is not None else None)
+        time_to_half = self._time_to_half(signal, detected)
+        return StrengthResult(
+            algorithm=AlgorithmInfo(self.name, self.version, parameter_snapshot(self)),
+            protocol=self.protocol.name, efforts=tuple(efforts), rejected=rejected,
+            sides=summaries, score_n=self._score(efforts, summaries), asymmetry=asym,
+            fatigue_index_pct=self._fatigue_index(efforts),
+            time_to_half_s=time_to_half, sampling_rate_hz=signal.rate_hz,
+            noise_sd_n=signal.noise_sd_n, knee=knee,
+            flags=self._flags(signal, count=len(efforts), knee=knee,
+                              time_to_half_s=time_to_half))
+
+    # steps ------------------------------------------------------------------------------
+    def _set_aside_familiarisation(
+            self, signal: ForceSignal, detected: tuple[DetectedEffort, ...],
+            rejected: tuple[RejectedCandidate, ...],
+    ) -> tuple[tuple[DetectedEffort, ...], tuple[RejectedCandidate, ...]]:
+        count = min(self.familiarisation_efforts, len(detected))
+        if count == 0:
+            return detected, rejected
+        set_aside = tuple(
+            RejectedCandidate(effort.onset.time_s, effort.offset_s, effort.amplitude_n,
+                              effort.hold_duration_s, "familiarisation trial")
+            for effort in detected[:count])
+        merged = tuple(sorted(rejected + set_aside, key=lambda item: item.start_s))
+        return detected[count:], merged
+
+    def _assign(self, efforts: list[EffortMetrics], trial_side: Side,
+                knee: KneeSetup | None) -> list[EffortMetrics]:
+        sides = self.protocol.sides_for(len(efforts), trial_side)
+        counts: dict[str, int] = {}
+        assigned = []
+        for effort, effort_side in zip(efforts, sides, strict=True):
+            counts[effort_side] = counts.get(effort_side, 0) + 1
+            torque, per_kg = knee_torque(effort.peak_force_n, effort_side, knee, [])
+            assigned.append(dataclasses.replace(
+                effort, side=str(effort_side), repetition=counts[effort_side],
+                torque_nm=torque, torque_per_kg_nm_per_kg=per_kg))
+        if not self.protocol.flag_submaximal:
+            return assigned
+        best = {s: max(e.peak_force_n for e in assigned if e.side == s) for s in counts}
+        return [dataclasses.replace(e, flags=(*e.flags, EffortFlag.POSSIBLY_SUBMAXIMAL))
+                if e.peak_force_n < self.submaximal_fraction * best[e.side] else e
+                for e in assigned]
+
+    def _score(self, efforts: list[EffortMetrics],
+               summaries: tuple[SideSummary, ...]) -> float | None:
+        if not efforts:
+            return None
+        if len(summaries) == 1:
+            return summaries[0].score_n
+        if self.protocol.score_rule == "max":
+            return max(e.peak_force_n for e in efforts)
+        return None
+
+    def _fatigue_index(self, efforts: list[EffortMetrics]) -> float | None:
+        """(first peak − last peak) ÷ first peak × 100 [C19b] for repeated contractions."""
+        if self.protocol.kind != "repeated" or len(efforts) < 2:
+            return None
+        first, last = efforts[0].peak_force_n, efforts[-1].peak_force_n
+        return (first - last) / first * 100.0
+
+    def _time_to_half(self, signal: ForceSignal,
+                      detected: tuple[DetectedEffort, ...]) -> float | None:
+        """Time from the maximum until the force first falls to half of it [C19c]."""
+        if self.protocol.kind != "sustained" or not detected:
+            return None
+        effort = detected[0]
+        above = signal.smooth_n - signal.baseline_n
+        peak = effort.smooth_peak_index
+        half = 0.5 * above[peak]
+        below = np.flatnonzero(above[peak:] <= half)
+        if not len(below):
+            return None
+        index = peak + int(below[0])
+        crossing = float(np.interp(half, [above[index], above[index - 1]],
+                                   [signal.time_s[index], signal.time_s[index - 1]]))
+        return crossing - float(signal.time_s[peak])
+
+    def _flags(self, signal: ForceSignal, *, count: int, knee: KneeSetup | None,
+               time_to_half_s: float | None) -> tuple[str, ...]:
+        flags: list[str] = []
+        if count == 0:
+            flags.append(ResultFlag.NO_EFFORT_FOUND)
+        expected = self.protocol.expected_efforts
+        if expected is not None and count not in (0, expected):
+            flags.append(ResultFlag.EFFORT_COUNT_MISMATCH)
+        if not signal.has_rest:
+            flags.append(ResultFlag.NO_REST_BASELINE)
+        if self.protocol.test == "knee_extension":
+            if knee is None or knee.fixation == "hand_held":
+                flags.append(ResultFlag.HAND_HELD)
+            if self.protocol.name == "knee_extension_break":
+                flags.append(ResultFlag.BREAK_TEST)
+        if self.protocol.kind == "sustained" and count and time_to_half_s is None:
+            flags.append(ResultFlag.NO_FALL_TO_HALF)
+        return tuple(flags)
