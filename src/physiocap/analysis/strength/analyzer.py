@@ -109,6 +109,7 @@ class StrengthResult:
     def _side_record(self, summary: SideSummary, symmetry: float | None) -> dict[str, Any]:
         record = to_jsonable(summary)
         record["peak_force_n"] = summary.best_n
+        record["score_kgf"] = float(n_to_kgf(summary.score_n))
         record["asymmetry_si_pct"] = symmetry
         record["efforts"] = [
             {"number": e.number, "repetition": e.repetition, "onset_s": e.onset_s,
@@ -155,6 +156,11 @@ class StrengthAnalyzer:
                 knee: KneeSetup | None = None) -> StrengthResult:
         """Analyse one recording; ``side`` is the trial's side (unless the protocol
         alternates), ``knee`` the lever arms, body mass and fixation of a knee trial."""
+        try:
+            trial_side = Side(side)
+        except ValueError:
+            raise ConfigurationError(f"side must be 'left', 'right' or '', got {side!r}") \
+                from None
         signal = condition(time_s, force_n, lowpass_hz=self.lowpass_hz,
                            baseline=BaselineTracker(threshold_sd=self.threshold_sd))
         detector = EffortDetector(threshold_sd=self.threshold_sd, min_hold_s=self.min_hold_s,
@@ -167,7 +173,7 @@ class StrengthAnalyzer:
                                   report_rfd=self.protocol.report_rfd)
         efforts = [measurer.measure(signal, effort, number)
                    for number, effort in enumerate(detected, start=1)]
-        efforts = self._assign(efforts, Side(side), knee)
+        efforts = self._assign(efforts, trial_side, knee)
         summaries = tuple(
             summarize_side(str(s), [e for e in efforts if e.side == s],
                            score_rule=self.protocol.score_rule,
