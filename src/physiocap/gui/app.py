@@ -8,18 +8,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from physiocap.capture.engine import CaptureEngine
+from physiocap.capture.engine import CaptureEngine, CaptureSettings
 from physiocap.core.clock import Clock
 from physiocap.gui.bridge import EngineBridge
 from physiocap.gui.device_manager import DeviceManager
 from physiocap.gui.errors import configure_logging, install_excepthook, show_error
+from physiocap.gui.interim import RING_SECONDS
 from physiocap.gui.main_window import MainWindow
+from physiocap.gui.qt_compat import install_refcount_guard
+from physiocap.gui.screens.battery import BatteryScreen
 from physiocap.gui.screens.devices import DevicesScreen
 from physiocap.gui.screens.participants import ParticipantsScreen
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import apply_style
+from physiocap.gui.visit_controller import VisitController
 from physiocap.workflows.study import default_study_dir
 
 
@@ -30,25 +34,47 @@ class PhysiocapWindow(MainWindow):
         super().__init__(state)
         self.bridge = EngineBridge(engine, self)
         self.devices = DeviceManager(self.bridge, self)
+        self.visit = VisitController(state, self.bridge, self.devices, self)
         self.participants_screen = ParticipantsScreen(state)
         self.devices_screen = DevicesScreen(state, self.devices)
+        self.battery_screen = BatteryScreen(state, self.devices, self.visit)
         self.add_screen("Participants", self.participants_screen)
         self.add_screen("Devices", self.devices_screen)
+        self.add_screen("Test battery", self.battery_screen)
+        self.battery_screen.recording_changed.connect(
+            lambda on: self.context_bar.set_activity("● RECORDING" if on else ""))
+        self.visit.visit_closed.connect(
+            lambda path: state.tell(f"Visit saved to {path}."))
+        self.close_guards.append(self._confirm_close)
         self.participants_screen.visit_opened.connect(self._on_visit_opened)
         self.devices.devices_changed.connect(
             lambda: self.context_bar.simulated.setVisible(self.devices.any_simulated))
         self.devices.failed.connect(self.statusBar().showMessage)
         self.bridge.error.connect(lambda error: show_error(self, error))
+        self.shutdown_hooks.append(self.visit.finish_visit)
         self.shutdown_hooks.append(self.devices.shutdown)
         self.shutdown_hooks.append(self.bridge.close)
 
     def _on_visit_opened(self, visit: OpenVisit) -> None:
         if not visit.existing:
-            self.show_screen(self.devices_screen)
+            self.show_screen(self.devices_screen if not self.devices.devices
+                             else self.battery_screen)
+
+    def _confirm_close(self) -> bool:
+        """While a trial records, ask before closing; yes stops it and saves the visit."""
+        if not (self.visit.recording or self.visit.stopping):
+            return True
+        answer = QMessageBox.question(
+            self, "A trial is recording",
+            "A trial is being recorded. Stop it, save everything recorded so far and quit?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Save
 
 
 def application(argv: Sequence[str] = ()) -> QApplication:
     """The QApplication (created once), styled, with pyqtgraph configured for clinic use."""
+    install_refcount_guard()
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "physiocap", *argv])
@@ -65,7 +91,8 @@ def build_window(study_dir: Path, clock: Clock | None = None) -> PhysiocapWindow
     ``clock`` paces the engine and simulated devices (tests and the tour pass a
     :class:`~physiocap.core.clock.ScaledClock` to run a visit faster than real time).
     """
-    window = PhysiocapWindow(AppState(study_dir), CaptureEngine(clock).start())
+    engine = CaptureEngine(clock, settings=CaptureSettings(ring_seconds=RING_SECONDS)).start()
+    window = PhysiocapWindow(AppState(study_dir), engine)
     install_excepthook(lambda: window)
     return window
 

@@ -32,10 +32,11 @@ QLabel[role="simulated"] {{ color: white; background: {SIMULATED_COLOUR};
 QLabel[role="instructions"] {{ font-size: {BASE_POINT_SIZE + 2}pt; background: #FFF8E1;
                                border: 1px solid #E0C97F; border-radius: 6px; padding: 8px; }}
 QLabel[role="countdown"] {{ font-size: 60pt; font-weight: 800; color: #0072B2; }}
-QPushButton[role="big"] {{ font-size: {BASE_POINT_SIZE + 7}pt; font-weight: 700;
-                          padding: 10px 24px; min-height: 40px; }}
-QPushButton[role="start"] {{ background: #1B7F3A; color: white; }}
-QPushButton[role="stop"] {{ background: #B8000B; color: white; }}
+QPushButton[role="start"], QPushButton[role="stop"] {{
+    font-size: {BASE_POINT_SIZE + 7}pt; font-weight: 700; padding: 8px 12px;
+    min-height: 40px; min-width: 200px; color: white; border-radius: 6px; }}
+QPushButton[role="start"] {{ background: #1B7F3A; }}
+QPushButton[role="stop"] {{ background: #B8000B; }}
 QPushButton:disabled {{ background: #CCCCCC; color: #777777; }}
 QListWidget#navigation {{ font-size: {BASE_POINT_SIZE + 2}pt; background: #263238;
                           color: #ECEFF1; border: none; }}
@@ -46,7 +47,10 @@ QFrame#contextBar {{ background: #ECEFF1; border-bottom: 1px solid #B0BEC5; }}
 
 
 def apply_style(app: QApplication) -> None:
-    """Set the application font and style sheet."""
+    """Set the application font and style sheet (once: re-applying re-polishes every
+    existing widget)."""
+    if app.styleSheet() == STYLE_SHEET:
+        return
     font = QFont(app.font())
     font.setPointSize(BASE_POINT_SIZE)
     app.setFont(font)

@@ -1,0 +1,228 @@
+"""From a trial's signals to what the screen shows: the analysis, its numbers and overlays.
+
+:func:`analyse_trial` picks the analysis for the test, runs it on the trial's samples
+(session times, SI units) and turns its result into a :class:`TrialOutcome`: one headline
+number, secondary numbers, intervals (TUG phases, the timed walk, efforts) and marks
+(steps, peaks) to draw over the signal, and flags with their source. Analyses that cannot
+produce a trustworthy result say why instead of showing a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from physiocap.core.device_info import Placement
+from physiocap.core.errors import AnalysisError, ConfigurationError
+from physiocap.core.records import Participant, TestKind
+from physiocap.core.units import UNIT_ACCELERATION, UNIT_ANGULAR_VELOCITY
+from physiocap.gui.interim import CUTOFFS
+
+Signals = dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    label: str
+    value: float | None
+    unit: str = ""
+    decimals: int = 1
+
+    def text(self) -> str:
+        if self.value is None or not np.isfinite(self.value):
+            return "—"
+        return f"{self.value:.{self.decimals}f}" + (f" {self.unit}" if self.unit else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    label: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    label: str
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A cut-off crossed or a quality warning; ``source`` cites where the rule comes from."""
+
+    text: str
+    source: str = ""
+    clinical: bool = True  # False: a data-quality warning
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """What one trial's analysis showed, ready to draw and to store."""
+
+    test: TestKind
+    headline: Metric | None
+    metrics: tuple[Metric, ...] = ()
+    intervals: tuple[Interval, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    message: str = ""  # why there is no number, when there is none
+    algorithm: str = ""
+    version: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_result(self) -> bool:
+        return self.headline is not None and self.headline.value is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialContext:
+    """Everything an analysis needs besides the samples."""
+
+    test: TestKind
+    protocol: dict[str, Any]
+    participant: Participant
+    imu_placement: Placement | None
+    side: str = ""
+
+
+def imu_arrays(signals: Signals, units: dict[tuple[str, str], str]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Time, acceleration and angular rate of the IMU, on the accelerometer's times."""
+    acc = next((key for key, unit in units.items() if unit == UNIT_ACCELERATION), None)
+    gyro = next((key for key, unit in units.items()
+                 if unit == UNIT_ANGULAR_VELOCITY and acc is not None and key[0] == acc[0]),
+                None)
+    if acc is None or gyro is None:
+        raise AnalysisError("no IMU with an accelerometer and a gyroscope recorded this "
+                            "trial; connect one on the Devices screen")
+    t_acc, acc_values = signals[acc]
+    t_gyro, gyro_values = signals[gyro]
+    if len(t_acc) < 10 or len(t_gyro) < 10:
+        raise AnalysisError("the IMU recorded almost nothing during this trial; check its "
+                            "connection and repeat the trial")
+    if len(t_gyro) != len(t_acc) or not np.array_equal(t_gyro, t_acc):
+        gyro_values = np.column_stack([np.interp(t_acc, t_gyro, gyro_values[:, axis])
+                                       for axis in range(gyro_values.shape[1])])
+    return t_acc, acc_values[:, :3], gyro_values[:, :3]
+
+
+def _cutoff_flags(test: TestKind, value: float, participant: Participant) -> tuple[Flag, ...]:
+    flags = []
+    for cutoff in CUTOFFS:
+        if cutoff.test is test and cutoff.applies(value, participant):
+            flags.append(Flag(cutoff.meaning, cutoff.source))
+    return tuple(flags)
+
+
+def _quality_flags(flags: tuple[str, ...]) -> tuple[Flag, ...]:
+    return tuple(Flag(flag.replace("_", " "), clinical=False) for flag in flags)
+
+
+def _tug(signals: Signals, units: dict[tuple[str, str], str],
+         context: TrialContext) -> TrialOutcome:
+    from physiocap.analysis.tug.analyzer import TugAnalyzer
+
+    placement = str(context.imu_placement or Placement.LOWER_BACK)
+    analyzer = TugAnalyzer(placement)
+    t, acc, gyro = imu_arrays(signals, units)
+    result = analyzer.analyze(t, acc, gyro)
+    common: dict[str, Any] = {"algorithm": result.algorithm.name,
+                              "version": result.algorithm.version,
+                              "params": result.algorithm.parameters,
+                              "record": result.to_record()}
+    trial = result.primary
+    if trial is None:
+        return TrialOutcome(TestKind.TUG, None, flags=_quality_flags(result.flags),
+                            message="No complete TUG was found in this recording (rise, two "
+                                    "turns and sitting down). Repeat the trial.", **common)
+    metrics = [Metric(phase.name.replace("_", " "), phase.duration_s, "s")
+               for phase in trial.phases]
+    metrics.append(Metric("steps", trial.steps, "", 0))
+    metrics.append(Metric("cadence", trial.cadence_steps_per_min, "steps/min", 0))
+    metrics.append(Metric(f"first turn ({trial.turn_direction})", trial.turn1_angle_deg,
+                          "°", 0))
+    intervals = tuple(Interval(phase.name.replace("_", " "), phase.start_s, phase.end_s)
+                      for phase in trial.phases)
+    return TrialOutcome(TestKind.TUG, Metric("TUG time", trial.total_time_s, "s"),
+                        tuple(metrics), intervals,
+                        flags=_cutoff_flags(TestKind.TUG, trial.total_time_s,
+                                            context.participant)
+                        + _quality_flags(result.flags + trial.flags), **common)
+
+
+def _gait(signals: Signals, units: dict[tuple[str, str], str],
+          context: TrialContext) -> TrialOutcome:
+    from physiocap.analysis.gait.speed_test import GaitSpeedAnalyzer
+
+    protocol = context.protocol
+    timed = float(protocol.get("distance_m", 4.0))
+    start = str(protocol.get("start_type", "static"))
+    lead_in = float(protocol.get("acceleration_distance_m", 0.0))
+    lead_out = float(protocol.get("deceleration_distance_m", 0.0))
+    if start == "dynamic":
+        analyzer = GaitSpeedAnalyzer(lead_in + timed + lead_out, start="dynamic",
+                                     layout=str(protocol.get("course", "straight")),
+                                     zone_start_m=lead_in, zone_end_m=lead_in + timed)
+    else:
+        analyzer = GaitSpeedAnalyzer(timed, start="static",
+                                     layout=str(protocol.get("course", "straight")))
+    t, acc, gyro = imu_arrays(signals, units)
+    result = analyzer.analyze(t, acc, gyro)
+    if result is None:
+        return TrialOutcome(TestKind.GAIT_SPEED, None,
+                            message="No walk was found in this recording. Repeat the trial.",
+                            algorithm=analyzer.name, version=analyzer.version)
+    metrics = (Metric("time", result.time_s, "s", 2),
+               Metric("steps", result.step_count, "", 0),
+               Metric("cadence", result.cadence_steps_per_min, "steps/min", 0),
+               Metric("step time CV", result.step_time_cv_pct, "%", 1))
+    intervals = [Interval("timed walk", result.trial_start_s, result.trial_end_s)]
+    if result.uturn_start_s is not None and result.uturn_end_s is not None:
+        intervals.append(Interval("U-turn", result.uturn_start_s, result.uturn_end_s))
+    marks = tuple(Mark("step", float(t_s)) for t_s in result.contacts_s)
+    return TrialOutcome(TestKind.GAIT_SPEED, Metric("gait speed", result.speed_m_per_s,
+                                                    "m/s", 2),
+                        metrics, tuple(intervals), marks,
+                        _cutoff_flags(TestKind.GAIT_SPEED, result.speed_m_per_s,
+                                      context.participant) + _quality_flags(result.flags),
+                        algorithm=result.algorithm.name, version=result.algorithm.version,
+                        params=result.algorithm.parameters, record=result.to_record())
+
+
+def _not_available(test: TestKind) -> Callable[..., TrialOutcome]:
+    def outcome(signals: Signals, units: dict[tuple[str, str], str],
+                context: TrialContext) -> TrialOutcome:
+        del signals, units, context
+        return TrialOutcome(test, None, message="Automatic analysis of this test is not "
+                                                "available in this version; the raw "
+                                                "recording is saved for later analysis.")
+
+    return outcome
+
+
+ANALYSES: dict[TestKind, Callable[[Signals, dict[tuple[str, str], str], TrialContext],
+                                  TrialOutcome]] = {
+    TestKind.TUG: _tug,
+    TestKind.GAIT_SPEED: _gait,
+    TestKind.SIT_TO_STAND: _not_available(TestKind.SIT_TO_STAND),
+    TestKind.GRIP: _not_available(TestKind.GRIP),
+    TestKind.KNEE_EXTENSION: _not_available(TestKind.KNEE_EXTENSION),
+}
+
+
+def analyse_trial(signals: Signals, units: dict[tuple[str, str], str],
+                  context: TrialContext) -> TrialOutcome:
+    """Run the test's analysis; an analysis error becomes a message, never an exception."""
+    analysis = ANALYSES.get(context.test, _not_available(context.test))
+    try:
+        return analysis(signals, units, context)
+    except (AnalysisError, ConfigurationError) as error:
+        return TrialOutcome(context.test, None, message=f"{str(error)[:1].upper()}"
+                                                        f"{str(error)[1:]}")
+

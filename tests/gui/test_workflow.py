@@ -1,0 +1,99 @@
+"""The whole clinic workflow with simulated devices, driven through the GUI.
+
+Create a participant, start a visit, connect a simulated IMU and dynamometer, record a TUG
+and a grip trial, see the outcome, finish the visit and find everything in the session
+file. Truth comes from the simulated patient's scenario parameters, not from our output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from physiocap.core.device_info import Placement
+from physiocap.core.records import Side, TestKind, TrialStatus
+from physiocap.gui.app import PhysiocapWindow
+from physiocap.storage.reader import SessionReader
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+#: A TUG result must be within this of the truth (MDC of TUG is 1.1-2.1 s, clinical §3.8).
+TUG_TOLERANCE_S = 1.0
+
+
+def _connect(window: PhysiocapWindow, qtbot: object, prefix: str, role: Placement) -> None:
+    screen = window.devices_screen
+    count = len(window.devices.devices)
+    screen.connect_row(screen.find_row(prefix), role)
+    qtbot.waitUntil(lambda: len(window.devices.devices) == count + 1,  # type: ignore[attr-defined]
+                    timeout=5000)
+
+
+def _record(window: PhysiocapWindow, qtbot: object, test: TestKind) -> object:
+    battery = window.battery_screen
+    battery.select_test(test)
+    with qtbot.waitSignal(window.visit.trial_analysed, timeout=30000) as analysed:  # type: ignore[attr-defined]
+        qtbot.keyClick(battery, " ")  # type: ignore[attr-defined]  (Space starts; auto-stop)
+    return analysed.args[0]
+
+
+def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWindow,
+                                                      qtbot: object) -> None:
+    window = fast_window
+    participants = window.participants_screen
+    participants.form.new_button.click()
+    participants.form.participant_id.setText("MBC-010")
+    participants.form.sex.setCurrentText("female")
+    participants.form.save_button.click()
+    participants.visits.start_button.click()
+    visit = window.state.visit
+    assert visit is not None
+    assert not visit.existing
+
+    window.devices_screen.scan()
+    qtbot.waitUntil(lambda: window.devices_screen.find_row("SIM-IMU") >= 0,  # type: ignore[attr-defined]
+                    timeout=5000)
+    _connect(window, qtbot, "SIM-IMU", Placement.LOWER_BACK)
+    _connect(window, qtbot, "SIM-DYN", Placement.GRIP_DYNAMOMETER)
+    imu = window.devices.imus()[0]
+    dynamometer = window.devices.dynamometers()[0]
+
+    window.show_screen(window.battery_screen)
+    tug = _record(window, qtbot, TestKind.TUG)
+    truth_s = imu.driver.schedule[-1].scenario.total_time_s  # type: ignore[attr-defined]
+    assert tug.outcome.has_result, tug.outcome.message
+    assert tug.outcome.headline.value == pytest.approx(truth_s, abs=TUG_TOLERANCE_S)
+    assert [i.label for i in tug.outcome.intervals][:2] == ["sit to stand", "walk out"]
+    shown = window.battery_screen.outcome.headline.text()
+    assert shown == f"{tug.outcome.headline.value:.1f} s"
+    qtbot.keyClick(window.battery_screen, "\r")  # type: ignore[attr-defined]  (Enter accepts)
+    qtbot.waitUntil(lambda: window.visit.entries[tug.trial_id].status  # type: ignore[attr-defined]
+                    is TrialStatus.ACCEPTED, timeout=5000)
+
+    grip = _record(window, qtbot, TestKind.GRIP)
+    assert grip.plan.side is Side.RIGHT  # Southampton starts with the right hand
+    effort = dynamometer.driver.schedule[-1].scenario.efforts()[0]  # type: ignore[attr-defined]
+    window.battery_screen.outcome.note.setText("felt strong")
+    window.battery_screen.give_verdict(False)
+    qtbot.waitUntil(lambda: window.visit.entries[grip.trial_id].status  # type: ignore[attr-defined]
+                    is TrialStatus.REJECTED, timeout=5000)
+
+    window.visit.finish_visit()
+    with SessionReader(visit.path) as reader:
+        assert reader.completed
+        trials = {trial.trial_id: trial for trial in reader.trials}
+        assert trials[tug.trial_id].status is TrialStatus.ACCEPTED
+        assert trials[tug.trial_id].info.test is TestKind.TUG
+        assert trials[tug.trial_id].info.protocol["walk_distance_m"] == 3.0
+        assert trials[grip.trial_id].status is TrialStatus.REJECTED
+        assert trials[grip.trial_id].notes == "felt strong"
+        assert reader.devices[imu.device_id].placement is Placement.LOWER_BACK
+        assert reader.devices[dynamometer.device_id].simulated
+        runs = reader.analysis_runs(tug.trial_id)
+        assert runs
+        assert runs[0].record["trials"][0]["total_time_s"] == pytest.approx(
+            tug.outcome.headline.value)
+        force = reader.samples_si(grip.trial_id, dynamometer.device_id, "force")[:, 0]
+    # the stored force holds the simulated squeeze: its peak is the scenario's peak (the
+    # dynamometer was tared at connection; 2 % allows for noise, drift and tremor)
+    assert float(np.max(force)) == pytest.approx(effort.peak_n, rel=0.02)
