@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from physiocap.analysis.strength import ASHT_GRIP, StrengthAnalyzer
 from physiocap.core.clock import VirtualClock
 from physiocap.core.errors import CaptureError, ConfigurationError
 from physiocap.core.streams import DeviceTiming, SampleBlock
@@ -167,3 +168,18 @@ def test_battery_reports_a_level() -> None:
         return (await driver.battery()).level_pct
 
     assert asyncio.run(main()) == pytest.approx(80.0, abs=0.1)
+
+
+def test_strength_analysis_recovers_the_scenario_from_the_stream() -> None:
+    scenario = AshtGrip(peaks_n=(240.0, 300.0, 270.0), rest_s=6.0,
+                        artefacts=(Bump(7.0, 40.0),))
+    rec = record(scenario, rate_hz=1000.0, tare_first=False, zero_offset_n=3.0,
+                 zero_drift_n_per_min=1.0)
+    result = StrengthAnalyzer(ASHT_GRIP).analyze(rec.device_time_s - rec.scenario_start_s,
+                                                 rec.force_n, side="right")
+    truth = scenario.effort_events()
+    assert len(result.efforts) == 3
+    assert len(result.rejected) == 1
+    for found, event in zip(result.efforts, truth, strict=True):
+        assert found.peak_force_n == pytest.approx(event.peak_n, rel=0.005)
+        assert found.onset_s == pytest.approx(event.onset_s, abs=0.010)

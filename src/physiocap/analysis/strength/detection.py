@@ -208,10 +208,10 @@ class EffortDetector:
 
 def _crossing_time(t: np.ndarray, values: np.ndarray, level: float, index: int, *,
                    rising: bool) -> float:
-    """Interpolated time ``values`` crosses ``level`` next to sample ``index``."""
+    """Interpolated time ``values`` crosses ``level`` between sample ``index`` (at or above
+    it) and its neighbour before (``rising``) or after it."""
     neighbour = index - 1 if rising else index + 1
     if not 0 <= neighbour < len(t) or values[neighbour] == values[index]:
         return float(t[index])
-    return float(np.interp(level, sorted((values[neighbour], values[index])),
-                           [t[neighbour], t[index]] if values[neighbour] < values[index]
-                           else [t[index], t[neighbour]]))
+    fraction = (values[index] - level) / (values[index] - values[neighbour])
+    return float(t[index] + fraction * (t[neighbour] - t[index]))

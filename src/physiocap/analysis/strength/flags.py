@@ -16,7 +16,7 @@ class EffortFlag(enum.StrEnum):
     ONSET_BY_THRESHOLD = "onset_by_threshold"  # too few samples to fit the onset
     TRUNCATED = "truncated"  # the recording starts or ends inside the effort
     RFD_SAMPLING_TOO_LOW = "rfd_sampling_too_low"  # rate below what RFD needs: no RFD
-    RFD_GAP = "rfd_gap"  # missing samples inside an RFD window: no RFD
+    RFD_GAP = "rfd_gap"  # samples missing in an RFD window (gap, recording end): no RFD
     RFD_NOT_APPLICABLE = "rfd_not_applicable"  # tester-paced rise (break test): no RFD
     SHORTER_THAN_PLATEAU = "shorter_than_plateau_window"  # no best 1 s mean
     POSSIBLY_SUBMAXIMAL = "possibly_submaximal"  # well below the side's best effort
