@@ -167,7 +167,7 @@ class EffortDetector:
         onset = self.onset_estimator.estimate(
             time, signal.force_n, crossing_s=crossing, level_n=level,
             peak_n=float(signal.baseline_n[candidate.peak_index] + candidate.amplitude_n),
-            threshold_n=threshold, earliest_s=earliest_s)
+            earliest_s=earliest_s)
         if onset.method == "threshold":
             flags.append(EffortFlag.ONSET_BY_THRESHOLD)
         offset_index = min(candidate.stop, len(time) - 1)

@@ -59,9 +59,8 @@ class OnsetEstimator:
         self.min_rise_samples = min_rise_samples
 
     def estimate(self, time_s: np.ndarray, force_n: np.ndarray, *, crossing_s: float,
-                 level_n: float, peak_n: float, threshold_n: float,
-                 earliest_s: float) -> Onset:
-        """Onset of the rise that crosses ``level_n + threshold_n`` at ``crossing_s``.
+                 level_n: float, peak_n: float, earliest_s: float) -> Onset:
+        """Onset of the rise whose detection threshold crossing is at ``crossing_s``.
 
         ``level_n`` is a first guess of the level before the rise, ``peak_n`` the effort's
         maximum (for the end of the fit window), ``earliest_s`` the earliest time the
