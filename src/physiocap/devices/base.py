@@ -17,8 +17,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from physiocap.core.clock import Clock, RealClock
-from physiocap.core.device_info import BatteryStatus, DeviceInfo, DeviceKind, DiscoveredDevice
-from physiocap.core.errors import CaptureError, CommandNotSupportedError
+from physiocap.core.device_info import (
+    BatteryStatus,
+    DeviceInfo,
+    DeviceKind,
+    DiscoveredDevice,
+    Placement,
+)
+from physiocap.core.errors import CaptureError, CommandNotSupportedError, ConfigurationError
 from physiocap.core.streams import SampleBlock, StreamSpec
 
 BlockCallback = Callable[[SampleBlock], None]
@@ -57,7 +63,9 @@ class Driver(ABC):
     """Base class of every device driver.
 
     Subclasses set ``driver_name`` and ``kind``, implement the abstract methods, and call
-    :meth:`_emit` for every decoded block and :meth:`_event` for link changes.
+    :meth:`_emit` for every decoded block and :meth:`_event` for link changes. Every driver
+    accepts the options ``placement`` (a :class:`Placement`) and ``side`` — where the
+    operator put the device — and reports them in its :class:`DeviceInfo`.
     """
 
     driver_name: ClassVar[str]
@@ -71,6 +79,15 @@ class Driver(ABC):
         self._on_block: BlockCallback | None = None
         self._on_event: EventCallback | None = None
         self._info: DeviceInfo | None = None
+        try:
+            self.placement = Placement(options.get("placement", Placement.UNSPECIFIED))
+        except ValueError:
+            raise ConfigurationError(
+                f"{address}: unknown placement {options['placement']!r}; one of "
+                f"{[p.value for p in Placement]}") from None
+        self.side = str(options.get("side", ""))
+        if self.side not in ("", "left", "right"):
+            raise ConfigurationError(f"{address}: side must be 'left', 'right' or empty")
 
     # discovery and lifecycle -------------------------------------------------------------
     @classmethod

@@ -90,7 +90,8 @@ class SimDynDriver(SimulatedDriver):
     # device identity and streams ----------------------------------------------------------
     def _make_info(self) -> DeviceInfo:
         return DeviceInfo(model="Simulated Progressor-like dynamometer",
-                          hardware=f"{self.rate_hz:g} Hz", **self._info_fields())
+                          hardware=f"{self.rate_hz:g} Hz", placement=self.placement,
+                          side=self.side, **self._info_fields())
 
     def _stream_specs(self) -> tuple[StreamSpec, ...]:
         return (StreamSpec(name="force", channels=("force",), units=(UNIT_FORCE,),
