@@ -24,7 +24,7 @@ def test_simulated_dynamometer_connects_streams_and_is_labelled(window: Physioca
     qtbot.waitUntil(lambda: len(window.devices.devices) == 1, timeout=5000)  # type: ignore[attr-defined]
     device = next(iter(window.devices.devices.values()))
     assert device.placement is Placement.KNEE_DYNAMOMETER
-    assert device.role_info().placement is Placement.KNEE_DYNAMOMETER
+    assert device.info.placement is Placement.KNEE_DYNAMOMETER  # reported by the driver
     assert device.tared is True
     assert window.context_bar.simulated.isVisible()
     assert screen.found_table.isRowHidden(row)

@@ -12,6 +12,7 @@ import pytest
 
 from physiocap.core.device_info import Placement
 from physiocap.core.records import Side, TestKind, TrialStatus
+from physiocap.core.units import n_to_kgf
 from physiocap.gui.app import PhysiocapWindow
 from physiocap.storage.reader import SessionReader
 
@@ -73,6 +74,10 @@ def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWind
     grip = _record(window, qtbot, TestKind.GRIP)
     assert grip.plan.side is Side.RIGHT  # Southampton starts with the right hand
     effort = dynamometer.driver.schedule[-1].scenario.efforts()[0]  # type: ignore[attr-defined]
+    assert grip.outcome.has_result, grip.outcome.message
+    assert grip.outcome.headline.unit == "kg"
+    assert grip.outcome.headline.value == pytest.approx(n_to_kgf(effort.peak_n), rel=0.02)
+    assert len(grip.outcome.intervals) == 1  # one effort, drawn over the force
     window.battery_screen.outcome.note.setText("felt strong")
     window.battery_screen.give_verdict(False)
     qtbot.waitUntil(lambda: window.visit.entries[grip.trial_id].status  # type: ignore[attr-defined]

@@ -99,19 +99,15 @@ class ConnectedDevice:
     def simulated(self) -> bool:
         return self.info.simulated
 
-    def role_info(self) -> DeviceInfo:
-        """The identity with the role the operator chose (stored in the session file)."""
-        return self.info.with_placement(self.placement, self.side)
 
-
-def driver_options(discovered: DiscoveredDevice, placement: Placement, seed: int) -> dict[str, Any]:
-    """Constructor options for a driver: simulated devices get a seed and, for the IMU,
-    the body placement whose kinematics they must imitate."""
-    if not discovered.simulated:
-        return {}
-    options: dict[str, Any] = {"seed": seed}
-    if discovered.kind is DeviceKind.IMU:
-        options["placement"] = placement
+def driver_options(discovered: DiscoveredDevice, placement: Placement, side: str,
+                   seed: int) -> dict[str, Any]:
+    """Constructor options: every driver reports the role it was given in its DeviceInfo
+    (stored in the session file); simulated devices also get a seed, and a simulated IMU
+    imitates the kinematics of its placement."""
+    options: dict[str, Any] = {"placement": placement, "side": side}
+    if discovered.simulated:
+        options["seed"] = seed
     return options
 
 
@@ -183,7 +179,7 @@ class DeviceManager(QObject):
         self._seed += 1
         driver = registry.load(discovered.driver)(
             discovered.address, clock=self.engine.clock,
-            **driver_options(discovered, placement, self._seed))
+            **driver_options(discovered, placement, side, self._seed))
         engine = self.engine
 
         async def connect() -> ConnectedDevice:
@@ -249,12 +245,6 @@ class DeviceManager(QObject):
         self.bridge.call(self.engine.remove_device_async(device_id), done,
                          lambda error: self.failed.emit(f"Disconnecting {device_id} failed: "
                                                         f"{error}"))
-
-    def set_role(self, device_id: str, placement: Placement, side: str = "") -> None:
-        device = self.devices[device_id]
-        device.placement = placement
-        device.side = side
-        self.devices_changed.emit()
 
     # queries ----------------------------------------------------------------------------
     def with_role(self, *placements: Placement) -> list[ConnectedDevice]:

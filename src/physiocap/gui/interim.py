@@ -8,15 +8,16 @@ accept, reject, set_notes, store_run, close), through
 
 What it does meanwhile:
 
-* opens the visit's session file lazily (at the first trial, so devices and their roles are
-  final) and passes every device to the file with the role the operator chose;
+* opens the visit's session file lazily, at the first trial, with the session ID the
+  operator chose (date and label);
 * starts and stops trials on the capture engine, with a ``go`` marker at the end of the
   countdown;
-* asks each connected simulated device to perform a plausible scenario for the test (a TUG
-  for the IMU, one effort for the dynamometer), seeded for reproducibility;
+* has :class:`~physiocap.workflows.simulated_patient.SimulatedPatient` perform each trial
+  on the connected simulated devices, from the end of the countdown;
 * keeps analysis runs in memory and appends them to the session file when the visit
   closes (the session writer holds the file until then);
-* holds the cut-offs of clinical.md §3.6 until the analysis norms data file exists.
+* holds the mobility cut-offs of clinical.md §3.6 until a norms data file has them (grip
+  cut-offs come from :mod:`physiocap.analysis.norms.strength`).
 """
 
 from __future__ import annotations
@@ -30,13 +31,12 @@ from typing import Any
 import numpy as np
 
 from physiocap.capture.engine import CaptureEngine, TrialSummary
-from physiocap.core.device_info import DeviceInfo, DeviceKind
 from physiocap.core.errors import CaptureError, ConfigurationError
 from physiocap.core.records import Participant, SessionInfo, Sex, Side, TestKind, TrialInfo
-from physiocap.core.units import kgf_to_n
 from physiocap.devices.base import Driver
 from physiocap.storage.analysis_runs import append_analysis_run
 from physiocap.storage.writer import SessionWriter
+from physiocap.workflows.simulated_patient import SimulatedPatient
 
 #: Ring-buffer length the GUI asks of the engine: long enough to analyse a whole trial
 #: (six Southampton grips with rests last about a minute) from memory.
@@ -67,7 +67,7 @@ class Cutoff:
         return result < self.value if self.strict else result <= self.value
 
 
-#: Cut-offs of clinical.md §3.6 (to be replaced by the analysis norms data file).
+#: Mobility cut-offs of clinical.md §3.6 (to be replaced by a norms data file).
 CUTOFFS: tuple[Cutoff, ...] = (
     Cutoff(TestKind.TUG, 20.0, True, "TUG ≥ 20 s: low physical performance (EWGSOP2)",
            "Cruz-Jentoft et al. 2019, EWGSOP2, Age Ageing 48:16-31 [C1]"),
@@ -80,12 +80,6 @@ CUTOFFS: tuple[Cutoff, ...] = (
     Cutoff(TestKind.SIT_TO_STAND, 15.0, True, "Five chair stands > 15 s: low strength "
                                               "(EWGSOP2)",
            "Cruz-Jentoft et al. 2019, EWGSOP2, Age Ageing 48:16-31 [C1]", strict=True),
-    Cutoff(TestKind.GRIP, kgf_to_n(27.0), False, "Grip < 27 kg: low strength, probable "
-                                                 "sarcopenia (EWGSOP2, men)",
-           "Cruz-Jentoft et al. 2019, EWGSOP2, Age Ageing 48:16-31 [C1]", Sex.MALE, True),
-    Cutoff(TestKind.GRIP, kgf_to_n(16.0), False, "Grip < 16 kg: low strength, probable "
-                                                 "sarcopenia (EWGSOP2, women)",
-           "Cruz-Jentoft et al. 2019, EWGSOP2, Age Ageing 48:16-31 [C1]", Sex.FEMALE, True),
 )
 
 
@@ -116,64 +110,6 @@ class StoredRun:
     record: dict[str, Any]
 
 
-class RoleSink:
-    """The session writer, with each device stored under the role the operator chose."""
-
-    def __init__(self, writer: SessionWriter, roles: dict[str, DeviceInfo]) -> None:
-        self._writer = writer
-        self._roles = roles
-
-    def add_device(self, info: DeviceInfo) -> None:
-        self._writer.add_device(self._roles.get(info.device_id, info))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._writer, name)
-
-
-def _turn(protocol: dict[str, Any], repetition: int) -> str:
-    chosen = protocol.get("turn_direction", "self-selected")
-    if chosen in ("left", "right"):
-        return str(chosen)
-    return "left" if repetition % 2 else "right"
-
-
-def simulated_scenario(plan: TrialPlan, kind: DeviceKind, participant: Participant,
-                       rng: np.random.Generator) -> Any | None:
-    """What a simulated device of ``kind`` performs for this trial (None: stays at rest)."""
-    fast = plan.protocol.get("pace") == "fast"
-    if kind is DeviceKind.IMU and plan.test is TestKind.TUG:
-        from physiocap.devices.sim.kinematics.tug import TugScenario
-
-        return TugScenario(walking_speed_m_per_s=(1.25 if fast else 0.95) + rng.normal(0, 0.04),
-                           walk_distance_m=float(plan.protocol.get("walk_distance_m", 3.0)),
-                           chair_height_m=float(plan.protocol.get("chair_height_m", 0.45)),
-                           turn_direction=_turn(plan.protocol, plan.repetition),
-                           quiet_before_s=1.0, quiet_after_s=1.5)
-    if kind is DeviceKind.IMU and plan.test is TestKind.GAIT_SPEED:
-        from physiocap.devices.sim.kinematics.gait_speed import GaitSpeedWalk
-
-        course = plan.protocol.get("course", "straight")
-        return GaitSpeedWalk(distance_m=float(plan.protocol.get("distance_m", 4.0)),
-                             walking_speed_m_per_s=(1.45 if fast else 1.1) + rng.normal(0, 0.04),
-                             start=str(plan.protocol.get("start_type", "static")),
-                             out_and_back=course == "out_and_back")
-    if kind is DeviceKind.DYNAMOMETER and plan.test in (TestKind.GRIP, TestKind.KNEE_EXTENSION):
-        from physiocap.devices.sim.force import Effort, EffortSequence
-
-        female = participant.sex is Sex.FEMALE
-        if plan.test is TestKind.GRIP:
-            peak = (235.0 if female else 360.0) * (0.95 if plan.side is Side.LEFT else 1.0)
-            hold = float(plan.protocol.get("hold_s", 3.0))
-        else:
-            peak = 230.0 if female else 320.0
-            hold = 4.0
-        effort = Effort(onset_s=1.0, peak_n=peak * (1.0 + rng.normal(0, 0.03)),
-                        time_to_peak_s=0.5, hold_s=hold, side=plan.side,
-                        repetition=plan.repetition)
-        return EffortSequence((effort,), lead_out_s=1.5)
-    return None
-
-
 @dataclass
 class InterimVisit:
     """A visit being recorded: the session file, trials and analysis runs (stop-gap)."""
@@ -186,25 +122,25 @@ class InterimVisit:
     opened: bool = False
     runs: list[StoredRun] = field(default_factory=list)
     _counts: dict[TestKind, int] = field(default_factory=dict)
-    _rng: np.random.Generator | None = None
+    _patient: SimulatedPatient | None = None
 
-    def open(self, roles: dict[str, DeviceInfo]) -> None:
+    def open(self) -> None:
         """Create the session file and start the engine's session (blocking, quick)."""
         if self.opened:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         writer = SessionWriter.create(self.path, self.participant, self.session)
         try:
-            self.engine.open_session(RoleSink(writer, roles))
+            self.engine.open_session(writer)
         except BaseException:
             writer.close()
             raise
         self.opened = True
-        self._rng = np.random.default_rng(self.seed)
+        self._patient = SimulatedPatient(self.participant, seed=self.seed)
 
     def next_trial_id(self, test: TestKind) -> str:
         count = self._counts.get(test, 0) + 1
-        return f"{test}_{count:02d}"
+        return f"{test}-{count:02d}"
 
     async def start_trial_async(self, plan: TrialPlan, drivers: list[Driver],
                                 countdown_s: float) -> StartedTrial:
@@ -215,25 +151,17 @@ class InterimVisit:
         info = TrialInfo(trial_id, plan.test, dict(plan.protocol), plan.repetition, plan.side)
         t_start = await self.engine.start_trial_async(info)
         self._counts[plan.test] = self._counts.get(plan.test, 0) + 1
-        clock = self.engine.clock
-        go_clock = clock.now() + countdown_s
-        ends: list[float] = []
-        assert self._rng is not None
-        for driver in drivers:
-            perform = getattr(driver, "perform", None)
-            if perform is None or not driver.info.simulated:
-                continue
-            scenario = simulated_scenario(plan, driver.info.kind, self.participant, self._rng)
-            if scenario is None:
-                continue
+        go_clock = self.engine.clock.now() + countdown_s
+        performed = None
+        if self._patient is not None and any(d.info.simulated for d in drivers):
             try:
-                scheduled = perform(scenario, go_clock)
+                performed = self._patient.perform(info, drivers, go_clock)
             except ConfigurationError:
-                continue  # the device cannot perform this kind of scenario
-            ends.append(scheduled.end_s)
+                performed = None  # no simulated device can perform this test
         origin = self.engine.session_origin_s
         return StartedTrial(trial_id, t_start, go_clock - origin,
-                            max(ends) - origin if ends else None)
+                            None if performed is None else
+                            performed.start_s + performed.duration_s - origin)
 
     async def mark_go_async(self, t_s: float) -> None:
         await self.engine.add_marker_async("go", "countdown ended", t_s)

@@ -9,16 +9,20 @@ produce a trustworthy result say why instead of showing a number.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from physiocap.analysis.strength.analyzer import StrengthAnalyzer
+from physiocap.analysis.strength.protocols import StrengthProtocol, protocol_named
+from physiocap.analysis.strength.summary import KneeSetup
 from physiocap.core.device_info import Placement
 from physiocap.core.errors import AnalysisError, ConfigurationError
 from physiocap.core.records import Participant, TestKind
-from physiocap.core.units import UNIT_ACCELERATION, UNIT_ANGULAR_VELOCITY
+from physiocap.core.units import UNIT_ACCELERATION, UNIT_ANGULAR_VELOCITY, UNIT_FORCE, n_to_kgf
 from physiocap.gui.interim import CUTOFFS
 
 Signals = dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
@@ -195,6 +199,75 @@ def _gait(signals: Signals, units: dict[tuple[str, str], str],
                         params=result.algorithm.parameters, record=result.to_record())
 
 
+def force_arrays(signals: Signals, units: dict[tuple[str, str], str]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    key = next((key for key, unit in units.items() if unit == UNIT_FORCE), None)
+    if key is None:
+        raise AnalysisError("no dynamometer recorded this trial; connect one on the Devices "
+                            "screen")
+    t, values = signals[key]
+    return t, values[:, 0]
+
+
+def single_trial_protocol(test: TestKind, protocol: dict[str, Any]) -> StrengthProtocol:
+    """The strength preset for one trial of the battery (one effort, of the trial's side).
+
+    The battery records one effort per trial, so a preset's side pattern (Southampton's
+    right-left alternation) is replaced by the trial's side and one effort is expected;
+    the protocol's summary (mean of 3, best of 6) is taken over trials in the summary.
+    """
+    if test is TestKind.GRIP:
+        name = "grip_southampton" if protocol.get("protocol") == "southampton" else "grip_asht"
+    else:
+        name = "knee_extension_break" if protocol.get("method") == "break" else \
+            "knee_extension_make"
+    return dataclasses.replace(protocol_named(name), side_pattern=None, expected_efforts=1)
+
+
+def _strength(signals: Signals, units: dict[tuple[str, str], str],
+              context: TrialContext) -> TrialOutcome:
+    preset = single_trial_protocol(context.test, context.protocol)
+    analyzer = StrengthAnalyzer(preset)
+    knee = None
+    participant = context.participant
+    if context.test is TestKind.KNEE_EXTENSION:
+        knee = KneeSetup(participant.knee_lever_arm_left_m, participant.knee_lever_arm_right_m,
+                         participant.body_mass_kg,
+                         str(context.protocol.get("fixation", "hand_held")))  # type: ignore[arg-type]
+    t, force = force_arrays(signals, units)
+    result = analyzer.analyze(t, force, side=context.side, knee=knee)
+    common: dict[str, Any] = {"algorithm": result.algorithm.name,
+                              "version": result.algorithm.version,
+                              "params": result.algorithm.parameters,
+                              "record": result.to_record()}
+    if not result.efforts:
+        return TrialOutcome(context.test, None, flags=_quality_flags(result.flags),
+                            message="No effort was found in this recording (nothing rose "
+                                    "clearly above the resting level). Repeat the trial.",
+                            **common)
+    effort = max(result.efforts, key=lambda e: e.peak_force_n)
+    metrics = [Metric("peak force", effort.peak_force_n, "N", 0),
+               Metric("time to peak", effort.time_to_peak_s, "s", 2),
+               Metric("best 1 s mean", None if effort.best_1s_mean_n is None
+                      else float(n_to_kgf(effort.best_1s_mean_n)), "kg", 1),
+               Metric("RFD 0-100 ms", effort.rfd_0_100_n_per_s, "N/s", 0),
+               Metric("hold", effort.hold_duration_s, "s", 1)]
+    if effort.torque_nm is not None:
+        metrics.insert(1, Metric("torque", effort.torque_nm, "N·m", 0))
+    if effort.torque_per_kg_nm_per_kg is not None:
+        metrics.insert(2, Metric("torque per kg", effort.torque_per_kg_nm_per_kg, "N·m/kg", 2))
+    if len(result.efforts) > 1:
+        metrics.append(Metric("efforts found", len(result.efforts), "", 0))
+    intervals = tuple(Interval(f"effort {e.number}", e.onset_s, e.offset_s)
+                      for e in result.efforts)
+    marks = tuple(Mark("peak", e.peak_time_s) for e in result.efforts)
+    flags = _quality_flags(result.flags + tuple(f for e in result.efforts for f in e.flags))
+    headline = Metric("grip" if context.test is TestKind.GRIP else "knee extension",
+                      float(n_to_kgf(effort.peak_force_n)), "kg", 1)
+    return TrialOutcome(context.test, headline, tuple(metrics), intervals, marks, flags,
+                        **common)
+
+
 def _not_available(test: TestKind) -> Callable[..., TrialOutcome]:
     def outcome(signals: Signals, units: dict[tuple[str, str], str],
                 context: TrialContext) -> TrialOutcome:
@@ -211,8 +284,8 @@ ANALYSES: dict[TestKind, Callable[[Signals, dict[tuple[str, str], str], TrialCon
     TestKind.TUG: _tug,
     TestKind.GAIT_SPEED: _gait,
     TestKind.SIT_TO_STAND: _not_available(TestKind.SIT_TO_STAND),
-    TestKind.GRIP: _not_available(TestKind.GRIP),
-    TestKind.KNEE_EXTENSION: _not_available(TestKind.KNEE_EXTENSION),
+    TestKind.GRIP: _strength,
+    TestKind.KNEE_EXTENSION: _strength,
 }
 
 

@@ -104,7 +104,7 @@ class VisitController(QObject):
         if self.current is not None or self.stopping:
             return
         try:
-            visit.open({d.device_id: d.role_info() for d in self.devices.devices.values()})
+            visit.open()
         except Exception as error:
             self.failed.emit(error)
             return
