@@ -56,8 +56,11 @@ class Locomotion:
         self._contact_times = np.array([item.time_s for item in contacts])
         self._contact_sign = np.array([1.0 if item.side is Side.LEFT else -1.0
                                        for item in contacts])
-        self._contact_weight = (speed.value(self._contact_times)
-                                / impacts.REFERENCE_SPEED_M_PER_S if contacts else np.zeros(0))
+        # heel strikes hit harder at higher walking speed; slow steps (gait initiation,
+        # turns, the last step) land at about half strength
+        relative = speed.value(self._contact_times) / nominal_speed_m_per_s
+        self._contact_weight = ((0.5 + 0.5 * relative) * nominal_speed_m_per_s
+                                / impacts.REFERENCE_SPEED_M_PER_S)
 
     @property
     def step_duration_s(self) -> float:
