@@ -274,6 +274,12 @@ class CaptureEngine:
                 raise ConfigurationError("options go to the driver's constructor; pass "
                                          "them when creating the Driver instance")
             instance = driver
+            shared = instance.clock is self.clock or (type(instance.clock) is RealClock
+                                                      and type(self.clock) is RealClock)
+            if not shared:
+                raise ConfigurationError(
+                    f"driver {instance.address} must use the engine's clock (create it with "
+                    "clock=engine.clock): its host arrival times would be on another timeline")
         else:
             instance = registry.load(driver)(address, clock=self.clock, **options)
         info = await instance.connect()

@@ -121,17 +121,18 @@ class StreamPipeline:
         """Classify, time and buffer one packet (call on the capture loop, in order)."""
         samples = block.samples
         n = samples.shape[0]
-        problem = self._malformed(block)
-        if problem:
+        first_index = block.first_sample_index
+        if self.timed:
+            device_s = None if block.device_time_s is None else np.asarray(
+                block.device_time_s, dtype=np.float64)
+        else:
+            device_s = (first_index + np.arange(n, dtype=np.float64)) * self.period_s
+        problem = self._malformed(block, device_s)
+        if problem or device_s is None:
             self.stats.malformed += 1
             return Dropped("malformed", problem)
         if samples.dtype != self._dtype:
             samples = samples.astype(self._dtype)
-        first_index = block.first_sample_index
-        if self.timed:
-            device_s = np.asarray(block.device_time_s, dtype=np.float64)
-        else:
-            device_s = (first_index + np.arange(n, dtype=np.float64)) * self.period_s
         continuity = self._continuity.check(first_index, n, float(device_s[0]),
                                             float(device_s[-1]))
         if continuity.verdict is Verdict.DUPLICATE:
@@ -174,7 +175,8 @@ class StreamPipeline:
         rate = fit.rate if fit is not None else 1.0
         return Gap(self.device_id, self.spec.name, start, lost * self.period_s * rate, lost)
 
-    def _malformed(self, block: SampleBlock) -> str:
+    def _malformed(self, block: SampleBlock, device_s: np.ndarray | None) -> str:
+        """Why a packet cannot be used, or "" (cheap checks: this runs for every packet)."""
         samples = block.samples
         if samples.shape[0] == 0:
             return "empty packet"
@@ -183,12 +185,12 @@ class StreamPipeline:
         if samples.dtype != self._dtype and not np.can_cast(samples.dtype, self._dtype,
                                                             "same_kind"):
             return f"samples of type {samples.dtype}, expected {self._dtype}"
-        if self.timed:
-            device_s = block.device_time_s
-            if device_s is None:
-                return "no device times on a timestamped stream"
-            if not np.all(np.isfinite(device_s)) or np.any(np.diff(device_s) < 0):
-                return "device times not finite and increasing"
+        if device_s is None:
+            return "no device times on a timestamped stream"
+        # NaN fails every comparison, so this also rejects non-finite times inside
+        if not (math.isfinite(device_s[0]) and math.isfinite(device_s[-1])
+                and (device_s[1:] >= device_s[:-1]).all()):
+            return "device times not finite and increasing"
         if not math.isfinite(block.host_time_s):
             return "host arrival time not finite"
         return ""
