@@ -9,7 +9,8 @@ clinical.md §3.10); generic gait-bout detectors fail on TUG's few steps (§0.5)
   ``turn_detect_deg_per_s`` and the integrated angle reaches ``min_turn_angle_deg``;
   its edges are where the rate falls below ``turn_edge_fraction`` of the turn's peak.
 * **activity**: moving average of the gyroscope norm; the trial starts at the last rest
-  sample before the first turn and ends at the first rest sample after the second.
+  sample before the first turn and ends at the first rest sample after the second; both
+  edges are then moved to the exact edge of stillness nearby (``StillnessDetector``).
 * **posture**: the angle between the instantaneous vertical and the vertical while seated.
   A thigh turns ≈ 90° and a hanging arm ≈ 60-80° between sitting and standing; the rise
   ends (and the sitting-down starts) when this angle crosses ``posture_fraction`` of its
@@ -34,6 +35,7 @@ from physiocap.analysis.signal.events import (
 from physiocap.analysis.signal.filters import butter_lowpass, moving_average
 from physiocap.analysis.signal.frame import BodyFrameEstimator
 from physiocap.analysis.signal.resampling import ImuSignal, UniformResampler
+from physiocap.analysis.signal.stillness import StillnessDetector
 from physiocap.analysis.tug.result import TugPhase, TugResult, TugTrial
 from physiocap.core.errors import ConfigurationError
 
@@ -49,6 +51,12 @@ _MAX_REST_LEVEL_RAD_PER_S = 0.1
 #: after sitting, so it needs a higher fraction than a thigh; set on the uji-tug and
 #: tug-watch development data as a whole (docs/validation.md), never per recording.
 _REST_FRACTION_BY_PLACEMENT = {"thigh": 0.1, "wrist": 0.25, "lower_back": 0.15}
+#: How far the trial's start and end may move to the exact edge of stillness. A thigh
+#: hardly rotates in the first third of a rise (only the knees move forward), so its edge
+#: may lie 0.5 s before the rotation starts; a wrist moves on its own (hands to the
+#: armrests, settling on the lap) before the rise and after sitting, which the video
+#: references do not count, so its edge may only shed the smoothing blur.
+_EDGE_SEARCH_S_BY_PLACEMENT = {"thigh": 0.8, "wrist": 0.15, "lower_back": 0.8}
 
 
 class TugAnalyzer:
@@ -60,11 +68,12 @@ class TugAnalyzer:
     def __init__(self, placement: str = "lower_back", *, rate_hz: float = 100.0,
                  turn_cutoff_hz: float = 0.6, turn_detect_deg_per_s: float = 30.0,
                  min_turn_angle_deg: float = 120.0, turn_edge_fraction: float = 0.5,
-                 activity_window_s: float = 0.3, rest_fraction: float | None = None,
+                 activity_window_s: float = 0.1, rest_fraction: float | None = None,
                  min_rest_s: float = 0.3, posture_cutoff_hz: float = 1.5,
                  posture_fraction: float = 0.8, min_posture_change_deg: float = 15.0,
                  max_transition_s: float = 4.0, max_leg_s: float = 30.0, min_total_s: float = 3.0,
-                 max_total_s: float = 120.0) -> None:
+                 max_total_s: float = 120.0, edge_search_s: float | None = None,
+                 still_lowpass_hz: float = 5.0) -> None:
         if placement not in PLACEMENTS:
             raise ConfigurationError(
                 f"TUG placement {placement!r} is not supported; use one of "
@@ -86,6 +95,9 @@ class TugAnalyzer:
         self.max_leg_s = max_leg_s
         self.min_total_s = min_total_s
         self.max_total_s = max_total_s
+        self.still_lowpass_hz = still_lowpass_hz
+        self.edge_search_s = (_EDGE_SEARCH_S_BY_PLACEMENT[placement] if edge_search_s is None
+                              else edge_search_s)
 
     def analyze(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
                 gyro_rad_per_s: np.ndarray) -> TugResult:
@@ -190,6 +202,7 @@ class TugAnalyzer:
         if end is None:
             end = min(anchor_end + window, n - 1)
             flags.append("no_rest_after_sitting")
+        start, end = self._refine_edges(imu, start, end, anchor_start, anchor_end, flags)
         if rise_end is None or not start < rise_end <= turn1[0]:
             rise_end = start + round(0.4 * (turn1[0] - start))
             flags.append("rise_end_estimated")
@@ -233,6 +246,25 @@ class TugAnalyzer:
             turn2_angle_deg=float(np.degrees(turn2[3])),
             peak_turn_rate_deg_per_s=peak_rate, steps=steps,
             cadence_steps_per_min=cadence, flags=tuple(flags))
+
+    def _refine_edges(self, imu: ImuSignal, start: int, end: int, anchor_start: int,
+                      anchor_end: int, flags: list[str]) -> tuple[int, int]:
+        """Move the trial's start and end to the exact edges of stillness nearby: the
+        smoothed activity blurs them by half its window and misses the mostly translational
+        first third of a rise seen from the thigh (``StillnessDetector``)."""
+        rate = imu.rate_hz
+        search = round(self.edge_search_s * rate)
+        detector = StillnessDetector(lowpass_hz=self.still_lowpass_hz)
+        if "start_not_at_rest" not in flags:
+            onset = detector.movement_onset(imu, max(start - search, 0), anchor_start)
+            if onset is not None and abs(onset - start) <= search:
+                start = onset
+        if "no_rest_after_sitting" not in flags:
+            limit = max(end, anchor_end) + search + round(detector.min_still_s * rate)
+            stop = detector.movement_end(imu, anchor_end, min(limit, len(imu.time_s)))
+            if stop is not None and abs(stop - end) <= search:
+                end = stop
+        return start, end
 
     @staticmethod
     def _last_rest_before(rest: np.ndarray, stop: int, start: int, min_rest: int) -> int | None:
