@@ -1,5 +1,12 @@
 """Norms, cut-offs and reference ranges, read from data files with a source beside each value."""
 
+from physiocap.analysis.norms.mobility import (
+    ChangeThreshold,
+    CutoffVerdict,
+    MobilityCutoff,
+    MobilityNorms,
+    load_mobility_norms,
+)
 from physiocap.analysis.norms.strength import (
     DeficitCategory,
     GripCutoff,
@@ -11,6 +18,11 @@ from physiocap.analysis.norms.strength import (
 )
 
 __all__ = [
+    "ChangeThreshold",
+    "CutoffVerdict",
+    "MobilityCutoff",
+    "MobilityNorms",
+    "load_mobility_norms",
     "DeficitCategory",
     "GripCutoff",
     "GripVerdict",

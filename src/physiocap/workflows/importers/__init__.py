@@ -1,0 +1,1 @@
+"""Importers: other systems' files into physiocap session files."""
