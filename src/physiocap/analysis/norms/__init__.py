@@ -20,14 +20,14 @@ from physiocap.analysis.norms.strength import (
 __all__ = [
     "ChangeThreshold",
     "CutoffVerdict",
-    "MobilityCutoff",
-    "MobilityNorms",
-    "load_mobility_norms",
     "DeficitCategory",
     "GripCutoff",
     "GripVerdict",
     "KneeComparison",
     "KneeReference",
+    "MobilityCutoff",
+    "MobilityNorms",
     "StrengthNorms",
+    "load_mobility_norms",
     "load_strength_norms",
 ]
