@@ -83,7 +83,15 @@ def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWind
     qtbot.waitUntil(lambda: window.visit.entries[grip.trial_id].status  # type: ignore[attr-defined]
                     is TrialStatus.REJECTED, timeout=5000)
 
-    window.visit.finish_visit()
+    summary = window.summary_screen
+    window.show_screen(summary)
+    rows = {row.test: row for row in summary.rows}
+    assert set(rows) == {TestKind.TUG}  # the rejected grip does not count
+    assert rows[TestKind.TUG].score == pytest.approx(tug.outcome.headline.value)
+    summary.finish_button.click()  # closes and saves the visit, then reviews the file
+    assert window.state.visit.existing
+    assert window.visit.visit is None
+    assert [row.score for row in summary.rows] == [rows[TestKind.TUG].score]
     with SessionReader(visit.path) as reader:
         assert reader.completed
         trials = {trial.trial_id: trial for trial in reader.trials}
@@ -102,3 +110,46 @@ def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWind
     # the stored force holds the simulated squeeze: its peak is the scenario's peak (the
     # dynamometer was tared at connection; 2 % allows for noise, drift and tremor)
     assert float(np.max(force)) == pytest.approx(effort.peak_n, rel=0.02)
+
+
+def test_replay_plays_back_and_stores_a_rerun_as_a_new_run(fast_window: PhysiocapWindow,
+                                                          qtbot: object) -> None:
+    window = fast_window
+    participants = window.participants_screen
+    participants.form.participant_id.setText("MBC-011")
+    participants.form.save_button.click()
+    participants.visits.start_button.click()
+    visit = window.state.visit
+    window.devices_screen.scan()
+    qtbot.waitUntil(lambda: window.devices_screen.find_row("SIM-IMU") >= 0,  # type: ignore[attr-defined]
+                    timeout=5000)
+    _connect(window, qtbot, "SIM-IMU", Placement.LOWER_BACK)
+    window.show_screen(window.battery_screen)
+    tug = _record(window, qtbot, TestKind.TUG)
+    window.battery_screen.give_verdict(True)
+    qtbot.waitUntil(lambda: window.visit.entries[tug.trial_id].status  # type: ignore[attr-defined]
+                    is TrialStatus.ACCEPTED, timeout=5000)
+    window.summary_screen.finish()
+
+    replay = window.replay_screen
+    replay.open_file(visit.path)
+    assert replay.trial is not None
+    assert replay.trial.trial_id == tug.trial_id
+    assert len(replay.runs) == 1
+    assert replay.plot.plots, "the trial's signals are drawn"
+    replay.speed.setCurrentIndex(replay.speed.findData(20))
+    start = replay.cursor_s
+    replay.toggle_play()
+    qtbot.wait(300)  # type: ignore[attr-defined]
+    replay.toggle_play()
+    assert replay.cursor_s > start + 2.0  # 20× real time: ~6 s of recording in 0.3 s
+
+    replay.param_editors["min_turn_angle_deg"].setText("150")
+    outcome = replay.rerun()
+    assert outcome is not None
+    assert outcome.params["min_turn_angle_deg"] == 150
+    with SessionReader(visit.path) as reader:
+        runs = reader.analysis_runs(tug.trial_id)
+    assert [run.run for run in runs] == [1, 2]
+    assert runs[0].params["min_turn_angle_deg"] != 150  # the first run is untouched
+    assert runs[1].params["min_turn_angle_deg"] == 150

@@ -21,6 +21,8 @@ from physiocap.gui.qt_compat import install_refcount_guard
 from physiocap.gui.screens.battery import BatteryScreen
 from physiocap.gui.screens.devices import DevicesScreen
 from physiocap.gui.screens.participants import ParticipantsScreen
+from physiocap.gui.screens.replay import ReplayScreen
+from physiocap.gui.screens.summary import SummaryScreen
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import apply_style
 from physiocap.gui.visit_controller import VisitController
@@ -40,7 +42,11 @@ class PhysiocapWindow(MainWindow):
         self.battery_screen = BatteryScreen(state, self.devices, self.visit)
         self.add_screen("Participants", self.participants_screen)
         self.add_screen("Devices", self.devices_screen)
+        self.summary_screen = SummaryScreen(state, self.visit)
         self.add_screen("Test battery", self.battery_screen)
+        self.add_screen("Visit summary", self.summary_screen)
+        self.replay_screen = ReplayScreen(state)
+        self.add_screen("Replay", self.replay_screen)
         self.battery_screen.recording_changed.connect(
             lambda on: self.context_bar.set_activity("● RECORDING" if on else ""))
         self.visit.visit_closed.connect(
@@ -59,6 +65,8 @@ class PhysiocapWindow(MainWindow):
         if not visit.existing:
             self.show_screen(self.devices_screen if not self.devices.devices
                              else self.battery_screen)
+        else:
+            self.show_screen(self.summary_screen)
 
     def _confirm_close(self) -> bool:
         """While a trial records, ask before closing; yes stops it and saves the visit."""

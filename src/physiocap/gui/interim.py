@@ -22,7 +22,6 @@ What it does meanwhile:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from physiocap.capture.engine import CaptureEngine, TrialSummary
 from physiocap.core.errors import CaptureError, ConfigurationError
 from physiocap.core.records import Participant, SessionInfo, Sex, Side, TestKind, TrialInfo
 from physiocap.devices.base import Driver
+from physiocap.gui.json_safe import json_safe
 from physiocap.storage.analysis_runs import append_analysis_run
 from physiocap.storage.writer import SessionWriter
 from physiocap.workflows.simulated_patient import SimulatedPatient
@@ -206,17 +206,7 @@ class InterimVisit:
         when = datetime.now(UTC)
         for run in self.runs:
             append_analysis_run(self.path, run.trial_id, run.algorithm, run.version,
-                                run.params, _finite(run.record), when)
+                                run.params, json_safe(run.record), when)
         stored, self.runs = len(self.runs), []
         return stored
 
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: replace non-finite floats by None, recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value

@@ -10,6 +10,7 @@ produce a trustworthy result say why instead of showing a number.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,7 +85,7 @@ class TrialOutcome:
         return self.headline is not None and self.headline.value is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TrialContext:
     """Everything an analysis needs besides the samples."""
 
@@ -93,6 +94,17 @@ class TrialContext:
     participant: Participant
     imu_placement: Placement | None
     side: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict)  # analysis parameters (Replay)
+
+    def build(self, cls: type, *args: Any, **defaults: Any) -> Any:
+        """``cls(*args, **defaults)`` with the overrides its constructor accepts as keyword
+        arguments (the positional ones come from the trial's protocol and devices)."""
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        positional = {p.name for p in parameters[:len(args)]}
+        accepted = {p.name for p in parameters} - positional - {"protocol"}
+        chosen = {**defaults, **{key: value for key, value in self.overrides.items()
+                                 if key in accepted}}
+        return cls(*args, **chosen)
 
 
 def imu_arrays(signals: Signals, units: dict[tuple[str, str], str]
@@ -133,7 +145,7 @@ def _tug(signals: Signals, units: dict[tuple[str, str], str],
     from physiocap.analysis.tug.analyzer import TugAnalyzer
 
     placement = str(context.imu_placement or Placement.LOWER_BACK)
-    analyzer = TugAnalyzer(placement)
+    analyzer = context.build(TugAnalyzer, placement)
     t, acc, gyro = imu_arrays(signals, units)
     result = analyzer.analyze(t, acc, gyro)
     common: dict[str, Any] = {"algorithm": result.algorithm.name,
@@ -170,12 +182,12 @@ def _gait(signals: Signals, units: dict[tuple[str, str], str],
     lead_in = float(protocol.get("acceleration_distance_m", 0.0))
     lead_out = float(protocol.get("deceleration_distance_m", 0.0))
     if start == "dynamic":
-        analyzer = GaitSpeedAnalyzer(lead_in + timed + lead_out, start="dynamic",
-                                     layout=str(protocol.get("course", "straight")),
-                                     zone_start_m=lead_in, zone_end_m=lead_in + timed)
+        analyzer = context.build(GaitSpeedAnalyzer, lead_in + timed + lead_out,
+                                 start="dynamic", layout=str(protocol.get("course", "straight")),
+                                 zone_start_m=lead_in, zone_end_m=lead_in + timed)
     else:
-        analyzer = GaitSpeedAnalyzer(timed, start="static",
-                                     layout=str(protocol.get("course", "straight")))
+        analyzer = context.build(GaitSpeedAnalyzer, timed, start="static",
+                                 layout=str(protocol.get("course", "straight")))
     t, acc, gyro = imu_arrays(signals, units)
     result = analyzer.analyze(t, acc, gyro)
     if result is None:
@@ -227,7 +239,7 @@ def single_trial_protocol(test: TestKind, protocol: dict[str, Any]) -> StrengthP
 def _strength(signals: Signals, units: dict[tuple[str, str], str],
               context: TrialContext) -> TrialOutcome:
     preset = single_trial_protocol(context.test, context.protocol)
-    analyzer = StrengthAnalyzer(preset)
+    analyzer = context.build(StrengthAnalyzer, preset)
     knee = None
     participant = context.participant
     if context.test is TestKind.KNEE_EXTENSION:
@@ -298,4 +310,33 @@ def analyse_trial(signals: Signals, units: dict[tuple[str, str], str],
     except (AnalysisError, ConfigurationError) as error:
         return TrialOutcome(context.test, None, message=f"{str(error)[:1].upper()}"
                                                         f"{str(error)[1:]}")
+
+
+
+def outcome_from_record(test: TestKind, algorithm: str, version: str,
+                        record: dict[str, Any]) -> TrialOutcome:
+    """Overlays and headline of a stored analysis run (what Replay draws)."""
+    intervals: list[Interval] = []
+    marks: list[Mark] = []
+    headline: Metric | None = None
+    if test is TestKind.TUG:
+        trials = record.get("trials") or []
+        if trials:
+            headline = Metric("TUG time", trials[0].get("total_time_s"), "s")
+            intervals = [Interval(p["name"].replace("_", " "), p["start_s"], p["end_s"])
+                         for p in trials[0].get("phases", [])]
+    elif test is TestKind.GAIT_SPEED:
+        headline = Metric("gait speed", record.get("speed_m_per_s"), "m/s", 2)
+        if record.get("trial_start_s") is not None:
+            intervals = [Interval("timed walk", record["trial_start_s"], record["trial_end_s"])]
+        marks = [Mark("step", t) for t in record.get("contacts_s") or []]
+    elif test in (TestKind.GRIP, TestKind.KNEE_EXTENSION):
+        peak = record.get("peak_force_n")
+        headline = Metric("peak", None if peak is None else float(n_to_kgf(peak)), "kg")
+        efforts = record.get("efforts") or []
+        intervals = [Interval(f"effort {e.get('number')}", e["onset_s"], e["offset_s"])
+                     for e in efforts]
+        marks = [Mark("peak", e["peak_time_s"]) for e in efforts]
+    return TrialOutcome(test, headline, intervals=tuple(intervals), marks=tuple(marks),
+                        algorithm=algorithm, version=version, record=record)
 

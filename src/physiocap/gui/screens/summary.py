@@ -1,0 +1,164 @@
+"""Visit summary: each test's score, its trials, cut-off flags with sources, change since
+the last comparable visit; and the button that finishes the visit and saves it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from physiocap.core.errors import PhysiocapError
+from physiocap.gui.errors import show_error
+from physiocap.gui.state import AppState, OpenVisit
+from physiocap.gui.style import FLAG_COLOUR, OK_COLOUR, RESULT_POINT_SIZE, set_role
+from physiocap.gui.summary_model import (
+    SummaryRow,
+    TrialValue,
+    earlier_visits,
+    summarise,
+    values_from_file,
+    with_previous,
+)
+from physiocap.gui.visit_controller import VisitController
+from physiocap.gui.widgets.common import label
+
+_COLUMNS = ("Test", "Score", "Rule", "Accepted trials", "Change", "Flags (source)")
+_DECIMALS = {"s": 1, "m/s": 2, "kg": 1}
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{_DECIMALS.get(unit, 1)}f} {unit}"
+
+
+class SummaryScreen(QWidget):
+    """Outcomes of the open visit (live while recording, from the file when reviewing)."""
+
+    def __init__(self, state: AppState, visit: VisitController,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.visit = visit
+        self.rows: list[SummaryRow] = []
+        self.heading = label("Visit summary", "title")
+        self.subtitle = label("", "hint")
+        self.finish_button = QPushButton("Finish visit and save")
+        set_role(self.finish_button, "start")
+        self.table = QTableWidget(0, len(_COLUMNS))
+        self.table.setHorizontalHeaderLabels(_COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.note = label("Scores use accepted trials only. A change is shown only against an "
+                          "earlier visit that used the same protocol.", "hint")
+
+        top = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.heading)
+        titles.addWidget(self.subtitle)
+        top.addLayout(titles, 1)
+        top.addWidget(self.finish_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)
+
+        self.finish_button.clicked.connect(self.finish)
+        visit.trial_analysed.connect(lambda _entry: self.refresh())
+        visit.trial_updated.connect(lambda _entry: self.refresh())
+        state.visit_changed.connect(lambda _visit: self.refresh())
+        self.refresh()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        visit: OpenVisit | None = self.state.visit
+        self.finish_button.setVisible(visit is not None and not visit.existing
+                                      and self.visit.visit is not None)
+        if visit is None:
+            self.subtitle.setText("Open or start a visit on the Participants screen.")
+            self._show([])
+            return
+        participant = visit.participant
+        try:
+            if visit.existing:
+                _, values = values_from_file(visit.path)
+            else:
+                values = [TrialValue(entry.plan.test, entry.plan.protocol, str(entry.plan.side),
+                                     entry.status, entry.outcome.headline.value
+                                     if entry.outcome.has_result else None)  # type: ignore[union-attr]
+                          for entry in self.visit.entries.values()]
+            earlier_paths = [entry.path for entry in
+                             self.state.study.sessions(participant.participant_id)
+                             if entry.path != visit.path
+                             and entry.modified_utc <= visit.session.started_utc]
+            rows = with_previous(summarise(values, participant),
+                                 earlier_visits(earlier_paths, participant))
+        except PhysiocapError as error:
+            show_error(self, error)
+            rows = []
+        mode = "reviewing the saved file" if visit.existing else "recording"
+        self.subtitle.setText(f"{participant.participant_id} · {visit.session.visit_label} · "
+                              f"{visit.session.session_id} ({mode})")
+        self._show(rows)
+
+    def _show(self, rows: list[SummaryRow]) -> None:
+        self.rows = rows
+        table = self.table
+        table.setRowCount(len(rows))
+        big = QFont(self.font())
+        big.setPointSize(RESULT_POINT_SIZE - 10)
+        big.setBold(True)
+        for row, summary in enumerate(rows):
+            cells = [QTableWidgetItem(summary.title),
+                     QTableWidgetItem(_number(summary.score, summary.unit)),
+                     QTableWidgetItem(summary.rule),
+                     QTableWidgetItem(", ".join(_number(v, summary.unit).split()[0]
+                                                for v in summary.values)),
+                     QTableWidgetItem(self._change_text(summary)),
+                     QTableWidgetItem("\n".join(f"⚑ {meaning}\n    {source}"
+                                                for meaning, source in summary.flags)
+                                      or "none")]
+            cells[1].setFont(big)
+            cells[1].setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            cells[5].setForeground(QBrush(QColor(FLAG_COLOUR if summary.flags else OK_COLOUR)))
+            cells[5].setToolTip("\n".join(source for _, source in summary.flags))
+            for column, cell in enumerate(cells):
+                table.setItem(row, column, cell)
+
+    @staticmethod
+    def _change_text(summary: SummaryRow) -> str:
+        change = summary.change
+        if change is None or summary.previous is None:
+            return "no comparable earlier visit"
+        sign = "+" if change >= 0 else "−"
+        return (f"{sign}{_number(abs(change), summary.unit)} since "
+                f"{summary.previous[0]} ({_number(summary.previous[1], summary.unit)})")
+
+    def finish(self) -> None:
+        if self.visit.recording:
+            self.state.tell("Stop the recording trial before finishing the visit.")
+            return
+        visit = self.state.visit
+        self.visit.finish_visit()
+        if visit is not None:
+            self.state.set_visit(OpenVisit(visit.participant, visit.session, visit.path,
+                                           existing=True))
