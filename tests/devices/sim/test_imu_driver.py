@@ -125,7 +125,7 @@ def test_tug_turns_integrate_to_half_turns_on_the_noisy_device() -> None:
 
 def test_walking_cadence_is_the_dominant_vertical_frequency_on_the_device() -> None:
     walk = GaitSpeedWalk(distance_m=15.0, walking_speed_m_per_s=1.25,
-                         cadence_steps_per_min=115.0, deceleration_distance_m=0.0)
+                         cadence_steps_per_min=115.0, deceleration_distance_m=1.0)
     result = run_imu((walk,), placement="lower_back", rate_hz=100.0,
                      faults=FaultConfig(clock_drift_ppm=40.0))
     times = result.host_sample_times("acc")
@@ -149,6 +149,12 @@ def test_rest_between_scenarios_holds_the_last_pose() -> None:
     gap = (times > first.end_s + 0.2) & (times < second.start_s - 0.2)
     assert acc[gap, 2].mean() > 9.0  # still seated: the front of the thigh faces up
     assert np.all(acc[times > second.start_s + 0.1, 1] > 9.0)  # standing: long axis up
+
+
+def test_an_unspecified_role_is_rendered_at_the_lower_back_and_reported_as_given() -> None:
+    driver = SimImuDriver("SIM-IMU-0003", clock=VirtualClock())
+    assert driver.site.placement is Placement.LOWER_BACK
+    assert driver._make_info().placement is Placement.UNSPECIFIED
 
 
 @pytest.mark.parametrize("placement", [Placement.WRIST, "shank"])

@@ -17,7 +17,8 @@ performs (``perform(TugScenario(...))``); between scenarios the body holds still
 previous scenario's final pose (or the next one's initial pose, or ``rest_posture``).
 
 Options: ``rate_hz`` (50-400, default 100), ``mag`` (False), ``placement``
-(lower_back, thigh, shank, wrist; default lower_back), ``side`` (left/right for the
+(lower_back, thigh, shank, wrist; unspecified, the default, renders the lower back and is
+reported as unspecified), ``side`` (left/right for the
 limbs), ``mounting`` (extra sensor rotation after the site's usual one: "upside_down", a
 3x3 rotation matrix, or x-y-z Euler angles in degrees), ``rest_posture`` (standing,
 sitting, lying), ``north_heading_deg`` (direction of magnetic north from the world x axis),
@@ -117,8 +118,10 @@ class SimImuDriver(SimulatedDriver):
             raise ConfigurationError(f"sim-imu rate must be {MIN_RATE_HZ:.0f}-{MAX_RATE_HZ:.0f} "
                                      f"Hz, got {self.rate_hz} Hz")
         self.has_mag = bool(options.get("mag", False))
-        self.site: SensorSite = sensor_site(options.get("placement", Placement.LOWER_BACK),
-                                            options.get("side"),
+        # the body site the signals imitate; an unspecified role is rendered at the lower back
+        worn_at = (Placement.LOWER_BACK if self.placement is Placement.UNSPECIFIED
+                   else self.placement)
+        self.site: SensorSite = sensor_site(worn_at, options.get("side"),
                                             parse_mounting(options.get("mounting")))
         self.rest_pose = StaticPose(posture=str(options.get("rest_posture", "standing")))
         self.north_heading_rad = math.radians(float(options.get("north_heading_deg", 0.0)))
@@ -152,7 +155,7 @@ class SimImuDriver(SimulatedDriver):
     def _make_info(self) -> DeviceInfo:
         return DeviceInfo(model="SIM-IMU9" if self.has_mag else "SIM-IMU6",
                           hardware="simulated LSM6DSL" + (" + LIS2MDL" if self.has_mag else ""),
-                          placement=self.site.placement, side=self.site.side.value,
+                          placement=self.placement, side=self.site.side.value,
                           **self._info_fields())
 
     def perform(self, scenario: Scenario, start_s: float | None = None) -> ScheduledScenario:

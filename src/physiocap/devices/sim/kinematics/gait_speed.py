@@ -1,14 +1,19 @@
 """Gait-speed walks (clinical.md §3.2): static or dynamic start, straight or out-and-back.
 
-* Static start: the person stands at the start line and walks ``distance_m`` past it;
-  the trial runs from the first movement (``trial_start``) to crossing the line
-  (``trial_end``), so the acceleration phase is inside the timed distance.
+* Static start: the person stands at the start line and walks ``distance_m`` to the
+  finish line; the trial runs from the first movement (``trial_start``) to crossing the
+  finish (``trial_end``), so the acceleration phase is inside the timed distance.
 * Dynamic ("flying") start: a run-up of ``acceleration_distance_m`` before a timed zone
   of ``distance_m`` (the 10 m walk timing its middle 6 m: run-up 2 m, zone 6 m, walk-on
   2 m); events ``zone_entry`` and ``zone_exit``.
 * Out-and-back (as ipol-gait, Voisard et al. 2023): ``distance_m`` out, a U-turn,
-  ``distance_m`` back; events ``trial_start`` (first movement), ``uturn_start``,
-  ``uturn_end``, ``trial_end`` (the last initial contact, as that dataset annotates it).
+  ``distance_m`` back to standstill; events ``trial_start`` (first movement),
+  ``uturn_start``, ``uturn_end``, ``trial_end`` (the last initial contact, as that dataset
+  annotates it).
+
+After the finish line (or the zone) the person walks ``deceleration_distance_m`` more
+and is standing still at its end: slowing down (``stop_duration_s``, shortened if the
+walk-on is too short for it) happens within that distance.
 
 Crossing a line means the body's mean progression (the path, without the ±1 cm
 within-step sway of the pelvis) reaching that distance.
@@ -45,7 +50,7 @@ class GaitSpeedWalk(MovementScenario):
     cadence_steps_per_min: float = 110.0
     start: str = "static"
     acceleration_distance_m: float = 2.0
-    deceleration_distance_m: float = 2.0
+    deceleration_distance_m: float = 1.5
     out_and_back: bool = False
     uturn_direction: str = "left"
     uturn_duration_s: float = 2.0
@@ -65,8 +70,11 @@ class GaitSpeedWalk(MovementScenario):
         require_positive(distance_m=self.distance_m, uturn_duration_s=self.uturn_duration_s,
                          acceleration_duration_s=self.acceleration_duration_s,
                          stop_duration_s=self.stop_duration_s)
+        if not self.deceleration_distance_m >= 0.2:
+            raise ConfigurationError(
+                f"deceleration_distance_m must be ≥ 0.2 m (nobody stops dead on the line), "
+                f"got {self.deceleration_distance_m}")
         require_non_negative(acceleration_distance_m=self.acceleration_distance_m,
-                             deceleration_distance_m=self.deceleration_distance_m,
                              quiet_before_s=self.quiet_before_s,
                              quiet_after_s=self.quiet_after_s)
         parse_side(self.leading_side, "leading_side")
@@ -87,6 +95,15 @@ class GaitSpeedWalk(MovementScenario):
                       else (events["trial_start"], events["trial_end"]))
         return float(self.path_length_m(end) - self.path_length_m(start)) / (end - start)
 
+    def _walk_on_and_stop(self, walk: WalkBuilder, distance_m: float) -> float:
+        """Walk ``distance_m`` more, slowing to standstill at its end; returns that time."""
+        # a minimum-jerk stop from speed v over T covers v·T/2
+        stop_s = min(self.stop_duration_s, 2.0 * distance_m / self.walking_speed_m_per_s)
+        cruise_m = distance_m - 0.5 * self.walking_speed_m_per_s * stop_s
+        if cruise_m > 1e-9:
+            walk.walk(cruise_m)
+        return walk.stop(stop_s)
+
     def _plan(self) -> ScenarioPlan:
         start = self.quiet_before_s
         walk = WalkBuilder(start, speed_m_per_s=self.walking_speed_m_per_s,
@@ -100,17 +117,14 @@ class GaitSpeedWalk(MovementScenario):
             turn = walk.turn(turn_sign(self.uturn_direction, "uturn_direction") * math.pi,
                              self.uturn_duration_s)
             events += [("uturn_start", turn[0]), ("uturn_end", turn[1])]
-            walk.walk(self.distance_m)
+            end = self._walk_on_and_stop(walk, self.distance_m)
         elif self.start == "dynamic":
             events.append(("zone_entry", walk.walk(self.acceleration_distance_m)))
             events.append(("zone_exit", walk.walk(self.distance_m)))
-            if self.deceleration_distance_m > 0:
-                walk.walk(self.deceleration_distance_m)
+            end = self._walk_on_and_stop(walk, self.deceleration_distance_m)
         else:
             events += [("trial_start", start), ("trial_end", walk.walk(self.distance_m))]
-            if self.deceleration_distance_m > 0:
-                walk.walk(self.deceleration_distance_m)
-        end = walk.stop(self.stop_duration_s)
+            end = self._walk_on_and_stop(walk, self.deceleration_distance_m)
         locomotion = walk.build()
         if self.out_and_back:
             events.append(("trial_end", locomotion.contacts[-1].time_s))

@@ -24,17 +24,24 @@ from physiocap.devices.sim.kinematics.profiles import SmoothSteps, Transition
 STANDING_ELBOW_FLEXION_DEG = 15.0
 
 #: The first IC follows gait initiation by this fraction of a step (the swing of the
-#: leading foot), and the last IC precedes standstill by at least this fraction.
+#: leading foot).
 FIRST_CONTACT_STEP_FRACTION = 0.6
-LAST_CONTACT_MARGIN_STEP_FRACTION = 0.25
+#: Strength of the closing step's heel strike (the trailing foot set down beside the other
+#: at a stop) relative to a walking step: it barely jolts the trunk.
+CLOSING_STEP_STRENGTH = 0.3
 
 
 @dataclass(frozen=True, slots=True)
 class InitialContact:
-    """Ground truth: a foot touched the ground at ``time_s`` (s from scenario start)."""
+    """Ground truth: a foot touched the ground at ``time_s`` (s from scenario start).
+
+    ``closing`` marks the last contact of a walk, the trailing foot set down beside the
+    other at standstill (a short, soft step).
+    """
 
     time_s: float
     side: Side
+    closing: bool = False
 
 
 class Locomotion:
@@ -59,7 +66,9 @@ class Locomotion:
         # heel strikes hit harder at higher walking speed; slow steps (gait initiation,
         # turns, the last step) land at about half strength
         relative = speed.value(self._contact_times) / nominal_speed_m_per_s
-        self._contact_weight = ((0.5 + 0.5 * relative) * nominal_speed_m_per_s
+        strength = np.array([CLOSING_STEP_STRENGTH if item.closing else 1.0
+                             for item in contacts])
+        self._contact_weight = ((0.5 + 0.5 * relative) * strength * nominal_speed_m_per_s
                                 / impacts.REFERENCE_SPEED_M_PER_S)
 
     @property
@@ -266,16 +275,20 @@ class WalkBuilder:
         end_s = self._stopped_at
         step = self.step_duration_s
         first = self.start_s + FIRST_CONTACT_STEP_FRACTION * step
-        count = math.floor((end_s - LAST_CONTACT_MARGIN_STEP_FRACTION * step - first) / step) + 1
-        if count < 2:
+        # full steps, then the closing step at the standstill (within a step before it)
+        closing = math.floor((end_s - first) / step + 1e-9)
+        if closing < 2:
             raise ConfigurationError("the walk is too short for two steps")
         other = Side.LEFT if self.leading_side is Side.RIGHT else Side.RIGHT
         contacts = tuple(InitialContact(first + index * step,
-                                        self.leading_side if index % 2 == 0 else other)
-                         for index in range(count))
+                                        self.leading_side if index % 2 == 0 else other,
+                                        closing=index == closing)
+                         for index in range(closing + 1))
         amplitude = SmoothSteps(0.0, self._amplitude)
         final_amplitude = amplitude.final()
-        ramp_down = Transition(contacts[-1].time_s + 0.1 * step, 0.5 * step, -final_amplitude)
+        # the stepping amplitude fades over the closing step: the trailing leg's last swing
+        # only brings the foot alongside
+        ramp_down = Transition(contacts[-2].time_s + 0.1 * step, 0.9 * step, -final_amplitude)
         return Locomotion(
             speed=self._speed_profile(), heading=SmoothSteps(0.0, self._heading),
             amplitude=SmoothSteps(0.0, [*self._amplitude, ramp_down]),

@@ -45,6 +45,10 @@ STANDING_ARM_DEG = (0.0, 15.0, 0.0)
 #: excursion of the knees (shank inclination, deg) at that moment.
 SEAT_OFF_FRACTION = 0.35
 KNEE_FORWARD_DEG = 10.0
+#: Share of the thigh's rotation done before seat-off, as the pelvis slides forward and
+#: the hips unload; thigh-pocket recordings (uji-tug) show the thigh turning from the onset
+#: of the rise, not only after seat-off.
+THIGH_BEFORE_SEAT_OFF = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +125,8 @@ class PostureTrack:
         seat_off = SEAT_OFF_FRACTION
         return [
             via_points(u, (0.0, seat_off + 0.05, 1.0), (sit[0], trunk_peak_deg, stand[0])),
-            via_points(u, (0.0, seat_off, 1.0), (sit[1], sit[1], stand[1])),
+            via_points(u, (0.0, seat_off, 1.0),
+                       (sit[1], sit[1] + THIGH_BEFORE_SEAT_OFF * (stand[1] - sit[1]), stand[1])),
             via_points(u, (0.0, seat_off, 1.0), (sit[2], -KNEE_FORWARD_DEG, stand[2])),
             via_points(u, (0.0, seat_off, 1.0), (sit[3], sit[3] + 10.0, stand[3])),
             via_points(u, (0.0, seat_off, 1.0), (sit[4], 0.5 * (sit[4] + stand[4]), stand[4])),
