@@ -15,7 +15,7 @@ from physiocap.analysis.gait.bouts import WalkingBoutDetector
 from physiocap.analysis.gait.contacts import LowerBackContactDetector
 from physiocap.analysis.gait.stride_speed import InvertedPendulumSpeed
 from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot, to_jsonable
-from physiocap.analysis.signal.events import first_crossing, last_crossing
+from physiocap.analysis.signal.events import first_crossing, last_crossing, runs_above
 from physiocap.analysis.signal.filters import butter_lowpass
 from physiocap.analysis.signal.frame import BodyFrameEstimator
 from physiocap.analysis.signal.resampling import UniformResampler
@@ -26,6 +26,11 @@ from physiocap.core.errors import ConfigurationError
 SWING_FRACTION_OF_STRIDE = 0.4
 #: Step-time variability needs enough steps to mean anything (issue 3).
 MIN_STEPS_FOR_VARIABILITY = 10
+
+#: A U-turn's rate about the vertical exceeds this (walking sway stays well below it).
+_MIN_TURN_RATE_DEG_PER_S = 30.0
+#: A turn by at least this much counts as a candidate U-turn (180° nominal).
+_MIN_UTURN_ANGLE_DEG = 120.0
 
 START_TYPES = ("static", "dynamic")
 LAYOUTS = ("straight", "out_and_back")
@@ -163,13 +168,28 @@ class GaitSpeedAnalyzer:
 
     def _uturn(self, time: np.ndarray, yaw_rate: np.ndarray, rate: float, start_s: float,
                end_s: float) -> tuple[float, float] | None:
-        yaw = np.abs(butter_lowpass(yaw_rate, self.turn_cutoff_hz, rate))
-        lo, hi = np.searchsorted(time, [start_s, end_s])
+        """The U-turn: of the turns inside the walk by at least ``_MIN_UTURN_ANGLE_DEG``
+        (a glance aside turns the trunk fast but not far), the one nearest the middle of the
+        walk, since the two legs are equally long (some people also turn round at the end);
+        the largest turn when none is that large. Its edges are where its rate falls below
+        ``turn_edge_fraction`` of its peak."""
+        signed = butter_lowpass(yaw_rate, self.turn_cutoff_hz, rate)
+        lo, hi = (int(i) for i in np.searchsorted(time, [start_s, end_s]))
         if hi - lo < 3:
             return None
-        peak = lo + int(np.argmax(yaw[lo:hi]))
-        if np.degrees(yaw[peak]) < 30.0:
+        turns: list[tuple[float, int]] = []  # (angle in rad, index of peak rate)
+        for sign in (1.0, -1.0):
+            for a, b in runs_above(sign * signed[lo:hi], np.radians(_MIN_TURN_RATE_DEG_PER_S)):
+                angle = abs(float(np.sum(signed[lo + a:lo + b])) / rate)
+                turns.append((angle, lo + a + int(np.argmax(sign * signed[lo + a:lo + b]))))
+        if not turns:
             return None
+        middle = 0.5 * (lo + hi)
+        large = [turn for turn in turns if turn[0] >= np.radians(_MIN_UTURN_ANGLE_DEG)]
+        best = (min(large, key=lambda turn: abs(turn[1] - middle)) if large
+                else max(turns))
+        yaw = np.abs(signed)
+        peak = best[1]
         edge = self.turn_edge_fraction * yaw[peak]
         a = last_crossing(yaw, edge, lo, peak, rising=False)
         b = first_crossing(yaw, edge, peak, hi, rising=False)

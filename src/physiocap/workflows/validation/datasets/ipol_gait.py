@@ -1,14 +1,13 @@
 """ipol-gait (Voisard et al., IPOL 2023; AGPL-3.0 repository): walk 10 m, U-turn, walk
 10 m back, with IMUs on the lower back (``N-M_lb.txt``) and both feet (``_lf``, ``_rf``).
 
-The reference (``N-M.json``) indexes rows at 100 Hz. About 3 % of rows follow a
-PacketCounter jump (dropped packets), differently in each sensor, so a row index means a
-different instant in each file. We put every sample at ``PacketCounter / 100 Hz``, the
-time base the three sensors share, and convert each reference row index through the file
-it was annotated on: left-foot events through the left-foot counter, right-foot events
-through the right-foot counter, trial boundaries through the footstep they coincide with,
-U-turn boundaries through the lower-back counter. The reference speed is then
-20 m / (true trial time), not 20 m / (rows / 100 Hz).
+The reference (``N-M.json``) gives row indices at 100 Hz. About 3 % of rows follow a
+PacketCounter jump (dropped packets, up to 12 % in one file), differently in each sensor.
+The indices count 100 Hz ticks of the shared PacketCounter from its zero (the timeline
+with the dropped packets put back), not rows of the files as stored: read that way, the
+hand-checked heel strikes fall on the foot sensors' impacts in every recording, while read
+as file rows they drift by up to a second in the recordings with many drops. So every
+sample is put at ``PacketCounter / 100 Hz`` and every reference index at ``index / 100 Hz``.
 """
 
 from __future__ import annotations
@@ -40,19 +39,9 @@ def read_sensor(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return unwrapped / RATE_HZ, table[:, 1:4], table[:, 4:7]
 
 
-def _row_to_time(row: int, time_s: np.ndarray) -> float:
-    """Time of a reference row index; rows past the file's end continue at 100 Hz."""
-    if row < len(time_s):
-        return float(time_s[row])
-    return float(time_s[-1] + (row - len(time_s) + 1) / RATE_HZ)
-
-
-def _boundary_time(row: int, events: dict[str, list[list[int]]],
-                   times: dict[str, np.ndarray]) -> float:
-    for name, key in (("LeftFootEvents", "lf"), ("RightFootEvents", "rf")):
-        if any(row in step for step in events.get(name, [])):
-            return _row_to_time(row, times[key])
-    return _row_to_time(row, times["lb"])
+def _index_to_time(index: int) -> float:
+    """Time (s, PacketCounter time base) of a reference index (module docstring)."""
+    return float(index) / RATE_HZ
 
 
 def iter_recordings(folder: Path) -> Iterator[ReferenceRecording]:
@@ -76,25 +65,23 @@ def iter_recordings(folder: Path) -> Iterator[ReferenceRecording]:
                                      problem=f"missing files: {', '.join(missing)}")
             continue
         sensors: dict[str, SensorData] = {}
-        times: dict[str, np.ndarray] = {}
         for key, placement in _PLACEMENTS.items():
             time_s, acc, gyro = read_sensor(files[key])
-            times[key] = time_s
             sensors[placement] = SensorData(placement, time_s, acc, gyro)
         trial = meta["TrialBoundaries"]
         uturn = meta["UTurnBoundaries"]
         reference = {
-            "trial_start_s": _boundary_time(int(trial[0]), meta, times),
-            "trial_end_s": _boundary_time(int(trial[1]), meta, times),
-            "uturn_start_s": _row_to_time(int(uturn[0]), times["lb"]),
-            "uturn_end_s": _row_to_time(int(uturn[1]), times["lb"]),
+            "trial_start_s": _index_to_time(trial[0]),
+            "trial_end_s": _index_to_time(trial[1]),
+            "uturn_start_s": _index_to_time(uturn[0]),
+            "uturn_end_s": _index_to_time(uturn[1]),
         }
         trial_time = reference["trial_end_s"] - reference["trial_start_s"]
         uturn_time = reference["uturn_end_s"] - reference["uturn_start_s"]
         reference["gait_speed_m_per_s"] = WALK_DISTANCE_M / trial_time
         reference["stride_speed_m_per_s"] = WALK_DISTANCE_M / (trial_time - uturn_time)
-        contacts = [_row_to_time(int(step[1]), times["lf"]) for step in meta["LeftFootEvents"]]
-        contacts += [_row_to_time(int(step[1]), times["rf"]) for step in meta["RightFootEvents"]]
+        contacts = [_index_to_time(step[1]) for step in
+                    (*meta["LeftFootEvents"], *meta["RightFootEvents"])]
         yield ReferenceRecording(
             DATASET, recording_id, sensors, reference=reference,
             reference_events={"initial_contacts": np.sort(np.asarray(contacts))},
