@@ -131,7 +131,9 @@ class DecodedSamples:
     ``device_time_raw`` is the packet's timestamp as received (device ticks), for audit.
     ``first_sample_index`` numbers samples as the device produced them: it jumps over samples
     the decoder inferred were lost (see :class:`~.timing.SampleIndexer`), so capture records
-    the gap instead of silently joining the two sides.
+    the gap instead of silently joining the two sides. ``host_time_s`` is the host arrival
+    time of the packet when the decoder held it back (Movesense waits for the next packet),
+    so the block keeps its own arrival time rather than its successor's.
     """
 
     stream: str
@@ -139,6 +141,7 @@ class DecodedSamples:
     device_time_s: np.ndarray | None
     first_sample_index: int
     device_time_raw: int | None = None
+    host_time_s: float | None = None
     extras: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -166,6 +166,7 @@ class _Measurement:
     start_s: float
     samples: dict[str, np.ndarray]
     n_samples: int
+    host_time_s: float | None
 
 
 _TO_SI = {
@@ -194,26 +195,33 @@ class MovesenseDecoder:
         self._clock = CounterUnwrapper(32)
         self._indexer = SampleIndexer()
         self._fragment: bytes | None = None
+        self._fragment_host_time_s: float | None = None
         self._held: _Measurement | None = None
         self._last_step_s = 1.0 / rate_hz
         self._what = f"Movesense {resource.value}/{rate_hz}"
 
-    def feed(self, kind: GspResponse, payload: bytes) -> list[DecodedSamples]:
-        """Decode a DATA or DATA_PART2 payload; returns the blocks now complete."""
+    def feed(self, kind: GspResponse, payload: bytes,
+             host_time_s: float | None = None) -> list[DecodedSamples]:
+        """Decode a DATA or DATA_PART2 payload; returns the blocks now complete.
+
+        ``host_time_s`` is when the (first part of the) packet arrived; it travels with the
+        packet while it is held.
+        """
         if kind is GspResponse.DATA:
             if self._fragment is not None:
                 self._fragment = None
                 self.stats.fragments_orphaned += 1
             if len(payload) == DATA_PART_PAYLOAD_BYTES and (len(payload) - 4) % self._stride:
                 self._fragment = bytes(payload)
+                self._fragment_host_time_s = host_time_s
                 return []
-            return self._accept(payload)
+            return self._accept(payload, host_time_s)
         if kind is GspResponse.DATA_PART2:
             if self._fragment is None:
                 raise PacketError(f"{self._what}: DATA_PART2 without the DATA it continues")
             whole = self._fragment + bytes(payload)
             self._fragment = None
-            return self._accept(whole)
+            return self._accept(whole, self._fragment_host_time_s)
         raise PacketError(f"{self._what}: response type {kind.name} carries no measurement")
 
     def flush(self) -> list[DecodedSamples]:
@@ -224,12 +232,6 @@ class MovesenseDecoder:
             return []
         return self._emit(held, self._last_step_s)
 
-    def reset(self) -> None:
-        """Forget all state (after a reconnect the device restarts its subscription)."""
-        self._held = None
-        self._fragment = None
-        self._clock.reset()
-        self._indexer.reset()
 
     def _parse(self, payload: bytes) -> tuple[int, dict[str, np.ndarray], int]:
         reader = PacketReader(payload, self._what)
@@ -246,7 +248,7 @@ class MovesenseDecoder:
             samples[sensor] = np.asarray(_TO_SI[sensor](values), dtype=np.float64)
         return raw_ms, samples, n
 
-    def _accept(self, payload: bytes) -> list[DecodedSamples]:
+    def _accept(self, payload: bytes, host_time_s: float | None) -> list[DecodedSamples]:
         raw_ms, samples, n = self._parse(payload)
         start_s = self._clock.peek(raw_ms) / 1000.0
         held = self._held
@@ -259,7 +261,7 @@ class MovesenseDecoder:
             blocks = self._emit(held, step_s)
             self._last_step_s = step_s
         self._clock.commit(raw_ms)
-        self._held = _Measurement(raw_ms, start_s, samples, n)
+        self._held = _Measurement(raw_ms, start_s, samples, n, host_time_s)
         return blocks
 
     def _emit(self, packet: _Measurement, step_s: float) -> list[DecodedSamples]:
@@ -272,5 +274,5 @@ class MovesenseDecoder:
         self.stats.packets_decoded += 1
         self.stats.samples_decoded += packet.n_samples
         return [DecodedSamples(sensor, packet.samples[sensor], times, first,
-                               packet.raw_timestamp_ms)
+                               packet.raw_timestamp_ms, packet.host_time_s)
                 for sensor in self._sensors]

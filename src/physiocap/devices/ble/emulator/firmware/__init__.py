@@ -1,0 +1,1 @@
+"""Firmware models of the supported devices, built from the documented protocols."""
