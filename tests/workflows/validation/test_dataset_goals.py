@@ -28,7 +28,7 @@ def test_uji_thigh_tug_total_time(shared_data: Path) -> None:
     assert metrics["tug_total_time_s"]["mae"] <= 0.3
 
 
-@pytest.mark.xfail(strict=False, reason="goal: wrist TUG total MAE ≤ 0.3 s (measured 0.38)")
+@pytest.mark.xfail(strict=False, reason="goal: wrist TUG total MAE ≤ 0.3 s (measured 0.365)")
 def test_uji_wrist_tug_total_time(shared_data: Path) -> None:
     metrics = _report(shared_data, "uji-tug")["by_placement"]["wrist"]["metrics"]
     assert metrics["tug_total_time_s"]["mae"] <= 0.3
@@ -64,15 +64,21 @@ def test_gaitmap_initial_contacts(shared_data: Path) -> None:
     assert _report(shared_data, "gaitmap-foot")["detection"]["initial_contacts"]["f1"] >= 0.95
 
 
-@pytest.mark.xfail(strict=False, reason="goals: IPOL IC F1 ≥ 0.95 (0.90), speed MAE ≤ 0.03 "
-                                        "(0.056), trial bounds ≤ 0.15 s, U-turn ≤ 0.3 s")
-def test_ipol_goals(shared_data: Path) -> None:
+def test_ipol_initial_contacts_and_uturn(shared_data: Path) -> None:
     report = _report(shared_data, "ipol-gait")
     assert report["detection"]["initial_contacts"]["f1"] >= 0.95
+    assert report["metrics"]["uturn_start_s"]["mae"] <= 0.3
+    assert report["metrics"]["uturn_end_s"]["mae"] <= 0.3
+
+
+@pytest.mark.xfail(strict=False, reason="goals: IPOL speed MAE ≤ 0.03 m/s (0.044), trial "
+                                        "bounds ≤ 0.15 s (0.31/0.52), stride-model speed "
+                                        "≤ 0.06 m/s (0.085)")
+def test_ipol_speed_goals(shared_data: Path) -> None:
+    report = _report(shared_data, "ipol-gait")
     assert report["metrics"]["gait_speed_m_per_s"]["mae"] <= 0.03
     assert report["metrics"]["trial_start_s"]["mae"] <= 0.15
     assert report["metrics"]["trial_end_s"]["mae"] <= 0.15
-    assert report["metrics"]["uturn_start_s"]["mae"] <= 0.3
     assert report["metrics"]["stride_speed_m_per_s"]["mae"] <= 0.06
 
 
