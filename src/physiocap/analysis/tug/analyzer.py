@@ -63,7 +63,7 @@ class TugAnalyzer:
     """Find TUG trials and their phases in one IMU recording."""
 
     name = "tug_rule_based"
-    version = "1.0"
+    version = "1.1"
 
     def __init__(self, placement: str = "lower_back", *, rate_hz: float = 100.0,
                  turn_cutoff_hz: float = 0.6, turn_detect_deg_per_s: float = 30.0,
