@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from physiocap.capture.engine import CaptureEngine, CaptureSettings
-from physiocap.core.clock import Clock
+from physiocap.core.clock import Clock, ScaledClock
 from physiocap.gui.bridge import EngineBridge
 from physiocap.gui.device_manager import DeviceManager
 from physiocap.gui.errors import configure_logging, install_excepthook, show_error
@@ -106,15 +107,23 @@ def build_window(study_dir: Path, clock: Clock | None = None) -> PhysiocapWindow
 
 
 def run(study_dir: Path | None = None, tour_dir: Path | None = None) -> int:
-    """Show the app (or run the tour into ``tour_dir``); returns the exit code."""
-    study = Path(study_dir) if study_dir is not None else default_study_dir()
+    """Show the app (or run the tour into ``tour_dir``); returns the exit code.
+
+    The tour records into ``study_dir`` when given, otherwise into a temporary study
+    folder, so it never adds simulated visits to the real study.
+    """
     app = application()
+    if tour_dir is not None:
+        from physiocap.gui.tour import TOUR_CLOCK_SPEED, run_tour
+
+        with tempfile.TemporaryDirectory(prefix="physiocap-tour-") as scratch:
+            study = Path(study_dir) if study_dir is not None else Path(scratch)
+            configure_logging(study)
+            window = build_window(study, ScaledClock(TOUR_CLOCK_SPEED))
+            return run_tour(window, Path(tour_dir))
+    study = Path(study_dir) if study_dir is not None else default_study_dir()
     configure_logging(study.parent if study_dir is None else study)
     window = build_window(study)
-    if tour_dir is not None:
-        from physiocap.gui.tour import run_tour
-
-        return run_tour(window, Path(tour_dir))
     window.show()
     return int(app.exec())
 

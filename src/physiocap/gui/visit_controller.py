@@ -8,6 +8,7 @@ analyses on a worker thread, both through the bridge, so the GUI never blocks on
 from __future__ import annotations
 
 import contextlib
+import zlib
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -75,8 +76,9 @@ class VisitController(QObject):
         if self.visit is not None and (visit is None or visit.path != self.visit.path):
             self.finish_visit()
         if visit is not None and not visit.existing and self.visit is None:
+            # each visit's simulated patient varies differently (seeded by the session ID)
             self.visit = InterimVisit(self.bridge.engine, visit.participant, visit.session,
-                                      visit.path)
+                                      visit.path, seed=zlib.crc32(visit.path.name.encode()))
             self.entries = {}
 
     def finish_visit(self) -> None:

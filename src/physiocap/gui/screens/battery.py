@@ -375,6 +375,11 @@ class BatteryScreen(QWidget):
             self.live.stop()
 
     # recording --------------------------------------------------------------------------
+    @property
+    def timing(self) -> bool:
+        """Whether the countdown is over and the trial's time is running."""
+        return self._elapsed.isActive()
+
     def toggle(self) -> None:
         """Space: start a trial (with countdown), or stop the one recording."""
         if self.visit.recording or self._countdown.isActive():

@@ -238,6 +238,7 @@ class ReplayScreen(QWidget):
             if isinstance(value, dict | list):
                 continue
             editor = QLineEdit(json.dumps(value))
+            editor.setMinimumWidth(90)
             self.param_editors[name] = editor
             self.params_form.addRow(name, editor)
 

@@ -20,9 +20,12 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from physiocap.gui.style import CHANNEL_COLOURS
 
-#: Frame period of live views: 30 frames/s is the floor the issue asks for.
-FRAME_INTERVAL_MS = 30
+#: Frame period of live views (40 Hz): a margin over the 30 frames/s the issue asks for,
+#: since a busy machine delays timer ticks.
+FRAME_INTERVAL_MS = 25
 DEFAULT_WINDOW_S = 10.0
+#: How often a live plot may change its y range, seconds.
+RANGE_INTERVAL_S = 1.0
 
 SampleSource = Callable[[float], tuple[np.ndarray, np.ndarray]]
 
@@ -62,8 +65,10 @@ class StreamPlot(FrameCountingPlot):
         super().__init__(parent)
         self.stream = stream
         self.setMenuEnabled(False)
-        self.setMouseEnabled(x=False, y=True)
-        self.showGrid(x=True, y=True, alpha=0.25)
+        self.setMouseEnabled(x=False, y=False)
+        # No grid and a y range changed at most every RANGE_INTERVAL_S: redrawing grid lines
+        # and re-laying the axes on every frame cost more than the curves themselves.
+        self.enableAutoRange(x=False, y=False)
         self.setTitle(stream.title, size="11pt")
         self.setLabel("left", units=stream.unit)
         self.setLabel("bottom", "seconds before now")
@@ -73,17 +78,35 @@ class StreamPlot(FrameCountingPlot):
         legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.curves = []
         for index, channel in enumerate(stream.channels):
+            # a 1-pixel pen takes Qt's fast line path: 1.5 px halved the frame rate
             curve = self.plot(pen=pg.mkPen(CHANNEL_COLOURS[index % len(CHANNEL_COLOURS)],
-                                           width=1.5), name=channel)
+                                           width=1), name=channel)
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             curve.setSkipFiniteCheck(True)
             self.curves.append(curve)
 
+        self._y_range: tuple[float, float] | None = None
+        self._range_checked_s = -np.inf
+
     def show_samples(self, t_s: np.ndarray, values: np.ndarray, now_s: float) -> None:
         x = t_s - now_s
         for index, curve in enumerate(self.curves):
             curve.setData(x, values[:, index] if len(values) else values[:0, 0])
+        if len(values) and now_s - self._range_checked_s >= RANGE_INTERVAL_S:
+            self._range_checked_s = now_s
+            self._fit_y(float(np.min(values)), float(np.max(values)))
+
+    def _fit_y(self, low: float, high: float) -> None:
+        """Widen the y range to the data at once; narrow it only when the data uses less
+        than half of it (so a still sensor does not make the axis jump)."""
+        span = max(high - low, 1e-3)
+        wanted = (low - 0.1 * span, high + 0.1 * span)
+        current = self._y_range
+        if (current is None or wanted[0] < current[0] or wanted[1] > current[1]
+                or (wanted[1] - wanted[0]) < 0.5 * (current[1] - current[0])):
+            self._y_range = wanted
+            self.setYRange(*wanted, padding=0.0)
 
 
 class LivePlotPanel(QWidget):
