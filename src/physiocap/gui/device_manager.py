@@ -247,9 +247,6 @@ class DeviceManager(QObject):
                                                         f"{error}"))
 
     # queries ----------------------------------------------------------------------------
-    def with_role(self, *placements: Placement) -> list[ConnectedDevice]:
-        return [d for d in self.devices.values() if d.placement in placements]
-
     def imus(self) -> list[ConnectedDevice]:
         return [d for d in self.devices.values() if d.info.kind is DeviceKind.IMU]
 

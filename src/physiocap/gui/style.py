@@ -6,7 +6,7 @@ except minimums that keep the layout usable on a 1366×768 laptop.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 BASE_POINT_SIZE = 11
@@ -64,6 +64,3 @@ def set_role(widget: object, role: str) -> None:
     style.unpolish(widget)
     style.polish(widget)
 
-
-def colour(hex_code: str) -> QColor:
-    return QColor(hex_code)

@@ -11,11 +11,9 @@ import contextlib
 import zlib
 from dataclasses import dataclass, replace
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from physiocap.capture.engine import TrialSummary
-from physiocap.core.device_info import DeviceKind
 from physiocap.core.errors import CaptureError
 from physiocap.core.records import TrialStatus
 from physiocap.gui.bridge import EngineBridge
@@ -210,13 +208,3 @@ class VisitController(QObject):
                 units[(device.device_id, name)] = spec.units[0]
         return streams, units
 
-    def devices_for(self, kind: DeviceKind) -> list[str]:
-        return [d.device_id for d in self.devices.devices.values() if d.info.kind is kind]
-
-
-def force_of(entry: TrialEntry) -> tuple[np.ndarray, np.ndarray] | None:
-    """The first force stream of a trial, if any."""
-    for key, unit in entry.units.items():
-        if unit == "N":
-            return entry.signals[key][0], entry.signals[key][1][:, 0]
-    return None
