@@ -1,6 +1,6 @@
 """Writing a session file while it is being recorded.
 
-Crash safety rests on three things, each measured (see ``docs/file-format.md``):
+Crash safety rests on four things, each measured (see ``docs/file-format.md``):
 
 1. **SWMR writing.** Between structural changes the file is in HDF5's single-writer /
    multiple-reader mode, which orders every flush so the file on disk is always consistent:
@@ -14,19 +14,28 @@ Crash safety rests on three things, each measured (see ``docs/file-format.md``):
    ignore everything the packet table does not cover, so they never see half-written data.
 3. **A lock** (:class:`~physiocap.storage.locking.WriterLock`) keeping other writers and
    readers out while the file is open.
+4. **Disk space reserved ahead of HDF5.** HDF5 2.0 leaves a file it failed to write in a
+   state where closing it (or merely exiting the interpreter) crashes the process
+   (measured with a file-size limit). So HDF5 must never meet a full disk: before every
+   flush and structural change the writer allocates, beyond the end of the file HDF5 has
+   recorded, room for what it is about to write plus a standing reserve. When that
+   allocation fails the writer stops cleanly: it closes the file normally (in the
+   reserve), releases the lock and raises :class:`DiskFullError`. The file keeps every
+   sample flushed before and reads as interrupted. (Copy-on-write file systems may still
+   need new blocks to overwrite; there the reserve only makes a crash less likely.)
 
-An ``OSError`` of the "disk full" family stops the recording: the writer closes what it
-can, releases the lock and raises :class:`DiskFullError`; the file keeps everything up to
-the last completed flush and reads as interrupted. When the writer closes normally the file
-is rewritten once, compactly (:mod:`physiocap.storage.compaction`).
+When the writer closes normally the file is rewritten once, compactly
+(:mod:`physiocap.storage.compaction`).
 
 All public methods are thread-safe; the capture engine calls them from its writer thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
 import threading
 import time
 import uuid
@@ -45,6 +54,7 @@ from physiocap import __version__
 from physiocap.core.device_info import DeviceInfo
 from physiocap.core.errors import (
     ConfigurationError,
+    CorruptFileError,
     DiskFullError,
     PhysiocapError,
     StorageError,
@@ -78,8 +88,18 @@ from physiocap.storage.schema import (
     stream_path,
     trial_path,
 )
+from physiocap.storage.superblock import read_superblock
 
 log = logging.getLogger(__name__)
+
+#: Allocated beyond HDF5's recorded end of file at all times, so the file can still be
+#: closed normally when the disk fills up (closing writes a few KiB).
+SPACE_RESERVE_BYTES = 256 << 10
+#: Upper bound of what adding a device or beginning/ending a trial writes (measured: 7 KiB
+#: per device, 14 KiB to begin a trial of two streams, 4 KiB to end it).
+STRUCTURE_CHANGE_BYTES = 256 << 10
+#: Metadata written per dataset on a flush, beyond the chunk it rewrites.
+DATASET_FLUSH_OVERHEAD_BYTES = 4096
 
 _FINAL_STATUSES = frozenset(TrialStatus) - {TrialStatus.RECORDING}
 
@@ -90,6 +110,7 @@ class _StreamState:
     device_id: str
     spec: StreamSpec
     dtype: np.dtype
+    chunk_bytes: int  # largest chunk a flush of this stream rewrites
     next_sample_index: int = 0  # stored + buffered samples
     samples: list[np.ndarray] = field(default_factory=list)
     packets: list[np.ndarray] = field(default_factory=list)
@@ -122,6 +143,21 @@ def _growing_dataset(group: h5py.Group, name: str, dtype: np.dtype, chunk_rows: 
     chunks = (chunk_rows,) if width is None else (chunk_rows, width)
     return group.create_dataset(name, shape=shape, maxshape=maxshape, dtype=dtype,
                                 chunks=chunks, **COMPRESSION)  # type: ignore[arg-type]
+
+
+def reserve_file_space(path: Path, start: int, length: int) -> None:
+    """Allocate ``length`` bytes of disk from offset ``start`` of ``path`` (growing it)."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        if hasattr(os, "posix_fallocate"):
+            os.posix_fallocate(fd, start, length)
+        else:  # Windows, macOS: write zeros, which allocates just the same
+            os.lseek(fd, start, os.SEEK_SET)
+            block = bytes(min(length, 1 << 16))
+            for offset in range(0, length, len(block)):
+                os.write(fd, block[:length - offset])
+    finally:
+        os.close(fd)
 
 
 def _encoded(text: str, limit: int, what: str) -> bytes:
@@ -189,6 +225,8 @@ class SessionWriter:
         writer = cls(path, file, lock, flush_interval_s=flush_interval_s, monotonic=monotonic,
                      compact_on_close=compact_on_close)
         with writer._guard("create the session file"):
+            file.flush()
+            writer._ensure_space(STRUCTURE_CHANGE_BYTES, "create the session file")
             write_attributes(file, root)
             for name, values in groups.items():
                 write_attributes(file.create_group(name), values)
@@ -226,17 +264,57 @@ class SessionWriter:
 
     def _fail(self, failure: StorageError) -> None:
         self._failure = failure
-        self._datasets.clear()
         file, self._file = self._file, None
-        # After a failed write HDF5 may refuse the first close and accept the second.
+        # After a failed write HDF5 objects must be closed one by one, datasets before the
+        # file (letting h5py drop them later crashed the interpreter), and the file may
+        # refuse its first close and accept the second. All of it is best effort.
+        for dataset in self._datasets.values():
+            with contextlib.suppress(Exception):
+                dataset.id.close()
         for _ in range(2):
             try:
                 if file is not None:
                     file.close()
                 break
-            except Exception:  # closing is best effort after a failure
+            except Exception:
                 continue
+        self._datasets.clear()
         self._lock.release()
+
+    def _ensure_space(self, upcoming_bytes: int, action: str) -> None:
+        """Make sure ``upcoming_bytes`` plus the standing reserve are allocated beyond the
+        end of file recorded in the superblock (current after every flush); stop the
+        recording cleanly with :class:`DiskFullError` if the disk cannot provide them."""
+        size = self.path.stat().st_size
+        try:
+            recorded_end = read_superblock(self.path).end_of_file_address or size
+        except CorruptFileError:  # nothing flushed yet
+            recorded_end = size
+        needed = recorded_end + upcoming_bytes + SPACE_RESERVE_BYTES
+        if size >= needed:
+            return
+        target = needed + SPACE_RESERVE_BYTES  # over-allocate: not at every flush
+        try:
+            reserve_file_space(self.path, size, target - size)
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            failure = DiskFullError(
+                f"the disk is full (no room to {action}); the recording was stopped and "
+                "everything flushed before is kept", path=self.path)
+            self._stop_cleanly(failure)
+            raise failure from None
+
+    def _stop_cleanly(self, failure: StorageError) -> None:
+        """Stop after a failure HDF5 never saw: the file can be closed normally."""
+        self._failure = failure
+        file, self._file = self._file, None
+        self._datasets.clear()
+        try:
+            if file is not None:
+                file.close()
+        finally:
+            self._lock.release()
 
     # -- structural changes -----------------------------------------------------------------
     @property
@@ -251,6 +329,7 @@ class SessionWriter:
         flush, and go back to SWMR mode."""
         self._commit()
         with self._guard(action):
+            self._ensure_space(STRUCTURE_CHANGE_BYTES, action)
             self._datasets.clear()
             self._h5.close()
             self._file = None
@@ -293,9 +372,12 @@ class SessionWriter:
                                        f"{spec.name} is listed twice", path=self.path)
                 if spec.n_channels < 1:
                     raise ConfigurationError(f"stream {spec.name} has no channels")
+                dtype = np.dtype(spec.dtype).newbyteorder("<")
+                chunk_bytes = recording_chunk_rows(spec.nominal_rate_hz) * max(
+                    dtype.itemsize * spec.n_channels, 8)
                 states[(device_id, spec.name)] = _StreamState(
-                    stream_path(trial.trial_id, device_id, spec.name), device_id, spec,
-                    np.dtype(spec.dtype).newbyteorder("<"))
+                    stream_path(trial.trial_id, device_id, spec.name), device_id, spec, dtype,
+                    chunk_bytes)
             attributes = trial_attributes(trial) | {
                 "status": str(TrialStatus.RECORDING),
                 "started_utc": utc_text(started_utc, f"start of trial {trial.trial_id}"),
@@ -486,7 +568,15 @@ class SessionWriter:
         trials = [trial for trial in self._trials.values() if trial.gaps or trial.markers]
         if not streams and not trials:
             return
+        pending = [array for state in streams
+                   for array in (*state.samples, *state.packets, *state.device_times)]
+        pending += [array for trial in trials for array in (*trial.gaps, *trial.markers)]
+        table_chunk = RECORDING_TABLE_CHUNK_ROWS * PACKET_DTYPE.itemsize
+        upcoming = sum(array.nbytes for array in pending) + sum(
+            state.chunk_bytes + table_chunk + 2 * DATASET_FLUSH_OVERHEAD_BYTES
+            for state in streams) + len(trials) * 2 * (table_chunk + DATASET_FLUSH_OVERHEAD_BYTES)
         with self._guard("write recorded samples to disk"):
+            self._ensure_space(upcoming, "write recorded samples")
             for state in streams:
                 _append_rows(self._dataset(f"{state.path}/data"), np.concatenate(state.samples))
                 if state.device_times:
