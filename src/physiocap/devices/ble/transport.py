@@ -129,10 +129,11 @@ TransportFactory = Callable[[str, ReconnectPolicy], BleTransport]
 
 
 def _unavailable(error: BaseException) -> BluetoothUnavailableError:
+    reason = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
     return BluetoothUnavailableError(
-        f"no Bluetooth adapter is available ({type(error).__name__}: {error}). Check that the "
-        "computer has Bluetooth, that it is switched on, and on Linux that the bluetooth "
-        "service (BlueZ) is running")
+        f"no Bluetooth adapter is available ({reason}). Check that the computer has "
+        "Bluetooth, that it is switched on, and on Linux that the bluetooth service (BlueZ) "
+        "is running")
 
 
 async def scan(timeout_s: float = 5.0, *, supported_only: bool = True) -> list[Advertisement]:
