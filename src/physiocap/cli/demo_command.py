@@ -1,0 +1,83 @@
+"""``physiocap demo``: a simulated standard visit through the real capture path."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from physiocap.core.units import n_to_kgf
+from physiocap.workflows.demo import DemoReport, run_demo, truth_headline
+from physiocap.workflows.study import default_study_dir
+
+_HEADLINE = {"tug": ("tug_total_time_s", "s", 2), "gait_speed": ("gait_speed_m_per_s", "m/s", 2),
+             "sit_to_stand": ("sit_to_stand_time_s", "s", 2), "grip": ("peak_force_n", "N", 0),
+             "knee_extension": ("peak_force_n", "N", 0)}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="record and analyse a simulated standard visit",
+        description="A pseudonymous demo participant with a simulated lower-back IMU and a "
+                    "simulated dynamometer runs the standard battery through the real capture "
+                    "path; the session file is written to the study folder.")
+    parser.add_argument("--out", type=str, default=None,
+                        help="study folder (default: the per-user data folder)")
+    parser.add_argument("--speed", type=float, default=20.0,
+                        help="simulation speed, 1 = real time (default 20)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.set_defaults(func=_run)
+
+
+def _format(value: float | None, unit: str, digits: int) -> str:
+    return "—" if value is None else f"{value:.{digits}f} {unit}"
+
+
+def print_report(report: DemoReport) -> None:
+    print(f"Session file: {report.path}")
+    print(f"Recorded {report.device_time_s:.0f} s of simulated visit in "
+          f"{report.wall_time_s:.1f} s.\n")
+    outcomes = {outcome.trial_id: outcome for outcome in report.outcomes}
+    print(f"{'trial':<20}{'side':<7}{'measured':>14}{'simulated truth':>18}  flags")
+    for recorded in report.trials:
+        trial = recorded.trial
+        key, unit, digits = _HEADLINE[str(trial.test)]
+        outcome = outcomes.get(trial.trial_id)
+        measured = outcome.headline.get(key) if outcome is not None else None
+        truth = (truth_headline(recorded.performed, trial.protocol)
+                 if recorded.performed is not None else None)
+        detail = (outcome.error or ", ".join(outcome.flags)) if outcome is not None else ""
+        print(f"{trial.trial_id:<20}{trial.side.value or '':<7}"
+              f"{_format(measured, unit, digits):>14}{_format(truth, unit, digits):>18}  {detail}")
+    print("\nVisit summary")
+    for summary in report.summaries:
+        value = _format(summary.value, summary.unit, 2 if summary.unit != "N" else 0)
+        if summary.unit == "N" and summary.value is not None:
+            value += f" ({float(n_to_kgf(summary.value)):.1f} kgf)"
+        print(f"  {summary.label}: {value} — {summary.rule}")
+        for side in summary.sides:
+            torque = ("" if side.torque_per_kg_nm_per_kg is None
+                      else f", {side.torque_nm:.0f} N·m, {side.torque_per_kg_nm_per_kg:.2f} N·m/kg")
+            cv = "" if side.cv_pct is None else f", CV {side.cv_pct:.1f} %"
+            print(f"      {side.side}: best {side.best_n:.0f} N, mean {side.mean_of_trials_n:.0f} N"
+                  f"{cv}{torque}")
+        if summary.asymmetry is not None:
+            pair = summary.asymmetry
+            print(f"      asymmetry: SI {pair.symmetry_index_pct:+.1f} %, deficit "
+                  f"{pair.deficit_pct:.1f} % ({pair.weaker_side} weaker: "
+                  f"{pair.deficit_category})")
+        for verdict in summary.verdicts:
+            mark = "FLAG" if verdict.flagged else "ok  "
+            print(f"      [{mark}] {verdict.criterion} ({verdict.threshold}): "
+                  f"{verdict.meaning if verdict.flagged else 'not met'}")
+        for note in summary.notes:
+            print(f"      {note}")
+    print("\nSimulated devices and participant: not a patient measurement.")
+
+
+def _run(args: argparse.Namespace) -> int:
+    study = default_study_dir() if args.out is None else Path(args.out)
+    if args.out is None:
+        print(f"No --out given: writing to the per-user study folder {study}")
+    print_report(run_demo(study, speed=args.speed, seed=args.seed))
+    return 0

@@ -1,0 +1,106 @@
+"""The demo visit: a simulated participant through the real capture, storage and analysis.
+
+A pseudonymous demo participant wears a simulated lower-back IMU and uses a simulated
+hand-held dynamometer; both are created through the device registry and recorded by the
+capture engine into a session file, exactly as real devices would be. The visit is the
+standard battery: 3 × TUG, 2 × 4 m gait speed, 1 × five-times sit-to-stand, grip by the
+Southampton protocol (3 per hand, alternating, right first [C3]) and 3 knee extensions per
+leg. Because the devices are simulated, every outcome can be shown beside its truth.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from physiocap.capture.engine import CaptureEngine
+from physiocap.core.clock import Clock, ScaledClock
+from physiocap.core.device_info import Placement
+from physiocap.core.records import Participant, Sex, Side, TestKind
+from physiocap.workflows.analyze import TrialOutcome, analyze_session
+from physiocap.workflows.simulated_patient import PerformedTrial, SimulatedPatient
+from physiocap.workflows.study import StudyFolder
+from physiocap.workflows.visit import DeviceSetup, RecordedTrial, VisitRecorder
+from physiocap.workflows.visit_summary import TestSummary, summarize_visit
+
+DEMO_PARTICIPANT = Participant(
+    "DEMO-0001", birth_year=1964, sex=Sex.FEMALE, height_m=1.65, body_mass_kg=66.0,
+    dominant_side=Side.RIGHT, knee_lever_arm_left_m=0.38, knee_lever_arm_right_m=0.38,
+    group="demo")
+
+#: Rest between trials, s (device time).
+REST_BETWEEN_TRIALS_S = 2.0
+
+_GRIP = {"protocol": "southampton"}
+_KNEE = {"method": "make", "fixation": "belt"}
+STANDARD_VISIT: tuple[tuple[TestKind, dict[str, Any], Side], ...] = (
+    *((TestKind.TUG, {}, Side.NONE),) * 3,
+    *((TestKind.GAIT_SPEED, {"distance_m": 4.0, "start_type": "static"}, Side.NONE),) * 2,
+    (TestKind.SIT_TO_STAND, {}, Side.NONE),
+    *((TestKind.GRIP, _GRIP | {"side": side}, Side(side)) for side in ("right", "left") * 3),
+    *((TestKind.KNEE_EXTENSION, _KNEE | {"side": side}, Side(side))
+      for side in ("right", "left") * 3),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoReport:
+    path: Path
+    trials: tuple[RecordedTrial, ...]
+    outcomes: tuple[TrialOutcome, ...]
+    summaries: tuple[TestSummary, ...]
+    device_time_s: float
+    wall_time_s: float
+
+
+def truth_headline(performed: PerformedTrial, trial_protocol: dict[str, Any]) -> float | None:
+    """The simulated truth of a trial's headline outcome (what the analysis should find)."""
+    for truth in performed.truth().values():
+        events = truth.get("events_s", {})
+        if performed.test is TestKind.TUG and "sit_end" in events:
+            return events["sit_end"] - events["sit_to_stand_start"]
+        if performed.test is TestKind.GAIT_SPEED and "trial_end" in events:
+            return float(trial_protocol["distance_m"]) / (events["trial_end"]
+                                                          - events["trial_start"])
+        if performed.test is TestKind.SIT_TO_STAND and "rise_1_start" in events:
+            last = int(trial_protocol.get("rises", 5))
+            return events[f"rise_{last}_end"] - events["rise_1_start"]
+        if "efforts" in truth:
+            return max(effort["peak_n"] for effort in truth["efforts"])
+    return None
+
+
+def run_demo(study_dir: Path, *, speed: float = 20.0, seed: int = 0,
+             clock: Clock | None = None,
+             participant: Participant = DEMO_PARTICIPANT) -> DemoReport:
+    """Record and analyse the standard visit; returns where it went and what it found."""
+    clock = clock or ScaledClock(speed)
+    patient = SimulatedPatient(participant, seed=seed)
+    wall_start = time.perf_counter()
+    with CaptureEngine(clock) as engine:
+        recorder = VisitRecorder(engine, StudyFolder(study_dir), participant, "demo",
+                                 patient=patient)
+
+        async def visit() -> tuple[Path, float]:
+            started = clock.now()
+            await recorder.add_device_async(DeviceSetup("sim-imu", Placement.LOWER_BACK,
+                                                        options={"seed": seed}))
+            await recorder.add_device_async(DeviceSetup("sim-dyn", Placement.UNSPECIFIED,
+                                                        options={"seed": seed + 1}))
+            await recorder.open_async()
+            for test, protocol, side in STANDARD_VISIT:
+                trial = recorder.next_trial(test, protocol, side)
+                recorded = await recorder.record_simulated_trial_async(trial)
+                await engine.accept_async(recorded.trial.trial_id)
+                await clock.sleep_until(clock.now() + REST_BETWEEN_TRIALS_S)
+            path = await recorder.close_async()
+            return path, clock.now() - started
+
+        path, device_time = engine.run(visit())
+    outcomes = analyze_session(path)
+    protocols = {recorded.trial.trial_id: recorded.trial.protocol for recorded in recorder.trials}
+    summaries = summarize_visit(outcomes, participant, protocols)
+    return DemoReport(path, tuple(recorder.trials), tuple(outcomes), tuple(summaries),
+                      device_time, time.perf_counter() - wall_start)

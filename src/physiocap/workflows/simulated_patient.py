@@ -1,0 +1,160 @@
+"""A simulated participant who performs each test of the battery on the simulated devices.
+
+Real devices do not know what the patient does; simulated ones do. When a trial starts,
+:class:`SimulatedPatient` picks the movement or force scenario that fits the trial's test
+and protocol variables, varies it from trial to trial around the participant's capacity
+(seeded), and schedules it on every simulated driver. The scenario parameters and events
+are the ground truth the demo prints and the tests compare the analyses against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from physiocap.core.device_info import DeviceKind
+from physiocap.core.errors import ConfigurationError
+from physiocap.core.records import Participant, Sex, Side, TestKind, TrialInfo
+from physiocap.devices.base import Driver
+from physiocap.devices.sim.base import ScheduledScenario, SimulatedDriver
+from physiocap.devices.sim.force import Effort, EffortSequence
+from physiocap.devices.sim.kinematics.anthropometry import Anthropometry
+from physiocap.devices.sim.kinematics.gait_speed import GaitSpeedWalk
+from physiocap.devices.sim.kinematics.sit_to_stand import SitToStandScenario
+from physiocap.devices.sim.kinematics.static import StaticPose
+from physiocap.devices.sim.kinematics.tug import TugScenario
+
+#: Typical capacities of a woman in her fifties to sixties, used when the participant record
+#: does not say otherwise. Grip ≈ 26 kgf: Dodds et al. 2014 (PLoS One 9:e113637) female
+#: median at 55-65 y is about 25-27 kg. Knee extension ≈ 2.0 N·m/kg × 65 kg / 0.37 m ≈ 350 N
+#: (older-women range 1.40-1.64 and adult-women 2.08-2.74 N·m/kg, clinical reference §3.5
+#: [C18e]). Usual walking speed 1.2 m/s and cadence 108 steps/min (Bohannon & Andrews 2011,
+#: Physiotherapy 97:182-189, women 50-69 y: 1.24-1.31 m/s).
+DEFAULT_GRIP_PEAK_N = 255.0
+DEFAULT_KNEE_PEAK_N = 350.0
+DEFAULT_WALKING_SPEED_M_PER_S = 1.2
+DEFAULT_CADENCE_STEPS_PER_MIN = 108.0
+_MALE_STRENGTH_RATIO = 1.55  # Dodds et al. 2014: male/female peak median grip 51/31 kg ≈ 1.6
+
+#: Nobody stops dead on the line: a "stop at the line" instruction still takes this much, m.
+MIN_STOPPING_DISTANCE_M = 0.2
+
+#: Quiet time before a movement begins once the trial is started, s (the operator says "go").
+REACTION_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PerformedTrial:
+    """What the simulated patient did in one trial: scheduled scenarios per device."""
+
+    trial_id: str
+    test: TestKind
+    start_s: float  # host timeline
+    duration_s: float
+    scenarios: dict[str, ScheduledScenario] = field(default_factory=dict)
+
+    def truth(self) -> dict[str, Any]:
+        """Ground truth per device: scenario parameters and event times (s from trial start)."""
+        result: dict[str, Any] = {}
+        for device_id, scheduled in self.scenarios.items():
+            scenario = scheduled.scenario
+            offset = scheduled.start_s - self.start_s
+            if isinstance(scenario, EffortSequence):
+                result[device_id] = {"efforts": [
+                    {"onset_s": effort.onset_s + offset, "peak_n": effort.peak_n,
+                     "peak_time_s": effort.peak_time_s + offset, "side": str(effort.side)}
+                    for effort in scenario.efforts()]}
+            else:
+                result[device_id] = {"scenario": type(scenario).__name__,
+                                     "events_s": {name: t + offset
+                                                  for name, t in scenario.events().items()}}
+        return result
+
+
+class SimulatedPatient:
+    """Performs trials on simulated drivers; capacities vary per trial by ``variability``."""
+
+    def __init__(self, participant: Participant, *, seed: int = 0,
+                 walking_speed_m_per_s: float = DEFAULT_WALKING_SPEED_M_PER_S,
+                 cadence_steps_per_min: float = DEFAULT_CADENCE_STEPS_PER_MIN,
+                 grip_peak_n: float | None = None, knee_peak_n: float | None = None,
+                 variability: float = 0.04) -> None:
+        strength = _MALE_STRENGTH_RATIO if participant.sex is Sex.MALE else 1.0
+        self.participant = participant
+        self.walking_speed_m_per_s = walking_speed_m_per_s
+        self.cadence_steps_per_min = cadence_steps_per_min
+        self.grip_peak_n = grip_peak_n or DEFAULT_GRIP_PEAK_N * strength
+        self.knee_peak_n = knee_peak_n or DEFAULT_KNEE_PEAK_N * strength
+        self.variability = variability
+        self.body = Anthropometry(participant.height_m or 1.65)
+        self._rng = np.random.default_rng(seed)
+
+    def perform(self, trial: TrialInfo, drivers: list[Driver], start_s: float) -> PerformedTrial:
+        """Schedule the trial's scenario on every simulated driver from ``start_s`` (host)."""
+        simulated = [driver for driver in drivers if isinstance(driver, SimulatedDriver)]
+        movement = self._movement(trial)
+        force = self._force(trial)
+        scenarios: dict[str, ScheduledScenario] = {}
+        for driver in simulated:
+            scenario = movement if driver.kind is DeviceKind.IMU else force
+            if scenario is not None:
+                scenarios[driver.device_id] = driver.perform(scenario, start_s)
+        durations = [s.scenario.duration_s for s in scenarios.values()]
+        if not durations:
+            raise ConfigurationError(f"no simulated device can perform a {trial.test} trial")
+        return PerformedTrial(trial.trial_id, trial.test, start_s, max(durations), scenarios)
+
+    # scenario choice ---------------------------------------------------------------------
+    def _vary(self, value: float) -> float:
+        return float(value * (1.0 + self.variability * self._rng.standard_normal()))
+
+    def _side(self, choice: str) -> str:
+        return choice if choice in ("left", "right") else str(self._rng.choice(["left", "right"]))
+
+    def _movement(self, trial: TrialInfo) -> Any:
+        protocol = trial.protocol
+        speed = self._vary(self.walking_speed_m_per_s)
+        cadence = self._vary(self.cadence_steps_per_min)
+        if trial.test is TestKind.TUG:
+            return TugScenario(walking_speed_m_per_s=speed, cadence_steps_per_min=cadence,
+                               walk_distance_m=float(protocol.get("walk_distance_m", 3.0)),
+                               chair_height_m=float(protocol.get("chair_height_m", 0.45)),
+                               turn_direction=self._side(str(protocol.get("turn_direction", ""))),
+                               quiet_before_s=REACTION_S, body=self.body)
+        if trial.test is TestKind.GAIT_SPEED:
+            return GaitSpeedWalk(distance_m=float(protocol.get("distance_m", 4.0)),
+                                 walking_speed_m_per_s=speed, cadence_steps_per_min=cadence,
+                                 start=str(protocol.get("start_type", "static")),
+                                 acceleration_distance_m=float(
+                                     protocol.get("acceleration_distance_m", 0.0)),
+                                 deceleration_distance_m=max(MIN_STOPPING_DISTANCE_M, float(
+                                     protocol.get("deceleration_distance_m", 0.0))),
+                                 out_and_back=protocol.get("course") == "out_and_back",
+                                 quiet_before_s=REACTION_S, body=self.body)
+        if trial.test is TestKind.SIT_TO_STAND:
+            return SitToStandScenario(repetitions=int(protocol.get("rises", 5)),
+                                      rise_duration_s=self._vary(1.0),
+                                      sit_duration_s=self._vary(1.2),
+                                      chair_height_m=float(protocol.get("chair_height_m", 0.43)),
+                                      quiet_before_s=REACTION_S, body=self.body)
+        return StaticPose(posture="sitting", hold_s=8.0, body=self.body)
+
+    def _force(self, trial: TrialInfo) -> EffortSequence | None:
+        side = Side(self._side(str(trial.side or trial.protocol.get("side", ""))))
+        if trial.test is TestKind.GRIP:
+            hold_s = float(trial.protocol.get("hold_s", 3.0))
+            effort = Effort(onset_s=REACTION_S + 1.0, peak_n=self._vary(self.grip_peak_n),
+                            time_to_peak_s=self._vary(0.45), hold_s=hold_s, side=side,
+                            repetition=trial.repetition)
+        elif trial.test is TestKind.KNEE_EXTENSION:
+            is_break = trial.protocol.get("method") == "break"
+            effort = Effort(onset_s=REACTION_S + 1.0, peak_n=self._vary(self.knee_peak_n),
+                            time_to_peak_s=self._vary(1.0 if is_break else 0.6), hold_s=3.0,
+                            rise_shape=2.0 if is_break else 4.0,
+                            break_drop_fraction=0.6 if is_break else None, side=side,
+                            repetition=trial.repetition)
+        else:
+            return None
+        return EffortSequence((effort,), lead_out_s=2.0)

@@ -1,0 +1,153 @@
+"""The visit summary: each test's score over its trials, with cut-off verdicts and sources.
+
+Scores follow each protocol's own rule and say which rule they used: TUG and gait speed
+as the mean of the analysed trials (10 m walk test: mean of three [C14a]); grip per the
+ASHT (mean of 3) or Southampton (maximum of 6) convention [C3, C4]; knee extension as the
+best effort per leg, with torque, N·m/kg and the side-to-side deficit [B7]. Rejected trials
+never count. Cut-offs are context, shown with their source and population.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from physiocap.analysis.norms import load_mobility_norms, load_strength_norms
+from physiocap.analysis.strength import EffortMetrics, StrengthResult, asymmetry
+from physiocap.analysis.strength.summary import Asymmetry, SideSummary, summarize_side
+from physiocap.core.records import Participant, TestKind
+from physiocap.workflows.analyze import TrialOutcome, knee_setup_for
+
+#: Trial-to-trial CV above which a strength result is flagged as inconsistent, %: the
+#: conventional sincerity-of-effort limit, which Shechtman 2000 (J Hand Ther 13:25-32)
+#: found weak as a test of sincerity; the same limit the strength analysis uses.
+CV_LIMIT_PCT = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    criterion: str
+    flagged: bool
+    meaning: str
+    threshold: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class TestSummary:
+    """One test of the visit: its score, how it was obtained, and what it means."""
+
+    __test__ = False  # not a pytest test class
+
+    test: TestKind
+    label: str
+    measure: str
+    value: float | None
+    unit: str
+    rule: str
+    per_trial: tuple[float, ...] = ()
+    sides: tuple[SideSummary, ...] = ()
+    asymmetry: Asymmetry | None = None
+    verdicts: tuple[Verdict, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _mobility_summary(test: TestKind, label: str, measure: str, values: list[float],
+                      rule: str) -> TestSummary:
+    norms = load_mobility_norms()
+    value = float(np.mean(values)) if values else None
+    verdicts = () if value is None else tuple(
+        Verdict(v.cutoff.criterion, v.flagged, v.cutoff.meaning,
+                f"{v.cutoff.flag_when.replace('_', ' ')} {v.cutoff.threshold:g}",
+                v.cutoff.source)
+        for v in norms.classify(measure, value))
+    unit = "m/s" if measure.endswith("_m_per_s") else "s"
+    notes = () if values else ("no trial could be analysed",)
+    return TestSummary(test, label, measure, value, unit, rule, tuple(values),
+                       verdicts=verdicts, notes=notes)
+
+
+def _efforts_by_side(results: list[StrengthResult]) -> dict[str, list[EffortMetrics]]:
+    by_side: dict[str, list[EffortMetrics]] = defaultdict(list)
+    for result in results:
+        for effort in result.efforts:
+            by_side[str(effort.side)].append(effort)
+    return by_side
+
+
+def _strength_summary(test: TestKind, protocol_name: str, results: list[StrengthResult],
+                      participant: Participant, protocol: dict) -> TestSummary:
+    grip = test is TestKind.GRIP
+    score_rule = "mean" if protocol_name == "asht" else "max"
+    knee = None if grip else knee_setup_for(participant, protocol)
+    sides = tuple(summarize_side(side, efforts, score_rule=score_rule,
+                                 cv_limit_pct=CV_LIMIT_PCT, knee=knee)
+                  for side, efforts in sorted(_efforts_by_side(results).items()))
+    by_side = {summary.side: summary for summary in sides}
+    pair = (asymmetry(by_side["left"].score_n, by_side["right"].score_n)
+            if {"left", "right"} <= set(by_side) else None)
+    notes = []
+    if grip and protocol_name == "southampton":
+        value = max((s.best_n for s in sides), default=None)
+        rule = "Southampton: maximum of all efforts, both hands (Roberts et al. 2011 [C3])"
+    elif grip:
+        value = max((s.mean_of_trials_n for s in sides), default=None)
+        rule = "ASHT: mean of the trials of the stronger tested hand (ASHT 2015 [C4])"
+    else:
+        value = max((s.best_n for s in sides), default=None)
+        rule = "best effort per leg; torque = force × lever arm"
+    verdicts: tuple[Verdict, ...] = ()
+    norms = load_strength_norms()
+    if grip and value is not None:
+        verdicts = tuple(Verdict(v.cutoff.criterion, v.below, v.cutoff.meaning,
+                                 f"below {v.cutoff.below_kgf:g} kgf", v.cutoff.source)
+                         for v in norms.classify_grip(value, participant.sex))
+    elif not grip:
+        for summary in sides:
+            if summary.torque_per_kg_nm_per_kg is None:
+                continue
+            for comparison in norms.knee_context(summary.torque_per_kg_nm_per_kg,
+                                                 participant.sex):
+                reference = comparison.reference
+                notes.append(f"{summary.side} {summary.torque_per_kg_nm_per_kg:.2f} N·m/kg: "
+                             f"{comparison.position} the {reference.group}-{reference.sex} "
+                             f"reference {reference.low_nm_per_kg:.2f}-"
+                             f"{reference.high_nm_per_kg:.2f} ({reference.source.split(',')[0]})")
+    label = ("Grip " + protocol_name.upper() if protocol_name == "asht"
+             else "Grip Southampton") if grip else f"Knee extension ({protocol_name})"
+    return TestSummary(test, label, "peak_force_n", value, "N", rule,
+                       tuple(s.best_n for s in sides), sides, pair, verdicts, tuple(notes))
+
+
+def summarize_visit(outcomes: list[TrialOutcome], participant: Participant,
+                    protocols: dict[str, dict]) -> list[TestSummary]:
+    """Summaries per test (and per strength protocol) from analysed, non-rejected trials.
+
+    ``protocols`` maps trial IDs to their protocol variables.
+    """
+    analysed = [o for o in outcomes if o.algorithm is not None and o.status != "rejected"]
+    summaries = []
+    mobility = ((TestKind.TUG, "Timed Up and Go", "tug_total_time_s",
+                 "mean of the analysed trials"),
+                (TestKind.GAIT_SPEED, "Gait speed", "gait_speed_m_per_s",
+                 "mean of the analysed trials (speed = distance ÷ time)"),
+                (TestKind.SIT_TO_STAND, "Five-times sit-to-stand", "sit_to_stand_time_s",
+                 "mean of the analysed trials"))
+    for test, label, measure, rule in mobility:
+        trials = [o for o in outcomes if o.test is test]
+        if not trials:
+            continue
+        values = [float(o.headline[measure]) for o in analysed
+                  if o.test is test and o.headline.get(measure) is not None]
+        summaries.append(_mobility_summary(test, label, measure, values, rule))
+    for test, key in ((TestKind.GRIP, "protocol"), (TestKind.KNEE_EXTENSION, "method")):
+        groups: dict[str, list[TrialOutcome]] = defaultdict(list)
+        for outcome in analysed:
+            if outcome.test is test:
+                groups[str(protocols[outcome.trial_id].get(key, ""))].append(outcome)
+        for name, group in sorted(groups.items()):
+            summaries.append(_strength_summary(test, name, [o.result for o in group],
+                                               participant, protocols[group[0].trial_id]))
+    return summaries
