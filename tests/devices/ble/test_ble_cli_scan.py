@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import pytest
+from tests.devices.ble.ble_threads import emulated_bluez_thread
 
 from physiocap.cli import devices_command
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
@@ -19,31 +16,6 @@ from physiocap.devices.ble.emulator.gatt import Peripheral
 from physiocap.devices.ble.transport import BluetoothUnavailableError
 
 pytestmark = pytest.mark.ble
-
-
-@contextmanager
-def emulated_bluez_thread(build: Callable[[EmulatedBluez], object],
-                          **options: object) -> Iterator[None]:
-    """The emulated BlueZ on its own loop and thread: the CLI runs its own asyncio loop."""
-    ready = threading.Event()
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    async def serve() -> None:
-        async with EmulatedBluez(adv_interval_s=0.02, **options) as bluez:
-            build(bluez)
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(5), "emulated BlueZ did not start"
-    try:
-        yield
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(5)
-        loop.close()
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
