@@ -1,4 +1,4 @@
-"""App-wide behaviour: closing during a recording, the CLI entry, the PySide6 emit guard."""
+"""App-wide behaviour: closing during a recording, the CLI entry, the PySide6 pin."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from physiocap.cli import gui_command
 from physiocap.core.device_info import Placement
 from physiocap.core.records import TestKind, TrialStatus
 from physiocap.gui.app import PhysiocapWindow
-from physiocap.gui.qt_compat import install_refcount_guard
 from physiocap.storage.reader import SessionReader
 
 pytestmark = pytest.mark.gui
@@ -23,14 +22,16 @@ class _Emitter(QObject):
     ping = Signal()
 
 
-def test_many_signal_emits_do_not_exhaust_true(window: PhysiocapWindow) -> None:
-    del window  # the app (and its guard) is running
-    install_refcount_guard()
+def test_signal_emits_keep_references_to_true(window: PhysiocapWindow) -> None:
+    """PySide6 6.12.0 drops a reference to True per emit and aborts Python 3.11 within a few
+    thousand emits; pyproject.toml pins below it. This fails if a leaking PySide6 returns."""
+    del window
     emitter = _Emitter()
     emitter.ping.connect(lambda: None)
-    for _ in range(20000):  # more than True's reference count in a fresh interpreter
+    before = sys.getrefcount(True)
+    for _ in range(2000):
         emitter.ping.emit()
-    assert sys.getrefcount(True) > 0
+    assert sys.getrefcount(True) >= before - 10
 
 
 def test_cli_gui_command_parses_study_and_tour(tmp_path: object) -> None:

@@ -19,6 +19,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "physiocap.cli.demo_command",
     "physiocap.cli.info_command",
     "physiocap.cli.validate_command",
+    "physiocap.cli.gui_command",
+    "physiocap.cli.devices_command",
 )
 
 

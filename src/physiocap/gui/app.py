@@ -18,7 +18,6 @@ from physiocap.gui.device_manager import DeviceManager
 from physiocap.gui.errors import configure_logging, install_excepthook, show_error
 from physiocap.gui.interim import RING_SECONDS
 from physiocap.gui.main_window import MainWindow
-from physiocap.gui.qt_compat import install_refcount_guard
 from physiocap.gui.screens.battery import BatteryScreen
 from physiocap.gui.screens.devices import DevicesScreen
 from physiocap.gui.screens.participants import ParticipantsScreen
@@ -83,7 +82,6 @@ class PhysiocapWindow(MainWindow):
 
 def application(argv: Sequence[str] = ()) -> QApplication:
     """The QApplication (created once), styled, with pyqtgraph configured for clinic use."""
-    install_refcount_guard()
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "physiocap", *argv])
