@@ -65,13 +65,13 @@ def test_record_is_readable_without_physiocap(known_session: KnownSession) -> No
     append_analysis_run(known_session.path, "T01", "tug", "1.2.0", {}, RECORD, WHEN)
     with h5py.File(known_session.path, "r") as file:
         run = file["trials/T01/analysis/tug/0001"]
-        assert run.attrs["algorithm_version"] == "1.2.0"
-        assert run.attrs["created_utc"] == "2026-03-02T12:00:00.000000+00:00"
+        assert run.attrs["algorithm_version"] == b"1.2.0"  # fixed-length UTF-8
+        assert run.attrs["created_utc"] == b"2026-03-02T12:00:00.000000+00:00"
         record = run["record"]
         assert record.attrs["total_time_s"] == pytest.approx(9.84)
         assert record.attrs["valid"] == 1
         assert "steps" not in record.attrs  # null lives in record_json only
-        assert record["algorithm"].attrs["version"] == "1.2.0"
+        assert record["algorithm"].attrs["version"] == b"1.2.0"
         phases = record["phases"][()]
         assert phases.dtype.names == ("name", "start_s", "end_s")
         np.testing.assert_allclose(phases["end_s"], [6.9, 9.1])

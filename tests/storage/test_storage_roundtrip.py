@@ -98,26 +98,28 @@ def test_sample_times_rebuilt_from_packets_match_the_true_clock(
 
 
 def test_file_layout_is_the_documented_one(known_session: KnownSession) -> None:
-    """docs/file-format.md promises these names, so plain h5py (or MATLAB) can read them."""
+    """docs/file-format.md promises these names, so plain h5py (or MATLAB) can read them.
+    Strings are fixed-length UTF-8, which h5py returns as bytes."""
     with h5py.File(known_session.path, "r") as file:
-        assert file.attrs["schema"] == "physiocap-session"
+        assert file.attrs["schema"] == b"physiocap-session"
         assert file.attrs["schema_version"] == 1
-        assert file.attrs["state"] == "completed"
-        assert {"software_version", "created_utc", "file_uuid"} <= set(file.attrs)
-        assert file["participant"].attrs["participant_id"] == "P001"
+        assert file.attrs["state"] == b"completed"
+        assert {"software_version", "created_utc", "file_uuid", "completed_utc"} <= set(
+            file.attrs)
+        assert file["participant"].attrs["participant_id"] == b"P001"
         assert "name" not in file["participant"].attrs
-        assert file["session"].attrs["started_utc"] == "2026-03-02T09:30:00.000000+00:00"
+        assert file["session"].attrs["started_utc"] == b"2026-03-02T09:30:00.000000+00:00"
         device = file["devices/imu1"].attrs
         assert (device["driver"], device["placement"], device["simulated"]) == (
-            "sim-imu", "lower_back", 1)
-        assert device["calibration"] == '{"gyro_bias_rad_per_s": [0.01, -0.02, 0.003]}'
+            b"sim-imu", b"lower_back", 1)
+        assert device["calibration"] == b'{"gyro_bias_rad_per_s": [0.01, -0.02, 0.003]}'
         trial = file["trials/T02"].attrs
-        assert (trial["test"], trial["status"], trial["side"]) == ("grip", "rejected", "left")
-        assert trial["protocol"] == '{"handle_position": 2}'
+        assert (trial["test"], trial["status"], trial["side"]) == (b"grip", b"rejected", b"left")
+        assert trial["protocol"] == b'{"handle_position": 2}'
         data = file["trials/T01/streams/imu1/imu/data"]
-        assert list(data.attrs["channels"]) == list(IMU_SPEC.channels)
-        assert list(data.attrs["units"]) == list(IMU_SPEC.units)
-        assert (data.attrs["nominal_rate_hz"], data.attrs["timing"]) == (200.0, "per_packet")
+        assert [name.decode() for name in data.attrs["channels"]] == list(IMU_SPEC.channels)
+        assert [unit.decode() for unit in data.attrs["units"]] == list(IMU_SPEC.units)
+        assert (data.attrs["nominal_rate_hz"], data.attrs["timing"]) == (200.0, b"per_packet")
         assert data.compression == "gzip"
         assert data.shuffle
         assert file["trials/T01/streams/imu1/imu/packets"].dtype == PACKET_DTYPE

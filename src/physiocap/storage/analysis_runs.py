@@ -27,7 +27,13 @@ import numpy as np
 
 from physiocap.core.errors import DiskFullError, PhysiocapError, StorageError
 from physiocap.core.records import validate_identifier
-from physiocap.storage.attributes import STRING_DTYPE, json_text, utc_text, write_attributes
+from physiocap.storage.attributes import (
+    fixed_text,
+    fixed_text_dtype,
+    json_text,
+    utc_text,
+    write_attributes,
+)
 from physiocap.storage.compaction import seal_interrupted
 from physiocap.storage.failures import is_disk_full, open_error
 from physiocap.storage.locking import WriterLock
@@ -53,15 +59,15 @@ def _column(values: list[Any]) -> np.ndarray | None:
         return np.asarray([np.nan if value is None else value for value in values],
                           dtype=np.float64)
     if all(isinstance(value, str) for value in present):
-        return np.asarray(["" if value is None else value for value in values], dtype=object)
+        encoded = [b"" if value is None else value.encode("utf-8") for value in values]
+        return np.asarray(encoded, dtype=fixed_text_dtype(max(len(item) for item in encoded)))
     return None
 
 
 def _table(rows: list[Mapping[str, Any]]) -> np.ndarray | None:
     names = list(dict.fromkeys(name for row in rows for name in row))
     columns = {name: _column([row.get(name) for row in rows]) for name in names}
-    fields = [(name, STRING_DTYPE if column.dtype == object else column.dtype)
-              for name, column in columns.items() if column is not None]
+    fields = [(name, column.dtype) for name, column in columns.items() if column is not None]
     if not fields:
         return None
     table = np.empty(len(rows), dtype=np.dtype(fields))
@@ -96,8 +102,7 @@ def _write_list(group: h5py.Group, name: str, values: list[Any]) -> None:
         return
     column = _column(values) if all(_is_scalar(item) or item is None for item in values) else None
     if column is not None:
-        group.create_dataset(name, data=column,
-                             dtype=STRING_DTYPE if column.dtype == object else column.dtype)
+        group.create_dataset(name, data=column)
 
 
 def _next_run_number(algorithm_group: h5py.Group) -> int:
@@ -140,7 +145,7 @@ def append_analysis_run(path: Path | str, trial_id: str, algorithm: str, version
                 number = _next_run_number(runs)
                 group = runs.create_group(f"{number:04d}")
                 write_attributes(group, attributes | {"run": number})
-                group.create_dataset("record_json", data=record_text, dtype=STRING_DTYPE)
+                group.create_dataset("record_json", data=fixed_text(record_text))
                 _write_native(group.create_group("record"), record)
         except PhysiocapError:
             raise

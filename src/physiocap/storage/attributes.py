@@ -1,8 +1,10 @@
 """How Python values become HDF5 attributes and back.
 
-Strings are variable-length UTF-8, times are ISO 8601 UTC strings, dictionaries are JSON
-strings, booleans are ``uint8`` 0/1 (readable everywhere, unlike HDF5 enums) and an absent
-optional value is an absent attribute. These rules are part of the file format.
+Strings are fixed-length UTF-8 (h5py returns them as ``bytes``; a variable-length string
+would cost a 4 KiB HDF5 global-heap collection), times are ISO 8601 UTC strings,
+dictionaries are JSON strings, booleans are ``uint8`` 0/1 (readable everywhere, unlike HDF5
+enums) and an absent optional value is an absent attribute. These rules are part of the
+file format.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ import h5py
 import numpy as np
 
 from physiocap.core.errors import ConfigurationError
-
-STRING_DTYPE = h5py.string_dtype("utf-8")
 
 
 def utc_text(moment: datetime, what: str) -> str:
@@ -45,7 +45,7 @@ def write_attributes(node: h5py.HLObject, values: Mapping[str, Any]) -> None:
         if value is None:
             continue
         if isinstance(value, str):
-            node.attrs.create(name, value, dtype=STRING_DTYPE)
+            node.attrs.create(name, fixed_text(value))
         elif isinstance(value, bool | np.bool_):
             node.attrs.create(name, np.uint8(value))
         elif isinstance(value, int | np.integer):
@@ -56,10 +56,23 @@ def write_attributes(node: h5py.HLObject, values: Mapping[str, Any]) -> None:
             write_array_attribute(node, name, value)
 
 
+def fixed_text_dtype(length: int) -> np.dtype:
+    """Fixed-length UTF-8 string type (at least one byte: HDF5 has no empty string type)."""
+    return h5py.string_dtype("utf-8", max(length, 1))
+
+
+def fixed_text(text: str) -> np.ndarray:
+    """``text`` as a fixed-length UTF-8 string scalar."""
+    raw = text.encode("utf-8")
+    return np.array(raw, dtype=fixed_text_dtype(len(raw)))
+
+
 def write_array_attribute(node: h5py.HLObject, name: str, values: Iterable[Any]) -> None:
     items = list(values)
     if items and all(isinstance(item, str) for item in items):
-        node.attrs.create(name, np.array(items, dtype=object), dtype=STRING_DTYPE)
+        encoded = [item.encode("utf-8") for item in items]
+        width = max(len(item) for item in encoded)
+        node.attrs.create(name, np.array(encoded, dtype=fixed_text_dtype(width)))
     else:
         node.attrs.create(name, np.asarray(items, dtype=np.float64))
 

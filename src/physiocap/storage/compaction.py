@@ -3,8 +3,9 @@
 During recording every flush rewrites the last chunk of each growing dataset and SWMR
 never reuses the old copy's space, so a recording file holds dead space (measured ≈ 2.4×
 the data for 1 s chunks). On close the file is copied into a fresh one with large chunks
-(better compression) in the most widely readable HDF5 format, then atomically replaces
-the original. Sample values are copied unchanged; a failure leaves the original in place.
+(better compression), in which nothing grows any more (fixed-size datasets, empty tables
+without chunk index), then atomically replaces the original. Sample values are copied
+unchanged; a failure leaves the original in place.
 
 The same copy seals a file whose writer died: growing datasets are cut to their committed
 rows and the state attributes are set (``row_limits`` and ``attribute_overrides``).
@@ -27,6 +28,7 @@ from physiocap.storage.opening import open_for_reading
 from physiocap.storage.reader import READERS, schema_version_of
 from physiocap.storage.schema import (
     COMPRESSION,
+    FILE_LIBVER,
     STATE_INTERRUPTED,
     final_chunk_rows,
     trial_path,
@@ -56,10 +58,13 @@ def _copy_group(source: h5py.Group, target: h5py.Group, row_limits: Mapping[str,
             _copy_group(item, target.create_group(name), row_limits, attribute_overrides, skip)
         elif item.maxshape and item.maxshape[0] is None:
             rows = min(row_limits.get(item.name, item.shape[0]), item.shape[0])
-            row_bytes = item.dtype.itemsize * int(np.prod(item.shape[1:], dtype=np.int64))
-            chunks = (final_chunk_rows(row_bytes, rows), *item.shape[1:])
-            copy = target.create_dataset(name, data=item[:rows], maxshape=item.maxshape,
-                                         chunks=chunks, **COMPRESSION)  # type: ignore[arg-type]
+            if rows == 0:  # nothing to compress; no chunk index either
+                copy = target.create_dataset(name, shape=(0, *item.shape[1:]), dtype=item.dtype)
+            else:
+                row_bytes = item.dtype.itemsize * int(np.prod(item.shape[1:], dtype=np.int64))
+                chunks = (min(final_chunk_rows(row_bytes, rows), rows), *item.shape[1:])
+                copy = target.create_dataset(name, data=item[:rows], chunks=chunks,
+                                             **COMPRESSION)  # type: ignore[arg-type]
             _copy_attributes(item, copy)
         else:
             source.copy(item, target, name=name)
@@ -75,7 +80,7 @@ def rewrite(path: Path, *, row_limits: Mapping[str, int] | None = None,
     temporary.unlink(missing_ok=True)
     opened = open_for_reading(path, check_writer_lock=False)
     try:
-        with h5py.File(temporary, "w") as target:
+        with h5py.File(temporary, "w", libver=FILE_LIBVER) as target:
             _copy_group(opened.file, target, row_limits or {}, attribute_overrides or {}, skip)
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())

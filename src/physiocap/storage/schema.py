@@ -11,10 +11,10 @@ import numpy as np
 SCHEMA_NAME = "physiocap-session"
 SCHEMA_VERSION = 1
 
-#: HDF5 format bounds while a session is being recorded. SWMR (single-writer/multiple-reader)
-#: writing needs the HDF5 1.10 file format; it keeps the file consistent on disk at every
-#: moment, which is what lets a killed process leave a readable file.
-RECORDING_LIBVER = ("v110", "v110")
+#: HDF5 file format of session files: 1.10, readable by HDF5 1.10 and later. SWMR
+#: (single-writer/multiple-reader) writing needs it while recording, and in the closed file
+#: its compact chunk indexes save ~4 KiB per trial over the 1.8 format (measured).
+FILE_LIBVER = ("v110", "v110")
 
 #: Root ``state`` attribute values.
 STATE_RECORDING = "recording"  # a writer has the file open (or died with it open)

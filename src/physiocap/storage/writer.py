@@ -74,10 +74,10 @@ from physiocap.storage.layout_v1 import (
 from physiocap.storage.locking import WriterLock
 from physiocap.storage.schema import (
     COMPRESSION,
+    FILE_LIBVER,
     GAP_DTYPE,
     MARKER_DTYPE,
     PACKET_DTYPE,
-    RECORDING_LIBVER,
     RECORDING_TABLE_CHUNK_ROWS,
     SCHEMA_NAME,
     SCHEMA_VERSION,
@@ -213,7 +213,7 @@ class SessionWriter:
             if path.exists():
                 raise StorageError("already exists; a session file is never overwritten "
                                    "(choose a new session ID)", path=path)
-            file = h5py.File(path, "w-", libver=RECORDING_LIBVER)
+            file = h5py.File(path, "w-", libver=FILE_LIBVER)
         except (OSError, RuntimeError) as error:
             lock.release()
             if is_disk_full(error):
@@ -333,7 +333,7 @@ class SessionWriter:
             self._datasets.clear()
             self._h5.close()
             self._file = None
-            self._file = h5py.File(self.path, "r+", libver=RECORDING_LIBVER)
+            self._file = h5py.File(self.path, "r+", libver=FILE_LIBVER)
             yield self._file
             self._file.flush()
             if resume_swmr:
