@@ -159,10 +159,6 @@ class MetaWearDecoder:
         self.stats = DecoderStats()
         self._indexers = {"acc": SampleIndexer(), "gyro": SampleIndexer()}
 
-    def reset(self) -> None:
-        for indexer in self._indexers.values():
-            indexer.reset()
-
     def is_data(self, data: bytes | bytearray) -> bool:
         return len(data) >= 2 and (data[0], data[1]) in {
             (_ACC, _ACC_DATA), (_ACC, _ACC_PACKED), (_GYRO, _GYRO_DATA), (_GYRO, _GYRO_PACKED)}

@@ -156,10 +156,6 @@ class DotDecoder:
     def streams(self) -> tuple[str, ...]:
         return tuple(stream for stream, _ in self.layout.fields)
 
-    def reset(self) -> None:
-        self._clock.reset()
-        self._indexer.reset()
-
     def decode(self, data: bytes | bytearray) -> list[DecodedSamples]:
         what = f"DOT mode {self.mode.value} payload"
         limit = _CHARACTERISTIC_BYTES[self.layout.characteristic]

@@ -280,11 +280,6 @@ class PmdFrameDecoder:
         self._frame_type: int | None = None
         self._what = f"PMD {measurement.name} frame"
 
-    def reset(self) -> None:
-        self._timer.reset()
-        self._indexer.reset()
-        self._frame_type = None
-
     def decode(self, data: bytes | bytearray) -> DecodedSamples:
         if len(data) > MAX_FRAME_BYTES:
             raise PacketError(f"{self._what}: {len(data)} bytes exceeds the largest "

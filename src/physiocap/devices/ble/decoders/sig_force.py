@@ -69,9 +69,6 @@ class SigForceDecoder:
         self.stats = DecoderStats()
         self._indexer = SampleIndexer()
 
-    def reset(self) -> None:
-        self._indexer.reset()
-
     def decode(self, data: bytes | bytearray) -> DecodedSamples | None:
         if self.characteristic_uuid == FORCE_UUID:
             force_n: float | None = parse_force_n(data)

@@ -44,10 +44,6 @@ class CounterUnwrapper:
         self._last = raw
         return value
 
-    def reset(self) -> None:
-        self._offset = 0
-        self._last = None
-
 
 def forward_step_s(this_start_s: float, next_start_s: float, n_samples: int,
                    nominal_rate_hz: float) -> float:
@@ -102,9 +98,6 @@ class BackdatedFrameTimer:
     def commit(self, frame_time_s: float) -> None:
         self._previous_s = frame_time_s
 
-    def reset(self) -> None:
-        self._previous_s = None
-
 
 class SampleIndexer:
     """Numbers samples as the device produced them, counting the ones that never arrived.
@@ -138,7 +131,3 @@ class SampleIndexer:
         if times is not None and len(times):
             self._last_time_s = float(times[-1])
         return first
-
-    def reset(self) -> None:
-        self.next_index = 0
-        self._last_time_s = None

@@ -129,10 +129,6 @@ class TindeqWeightDecoder:
         self._clock = CounterUnwrapper(32)
         self._indexer = SampleIndexer()
 
-    def reset(self) -> None:
-        self._clock.reset()
-        self._indexer.reset()
-
     def decode(self, payload: bytes) -> DecodedSamples:
         what = "Tindeq weight payload"
         if not payload or len(payload) % SAMPLE_BYTES:

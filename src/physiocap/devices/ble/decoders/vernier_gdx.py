@@ -284,9 +284,6 @@ class GdxMeasurementDecoder:
         self.stats = DecoderStats()
         self._indexer = SampleIndexer()
 
-    def reset(self) -> None:
-        self._indexer.reset()
-
     def decode(self, packet: bytes) -> DecodedSamples | None:
         what = "Go Direct measurement"
         reader = PacketReader(packet, what)

@@ -68,10 +68,6 @@ class WitMotionDecoder:
         self._buffer = b""
         self._indexer = SampleIndexer()
 
-    def reset(self) -> None:
-        self._buffer = b""
-        self._indexer.reset()
-
     def feed(self, data: bytes | bytearray) -> list[DecodedSamples]:
         buffer = self._buffer + bytes(data)
         rows: list[np.ndarray] = []

@@ -81,6 +81,13 @@ class PrivateSystemBus:
         os.environ[ADDRESS_VARIABLE] = self.address
         return self.address
 
+    @property
+    def pid(self) -> int:
+        """Process id of the running dbus-daemon."""
+        if self._process is None:
+            raise ConfigurationError("the private bus is not running")
+        return self._process.pid
+
     def stop(self) -> None:
         if self._previous is None:
             os.environ.pop(ADDRESS_VARIABLE, None)

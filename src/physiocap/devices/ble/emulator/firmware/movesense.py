@@ -46,6 +46,12 @@ _NO_FREE_SLOT = 507
 _PACKETS_PER_S = 13
 
 
+def samples_per_packet(resource: MovesenseResource, rate_hz: int) -> int:
+    """Samples per notification: about 13 packets/s, within DATA + DATA_PART2."""
+    stride = 12 * len(resource.sensors)
+    return max(1, min(rate_hz // _PACKETS_PER_S, (2 * DATA_PART_PAYLOAD_BYTES - 4) // stride))
+
+
 class MovesenseFirmware(Firmware):
     """A Movesense sensor with GSP firmware ≥ 2.3.0; ``odr_error`` offsets the real output
     data rate from nominal (13/26/52/104 Hz are nominal on the real sensor)."""
@@ -93,12 +99,8 @@ class MovesenseFirmware(Firmware):
         resource = MovesenseResource(match.group(1))
         self.start_task(reference, self._stream(reference, resource, int(match.group(2))))
 
-    def samples_per_packet(self, resource: MovesenseResource, rate_hz: int) -> int:
-        stride = 12 * len(resource.sensors)
-        return max(1, min(rate_hz // _PACKETS_PER_S, (2 * DATA_PART_PAYLOAD_BYTES - 4) // stride))
-
     async def _stream(self, reference: int, resource: MovesenseResource, rate_hz: int) -> None:
-        n = self.samples_per_packet(resource, rate_hz)
+        n = samples_per_packet(resource, rate_hz)
         period_s = 1.0 / (rate_hz * (1.0 + self.odr_error))
         start_s = self.clock.now_s() + period_s
         self.stream_starts[reference] = (start_s, period_s)
