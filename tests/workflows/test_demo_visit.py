@@ -80,13 +80,19 @@ def test_southampton_grip_score_is_the_maximum_of_all_six_efforts(demo: DemoRepo
     assert grip.asymmetry is not None
 
 
-@pytest.mark.slow
 def test_demo_command_prints_the_file_and_outcomes(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--out", str(tmp_path), "--speed", "200", "--seed", "1"]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--speed", "max", "--seed", "1"]) == 0
     printed = capsys.readouterr().out
     session_files = list(tmp_path.glob("DEMO-0001/*.h5"))
     assert len(session_files) == 1
     assert str(session_files[0]) in printed
     assert "Timed Up and Go" in printed
     assert "Grip Southampton" in printed
+
+
+@pytest.mark.parametrize("speed", ["0", "-2", "fast"])
+def test_demo_refuses_a_meaningless_speed(speed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["demo", "--speed", speed])
+    assert "speed must be" in capsys.readouterr().err

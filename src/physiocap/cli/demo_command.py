@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from physiocap.core.clock import VirtualClock
 from physiocap.core.units import n_to_kgf
 from physiocap.workflows.demo import DemoReport, run_demo, truth_headline
 from physiocap.workflows.study import default_study_dir
@@ -23,10 +25,25 @@ def register(subparsers: Any) -> None:
                     "path; the session file is written to the study folder.")
     parser.add_argument("--out", type=str, default=None,
                         help="study folder (default: the per-user data folder)")
-    parser.add_argument("--speed", type=float, default=20.0,
-                        help="simulation speed, 1 = real time (default 20)")
+    parser.add_argument("--speed", type=_speed, default=20.0,
+                        help="simulation speed: 1 = real time (default 20), or 'max' for "
+                             "virtual time, as fast as this machine can simulate")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.set_defaults(func=_run)
+
+
+def _speed(text: str) -> float | None:
+    """A positive speed factor, or ``None`` for 'max' (virtual time)."""
+    if text.strip().lower() == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"speed must be a number or 'max', not {text!r}") \
+            from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"speed must be > 0, got {value}")
+    return value
 
 
 def _format(value: float | None, unit: str, digits: int) -> str:
@@ -79,5 +96,6 @@ def _run(args: argparse.Namespace) -> int:
     study = default_study_dir() if args.out is None else Path(args.out)
     if args.out is None:
         print(f"No --out given: writing to the per-user study folder {study}")
-    print_report(run_demo(study, speed=args.speed, seed=args.seed))
+    clock = VirtualClock(start_utc=datetime.now(UTC)) if args.speed is None else None
+    print_report(run_demo(study, speed=args.speed or 1.0, seed=args.seed, clock=clock))
     return 0

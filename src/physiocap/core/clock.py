@@ -88,7 +88,8 @@ class VirtualClock(_WallAnchored):
     Sleepers are kept in a heap. A pump task on the running loop lets every ready task run
     (``idle_yields`` passes of the loop), then advances ``now`` to the earliest deadline and
     wakes that sleeper. Time therefore only moves when every task is waiting on the clock,
-    and tasks wake in deadline order (ties in the order they went to sleep).
+    and tasks wake in deadline order (ties in the order they went to sleep); a sleeper whose
+    deadline has passed is woken before any later one, at the current time.
     """
 
     def __init__(self, start_s: float = 0.0, *, idle_yields: int = 3,
@@ -104,9 +105,8 @@ class VirtualClock(_WallAnchored):
         return self._now
 
     async def sleep_until(self, deadline_s: float) -> None:
-        if deadline_s <= self._now:
-            await asyncio.sleep(0)
-            return
+        # A deadline already past queues too (woken before time moves on), so a task that is
+        # catching up yields to others without letting the clock run ahead of it.
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         heapq.heappush(self._waiters, (deadline_s, next(self._order), future))

@@ -19,10 +19,14 @@ from physiocap.core.errors import CaptureError
 from physiocap.core.records import Participant, SessionInfo, Side, TestKind, TrialInfo
 from physiocap.devices import registry
 from physiocap.devices.base import Driver
+from physiocap.devices.sim.base import SimulatedDriver
 from physiocap.storage import SessionWriter
 from physiocap.workflows.protocols import BATTERY
 from physiocap.workflows.simulated_patient import PerformedTrial, SimulatedPatient
 from physiocap.workflows.study import StudyFolder
+
+#: A simulation this far behind its clock has delivered packets too late for their trial.
+MAX_SIMULATION_LAG_S = 0.5
 
 #: Recording continues this long after the simulated movement ends, s (the operator's
 #: reaction when stopping by hand is of the same order).
@@ -138,11 +142,20 @@ class VisitRecorder:
         if self._pending is None:
             raise CaptureError("no trial is recording")
         summary = await self.engine.stop_trial_async()
+        self._check_simulation_kept_up()
         trial, performed = self._pending
         self._pending = None
         recorded = RecordedTrial(trial, summary, performed)
         self.trials.append(recorded)
         return recorded
+
+    def _check_simulation_kept_up(self) -> None:
+        lag_s = max((driver.max_lag_s for driver in self._drivers.values()
+                     if isinstance(driver, SimulatedDriver)), default=0.0)
+        if lag_s > MAX_SIMULATION_LAG_S:
+            raise CaptureError(
+                f"the simulated devices fell {lag_s:.1f} s behind the clock, so samples would "
+                "be missing from the trials: use a lower speed (or the virtual clock)")
 
     async def record_simulated_trial_async(self, trial: TrialInfo) -> RecordedTrial:
         """Begin, wait until the simulated patient has finished, end (scripts and demo)."""

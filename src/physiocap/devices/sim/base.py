@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import zlib
 from abc import abstractmethod
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -37,6 +36,9 @@ SIM_FIRMWARE = "sim-1.0"
 
 #: Movesense packet timestamps are uint32 milliseconds (device-protocols §2.2, §4.1).
 RAW_COUNTER_MODULUS = 2**32
+
+#: Packets a stream sends back to back, when they are already due, before it yields.
+MAX_BURST_WITHOUT_YIELD = 16
 
 
 @runtime_checkable
@@ -142,6 +144,10 @@ class SimulatedDriver(Driver):
         self._tasks: list[asyncio.Task[None]] = []
         self._schedule: list[ScheduledScenario] = []
         self._rngs: dict[tuple[str, str], np.random.Generator] = {}
+        #: How far behind its clock the simulation has fallen at worst, s. A real device
+        #: cannot fall behind; a simulation asked to run faster than the machine renders
+        #: can, and then its packets would arrive "in the past" (see VisitRecorder).
+        self.max_lag_s = 0.0
 
     # subclass hooks -------------------------------------------------------------------------
     @abstractmethod
@@ -322,6 +328,7 @@ class SimulatedDriver(Driver):
         disconnect_at = self.faults.disconnect_at_s
         reconnect_at = self.faults.reconnect_at_s
         period_s = 1.0 / spec.nominal_rate_hz
+        due_in_a_row = 0
         while True:
             n = self._samples_per_packet(spec)
             sample_index = state.next_sample + np.arange(n)
@@ -338,10 +345,19 @@ class SimulatedDriver(Driver):
                 # the firmware drops its subscriptions with the link: samples taken before
                 # the reconnection are gone, later ones flow again
                 lost_in_outage = bool(true_s[0] < reconnect_at)
+            self.max_lag_s = max(self.max_lag_s, self.clock.now() - arrival_s)
             if arrival_s > self.clock.now():
                 await self.clock.sleep_until(arrival_s)
-            # else: a packet of a burst already due goes out at once, without yielding, so a
-            # virtual clock never advances past packets that should already have arrived
+                due_in_a_row = 0
+            else:
+                # A burst already due goes out back to back: yielding with nothing to wait
+                # for would let a virtual clock advance past packets that should already
+                # have arrived. A stream that has fallen behind a real or scaled clock still
+                # yields every few packets, or it would starve every other task.
+                due_in_a_row += 1
+                if due_in_a_row >= MAX_BURST_WITHOUT_YIELD:
+                    due_in_a_row = 0
+                    await asyncio.sleep(0)
             if not (dropped or lost_in_outage):
                 block = self._block(state, self._render(spec, true_s), device_s, arrival_s)
                 self._emit(block)
@@ -367,9 +383,3 @@ class SimulatedDriver(Driver):
         if reconnect_at is not None:
             await self.clock.sleep_until(reconnect_at)
             self._event(DeviceEventKind.RECONNECTED, "simulated link restored")
-
-
-def validate_choice(name: str, value: object, choices: Sequence[object]) -> None:
-    """Raise :class:`ConfigurationError` unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        raise ConfigurationError(f"option {name}={value!r} is not one of {list(choices)}")
