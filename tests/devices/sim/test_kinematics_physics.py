@@ -141,7 +141,7 @@ def test_each_walking_contact_shows_one_impact_at_the_shank() -> None:
 
 
 def test_initial_contacts_alternate_at_the_step_period() -> None:
-    tug = TugScenario(cadence_steps_per_min=100.0, leading_side="left")
+    tug = TugScenario(cadence_steps_per_min=100.0, leading_side="left", step_time_cv=0.0)
     contacts = tug.initial_contacts()
     assert contacts[0].side.value == "left"
     assert all(a.side is not b.side for a, b in itertools.pairwise(contacts))
@@ -245,3 +245,35 @@ def test_scenarios_are_frozen_values() -> None:
     assert tug == TugScenario()
     with pytest.raises(AttributeError):
         tug.walk_distance_m = 4.0  # type: ignore[misc]
+
+
+def test_path_length_is_the_integral_of_the_body_speed() -> None:
+    walk = GaitSpeedWalk(distance_m=10.0, out_and_back=True, walking_speed_m_per_s=1.3)
+    speed = walk.motion.locomotion.speed  # type: ignore[union-attr]
+    t = np.linspace(0.0, walk.duration_s, 40_001)
+    numeric = np.concatenate([[0.0], np.cumsum(np.diff(t) * 0.5 * (speed.value(t[1:])
+                                                                  + speed.value(t[:-1])))])
+    assert np.abs(walk.path_length_m(t) - numeric).max() < 2e-5
+    crossing = walk.time_at_path_length_s(7.5)
+    assert float(np.interp(7.5, numeric, t)) == pytest.approx(crossing, abs=1e-4)
+
+
+@pytest.mark.parametrize("cv", [0.02, 0.06])
+def test_step_times_vary_with_the_requested_coefficient_of_variation(cv: float) -> None:
+    ratios = []
+    for seed in range(6):
+        walk = GaitSpeedWalk(distance_m=25.0, out_and_back=True, step_time_cv=cv,
+                             variability_seed=seed)
+        times = np.array([c.time_s for c in walk.initial_contacts() if not c.closing])
+        steps = np.diff(times)
+        assert steps.mean() == pytest.approx(60.0 / walk.cadence_steps_per_min, rel=0.02)
+        ratios.append(steps.std(ddof=1) / steps.mean() / cv)
+    assert np.mean(ratios) == pytest.approx(1.0, abs=0.15)
+    # the legs follow the varying rhythm: every contact is still a heel strike at the shank
+    walk = GaitSpeedWalk(distance_m=6.0, step_time_cv=cv, variability_seed=1)
+    recording = ideal_imu(walk, "shank", side=walk.initial_contacts()[0].side, rate_hz=RATE_HZ)
+    lead = [c.time_s for c in walk.initial_contacts()[::2] if not c.closing]
+    peaks = [recording.t_s[np.argmax(np.where(np.abs(recording.t_s - t) < 0.05,
+                                              recording.acc_m_per_s2[:, 0], -np.inf))]
+             for t in lead]
+    assert np.abs(np.array(peaks) - lead).max() < 0.02

@@ -57,6 +57,8 @@ class GaitSpeedWalk(MovementScenario):
     acceleration_duration_s: float = 1.2
     stop_duration_s: float = 1.0
     leading_side: str = "right"
+    step_time_cv: float = 0.02  # step-to-step variability of healthy adults (Hausdorff 2005)
+    variability_seed: int = 0
     heading_deg: float = 0.0
     quiet_before_s: float = 1.0
     quiet_after_s: float = 1.0
@@ -109,7 +111,8 @@ class GaitSpeedWalk(MovementScenario):
         walk = WalkBuilder(start, speed_m_per_s=self.walking_speed_m_per_s,
                            cadence_steps_per_min=self.cadence_steps_per_min,
                            leading_side=parse_side(self.leading_side, "leading_side"),
-                           acceleration_duration_s=self.acceleration_duration_s)
+                           acceleration_duration_s=self.acceleration_duration_s,
+                           step_time_cv=self.step_time_cv, seed=self.variability_seed)
         events: list[tuple[str, float]] = [("walk_start", start)]
         if self.out_and_back:
             events.append(("trial_start", start))

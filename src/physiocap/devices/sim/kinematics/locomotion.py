@@ -1,8 +1,9 @@
 """Walking: where the body travels, how it steps, and the ground-truth initial contacts.
 
 A :class:`Locomotion` holds the horizontal speed and heading of the body as smooth profiles
-(so distance and turn angle are exact integrals), a stepping-amplitude envelope, and a
-constant cadence that fixes the gait phase and therefore every initial contact (IC). It
+(so distance and turn angle are exact integrals), a stepping-amplitude envelope, and the
+gait-phase rate (the cadence, optionally varying step to step) that fixes every initial
+contact (IC). It
 gives the pelvis oscillations and limb angles of walking at any time; :class:`WalkBuilder`
 lays a walk out as start, straight stretches, turns and stop.
 """
@@ -26,6 +27,11 @@ STANDING_ELBOW_FLEXION_DEG = 15.0
 #: The first IC follows gait initiation by this fraction of a step (the swing of the
 #: leading foot).
 FIRST_CONTACT_STEP_FRACTION = 0.6
+#: Largest step-time coefficient of variation accepted (healthy adults walk at ~2-3 %,
+#: Hausdorff 2005, J NeuroEng Rehabil 2:19; fallers and neurological patients to ~10 %).
+MAX_STEP_TIME_CV = 0.15
+#: Fraction of a step over which the gait-phase rate moves to the next step's rate.
+PHASE_RATE_CHANGE_STEPS = 0.3
 #: Strength of the closing step's heel strike (the trailing foot set down beside the other
 #: at a stop) relative to a walking step: it barely jolts the trunk.
 CLOSING_STEP_STRENGTH = 0.3
@@ -48,10 +54,11 @@ class Locomotion:
     """The walking part of a scenario (see module docstring); times in scenario seconds."""
 
     def __init__(self, *, speed: SmoothSteps, heading: SmoothSteps, amplitude: SmoothSteps,
-                 walk_start_s: float, walk_end_s: float, cadence_steps_per_min: float,
-                 nominal_speed_m_per_s: float, leading_side: Side,
-                 contacts: tuple[InitialContact, ...]) -> None:
+                 phase_rate: SmoothSteps, walk_start_s: float, walk_end_s: float,
+                 cadence_steps_per_min: float, nominal_speed_m_per_s: float,
+                 leading_side: Side, contacts: tuple[InitialContact, ...]) -> None:
         self.speed = speed
+        self.phase_rate = phase_rate
         self.heading = heading
         self.amplitude = amplitude
         self.walk_start_s = walk_start_s
@@ -60,6 +67,7 @@ class Locomotion:
         self.nominal_speed_m_per_s = nominal_speed_m_per_s
         self.leading_side = leading_side
         self.contacts = contacts
+        self._phase_at_first_contact = float(phase_rate.integral(contacts[0].time_s))
         self._contact_times = np.array([item.time_s for item in contacts])
         self._contact_sign = np.array([1.0 if item.side is Side.LEFT else -1.0
                                        for item in contacts])
@@ -101,8 +109,7 @@ class Locomotion:
     # stepping -------------------------------------------------------------------------------
     def phase(self, t_s: np.ndarray, side: Side) -> np.ndarray:
         """Gait phase of ``side`` in cycles: integers at that side's initial contacts."""
-        first_contact_s = self.walk_start_s + FIRST_CONTACT_STEP_FRACTION * self.step_duration_s
-        lead = (np.asarray(t_s) - first_contact_s) * self.stride_frequency_hz
+        lead = self.phase_rate.integral(t_s) - self._phase_at_first_contact
         return lead if side is self.leading_side else lead - 0.5
 
     def pelvis_oscillation(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,22 +172,33 @@ class Locomotion:
 
 def time_at_distance(speed: SmoothSteps, distance_m: float, not_before_s: float) -> float:
     """First time ≥ ``not_before_s`` at which ∫₀ᵗ speed reaches ``distance_m``."""
-    last_change = max((item.end_s for item in speed.transitions), default=not_before_s)
+    return float(times_at_integrals(speed, np.array([distance_m]), not_before_s)[0])
+
+
+def times_at_integrals(profile: SmoothSteps, targets: np.ndarray,
+                       not_before_s: float) -> np.ndarray:
+    """Times ≥ ``not_before_s`` at which the (non-decreasing) integral of a non-negative
+    ``profile`` reaches each target: closed form after the last transition, bisection
+    (vectorised, to 1e-12 s) before it."""
+    targets = np.asarray(targets, dtype=np.float64)
+    last_change = max((item.end_s for item in profile.transitions), default=not_before_s)
     horizon = max(last_change, not_before_s)
-    remaining = distance_m - float(speed.integral(horizon))
-    if remaining > 0:
-        final_speed = speed.final()
-        if not final_speed > 0:
-            raise ConfigurationError(f"the walk stops before covering {distance_m:.2f} m")
-        return horizon + remaining / final_speed
-    low, high = not_before_s, horizon
-    for _ in range(64):
+    at_horizon = float(profile.integral(horizon))
+    final = profile.final()
+    beyond = targets > at_horizon
+    if np.any(beyond) and not final > 0:
+        raise ConfigurationError(f"the walk stops before covering {targets.max():.2f} m")
+    result = np.where(beyond, horizon + (targets - at_horizon) / (final if final > 0 else 1.0),
+                      horizon)
+    low = np.full(targets.shape, not_before_s)
+    high = np.full(targets.shape, horizon)
+    inside = ~beyond
+    for _ in range(60):
         middle = 0.5 * (low + high)
-        if speed.integral(middle) < distance_m:
-            low = middle
-        else:
-            high = middle
-    return high
+        short = profile.integral(middle) < targets
+        low = np.where(short, middle, low)
+        high = np.where(short, high, middle)
+    return np.where(inside, high, result)
 
 
 class WalkBuilder:
@@ -192,8 +210,14 @@ class WalkBuilder:
     """
 
     def __init__(self, start_s: float, *, speed_m_per_s: float, cadence_steps_per_min: float,
-                 leading_side: Side, acceleration_duration_s: float) -> None:
+                 leading_side: Side, acceleration_duration_s: float,
+                 step_time_cv: float = 0.0, seed: int = 0) -> None:
         validate_gait(speed_m_per_s, cadence_steps_per_min)
+        if not 0.0 <= step_time_cv <= MAX_STEP_TIME_CV:
+            raise ConfigurationError(
+                f"step_time_cv must be 0-{MAX_STEP_TIME_CV}, got {step_time_cv}")
+        self.step_time_cv = step_time_cv
+        self.seed = seed
         if not acceleration_duration_s > 0:
             raise ConfigurationError("acceleration duration must be > 0 s")
         self.start_s = start_s
@@ -222,15 +246,6 @@ class WalkBuilder:
         target = float(profile.integral(self.cursor_s)) + distance_m
         self.cursor_s = time_at_distance(profile, target, self.cursor_s)
         return self.cursor_s
-
-    def walk_until_distance(self, total_distance_m: float) -> float:
-        """Walk straight on until the path since the start reaches ``total_distance_m``."""
-        remaining = total_distance_m - self.distance_m(self.cursor_s)
-        if not remaining > 0:
-            raise ConfigurationError(
-                f"the walk has already covered {self.distance_m(self.cursor_s):.2f} m, more "
-                f"than {total_distance_m:.2f} m")
-        return self.walk(remaining)
 
     def turn(self, angle_rad: float, duration_s: float, *, speed_factor: float = 0.4,
              amplitude_factor: float = 0.6) -> tuple[float, float]:
@@ -269,21 +284,47 @@ class WalkBuilder:
         if self._stopped_at is not None:
             raise ConfigurationError("the walk has already stopped")
 
+    def _step_durations(self, count: int) -> np.ndarray:
+        """Durations of successive steps: the mean step time, or with ``step_time_cv`` each
+        drawn normal around it with that coefficient of variation (clipped at ±2.5 σ)."""
+        spread = np.clip(np.random.default_rng(self.seed).standard_normal(count), -2.5, 2.5)
+        return self.step_duration_s * (1.0 + self.step_time_cv * spread)
+
+    def _phase_rate(self, contact_s: np.ndarray) -> SmoothSteps:
+        """Gait-phase rate (cycles/s) that puts a half cycle between successive contacts.
+
+        The rate changes over the first ``PHASE_RATE_CHANGE_STEPS`` of each step
+        (minimum-jerk, so the motion stays C²); the new rate r_k is chosen so the step still
+        spans exactly half a cycle: ``r_k (D_k − w/2) + r_{k−1} w/2 = ½``.
+        """
+        width = PHASE_RATE_CHANGE_STEPS * self.step_duration_s
+        previous = 0.5 / self.step_duration_s
+        base = previous
+        changes = []
+        for start, duration in zip(contact_s[:-1], np.diff(contact_s), strict=True):
+            rate = (0.5 - previous * width / 2.0) / (duration - width / 2.0)
+            if rate != previous:
+                changes.append(Transition(float(start), width, float(rate - previous)))
+            previous = rate
+        return SmoothSteps(base, changes)
+
     def build(self) -> Locomotion:
         if self._stopped_at is None:
             raise ConfigurationError("a walk must end with stop() or turn_and_stop()")
         end_s = self._stopped_at
         step = self.step_duration_s
         first = self.start_s + FIRST_CONTACT_STEP_FRACTION * step
-        # full steps, then the closing step at the standstill (within a step before it)
-        closing = math.floor((end_s - first) / step + 1e-9)
-        if closing < 2:
+        durations = self._step_durations(math.ceil((end_s - first) / (0.5 * step)) + 2)
+        candidates = first + np.concatenate([[0.0], np.cumsum(durations)])
+        phase_rate = self._phase_rate(candidates)
+        # the last contact at or before the standstill is the closing step
+        times = [float(time) for time in candidates if time <= end_s + 1e-9]
+        if len(times) < 3:
             raise ConfigurationError("the walk is too short for two steps")
         other = Side.LEFT if self.leading_side is Side.RIGHT else Side.RIGHT
-        contacts = tuple(InitialContact(first + index * step,
-                                        self.leading_side if index % 2 == 0 else other,
-                                        closing=index == closing)
-                         for index in range(closing + 1))
+        contacts = tuple(InitialContact(time, self.leading_side if index % 2 == 0 else other,
+                                        closing=index == len(times) - 1)
+                         for index, time in enumerate(times))
         amplitude = SmoothSteps(0.0, self._amplitude)
         final_amplitude = amplitude.final()
         # the stepping amplitude fades over the closing step: the trailing leg's last swing
@@ -291,7 +332,7 @@ class WalkBuilder:
         ramp_down = Transition(contacts[-2].time_s + 0.1 * step, 0.9 * step, -final_amplitude)
         return Locomotion(
             speed=self._speed_profile(), heading=SmoothSteps(0.0, self._heading),
-            amplitude=SmoothSteps(0.0, [*self._amplitude, ramp_down]),
+            amplitude=SmoothSteps(0.0, [*self._amplitude, ramp_down]), phase_rate=phase_rate,
             walk_start_s=self.start_s, walk_end_s=end_s,
             cadence_steps_per_min=self.cadence_steps_per_min,
             nominal_speed_m_per_s=self.speed_m_per_s, leading_side=self.leading_side,

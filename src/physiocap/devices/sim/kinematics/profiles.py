@@ -59,7 +59,10 @@ class Transition:
 class SmoothSteps:
     """``base + Σ delta_i · smoothstep((t − start_i) / duration_i)`` with its rate and integral.
 
-    Used for walking speed (whose integral is distance), heading (turns), gait amplitude.
+    Used for walking speed (whose integral is distance), heading (turns), gait amplitude
+    and gait-phase rate. Transitions that follow one another without overlapping (the
+    usual case: a walk's ramps, a gait's step-to-step rate changes) are evaluated by
+    look-up, O(n log m); overlapping ones by summing all of them.
     """
 
     def __init__(self, base: float = 0.0, transitions: Sequence[Transition] = ()) -> None:
@@ -68,38 +71,72 @@ class SmoothSteps:
         for item in self.transitions:
             if not item.duration_s > 0:
                 raise ValueError(f"transition duration must be > 0 s, got {item.duration_s}")
+        ordered = sorted(self.transitions, key=lambda item: item.start_s)
+        self._start = np.array([item.start_s for item in ordered])
+        self._duration = np.array([item.duration_s for item in ordered])
+        self._delta = np.array([item.delta for item in ordered])
+        self._sequential = bool(np.all(self._start[1:] >= self._start[:-1] + self._duration[:-1]))
+        # sums over the transitions completed before each one (for the sequential case)
+        self._done_delta = np.concatenate([[0.0], np.cumsum(self._delta)])
+        self._done_moment = np.concatenate(
+            [[0.0], np.cumsum(self._delta * (self._start + 0.5 * self._duration))])
+
+    def _current(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Index of the latest transition started at each time (−1: none) and its progress."""
+        index = np.searchsorted(self._start, t, side="right") - 1
+        safe = np.maximum(index, 0)
+        progress = np.where(index >= 0, (t - self._start[safe]) / self._duration[safe], 0.0)
+        return index, progress
 
     def value(self, t_s: np.ndarray | float) -> np.ndarray:
         t = np.asarray(t_s, dtype=np.float64)
-        total = np.full(t.shape, self.base)
-        for item in self.transitions:
-            total = total + item.delta * smoothstep((t - item.start_s) / item.duration_s)
-        return total
+        if not self._sequential:
+            return self.base + smoothstep(self._progress(t)) @ self._delta
+        if not len(self._start):
+            return np.full(t.shape, self.base)
+        index, progress = self._current(t)
+        safe = np.maximum(index, 0)
+        own = np.where(index >= 0, self._delta[safe] * smoothstep(progress), 0.0)
+        return self.base + self._done_delta[safe] * (index >= 0) + own
 
     def rate(self, t_s: np.ndarray | float) -> np.ndarray:
         """Time derivative (per second)."""
         t = np.asarray(t_s, dtype=np.float64)
-        total = np.zeros(t.shape)
-        for item in self.transitions:
-            total = total + item.delta / item.duration_s * smoothstep_rate(
-                (t - item.start_s) / item.duration_s)
-        return total
+        if not self._sequential:
+            return smoothstep_rate(self._progress(t)) @ (self._delta / self._duration)
+        if not len(self._start):
+            return np.zeros(t.shape)
+        index, progress = self._current(t)
+        safe = np.maximum(index, 0)
+        return np.where(index >= 0, self._delta[safe] / self._duration[safe]
+                        * smoothstep_rate(progress), 0.0)
 
     def integral(self, t_s: np.ndarray | float) -> np.ndarray:
         """∫₀ᵗ value (e.g. distance walked since the scenario started)."""
         t = np.asarray(t_s, dtype=np.float64)
         return self._antiderivative(t) - self._antiderivative(np.zeros(t.shape))
 
+    def _progress(self, t: np.ndarray) -> np.ndarray:
+        return (t[..., None] - self._start) / self._duration
+
     def _antiderivative(self, t: np.ndarray) -> np.ndarray:
-        total = self.base * t
-        for item in self.transitions:
-            total = total + item.delta * item.duration_s * smoothstep_integral(
-                (t - item.start_s) / item.duration_s)
-        return total
+        if not self._sequential:
+            return self.base * t + smoothstep_integral(self._progress(t)) @ (
+                self._delta * self._duration)
+        if not len(self._start):
+            return self.base * t
+        index, progress = self._current(t)
+        safe = np.maximum(index, 0)
+        started = index >= 0
+        # completed transitions i < k contribute delta_i · (t − start_i − duration_i / 2)
+        done = started * (self._done_delta[safe] * t - self._done_moment[safe])
+        own = np.where(started, self._delta[safe] * self._duration[safe]
+                       * smoothstep_integral(progress), 0.0)
+        return self.base * t + done + own
 
     def final(self) -> float:
         """Value after every transition has finished."""
-        return self.base + sum(item.delta for item in self.transitions)
+        return self.base + float(self._delta.sum())
 
 
 class PeriodicCurve:
@@ -129,7 +166,3 @@ class PeriodicCurve:
     def value(self, phase_cycles: np.ndarray | float) -> np.ndarray:
         phase = np.asarray(phase_cycles, dtype=np.float64)
         return self._design(phase, self._harmonics) @ self._coefficients
-
-    @property
-    def mean(self) -> float:
-        return float(self._coefficients[0])

@@ -72,6 +72,13 @@ class MovementScenario(ABC):
             return np.zeros(np.shape(t_s))
         return walk.distance_m(t_s)
 
+    def time_at_path_length_s(self, distance_m: float) -> float:
+        """When the walked path first reaches ``distance_m`` (e.g. crossing a line)."""
+        walk = self.motion.locomotion
+        if walk is None:
+            raise ConfigurationError(f"{type(self).__name__} does not walk")
+        return walk.time_at_distance_s(distance_m)
+
 
 def parse_side(value: str | Side, what: str) -> Side:
     """'left' or 'right' as a :class:`Side`, or a ConfigurationError naming ``what``."""

@@ -48,6 +48,8 @@ class TugScenario(MovementScenario):
     stand_to_sit_trunk_flexion_peak_deg: float = 30.0
     acceleration_duration_s: float = 1.0
     leading_side: str = "right"
+    step_time_cv: float = 0.02  # step-to-step variability of healthy adults (Hausdorff 2005)
+    variability_seed: int = 0
     quiet_before_s: float = 1.0
     quiet_after_s: float = 1.0
     body: Anthropometry = field(default_factory=Anthropometry)
@@ -88,7 +90,8 @@ class TugScenario(MovementScenario):
         walk = WalkBuilder(walk_start, speed_m_per_s=self.walking_speed_m_per_s,
                            cadence_steps_per_min=self.cadence_steps_per_min,
                            leading_side=parse_side(self.leading_side, "leading_side"),
-                           acceleration_duration_s=self.acceleration_duration_s)
+                           acceleration_duration_s=self.acceleration_duration_s,
+                           step_time_cv=self.step_time_cv, seed=self.variability_seed)
         walk.walk(self.walk_distance_m)
         angle = math.radians(self.turn_angle_deg)
         turn1 = walk.turn(turn_sign(self.turn_direction, "turn_direction") * angle,
