@@ -202,3 +202,19 @@ def test_existing_file_is_never_overwritten(known_session: KnownSession) -> None
         SessionWriter.create(known_session.path, PARTICIPANT, SESSION)
     with SessionReader(known_session.path) as reader:
         assert len(reader.trials) == 2
+
+
+def test_long_marker_label_is_shortened_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "S01.h5"
+    label = "é" * 100  # 200 bytes of UTF-8
+    with SessionWriter.create(path, PARTICIPANT, SESSION) as writer:
+        writer.add_device(IMU_DEVICE)
+        writer.begin_trial(TrialInfo("T01", TestKind.TUG), started_utc=SESSION.started_utc,
+                           t_start_s=0.0, streams=[("imu1", IMU_SPEC)])
+        writer.add_marker("T01", 1.0, "operator", label)
+        with pytest.raises(ConfigurationError, match="marker kind"):
+            writer.add_marker("T01", 1.0, "k" * 33)
+    with SessionReader(path) as reader:
+        stored = reader.markers("T01")["label"][0].decode("utf-8")
+    assert len(stored.encode("utf-8")) <= 128
+    assert stored == "é" * 62 + "…"

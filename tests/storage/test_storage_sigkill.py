@@ -18,12 +18,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 from tests.storage.recording_child import force_samples, imu_samples
 
 from physiocap.core.records import TrialStatus
-from physiocap.storage import SessionReader, append_analysis_run
+from physiocap.storage import SessionReader, append_analysis_run, seal_interrupted_file
 
 CHILD = Path(__file__).with_name("recording_child.py")
 KILLS = 4
@@ -80,9 +81,15 @@ def test_sigkill_at_random_moments_keeps_every_flushed_sample(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_killed_file_is_sealed_when_analysed_and_keeps_its_data(tmp_path: Path) -> None:
+def test_killed_file_is_sealed_and_keeps_its_data(tmp_path: Path) -> None:
+    """Sealing makes an ordinary HDF5 file (no SWMR, no h5clear) that still says it was
+    interrupted; adding an analysis run seals too."""
     session, report = tmp_path / "S01.h5", tmp_path / "report.jsonl"
     reported = _record_then_kill(session, report, 0.3)
+    assert seal_interrupted_file(session)
+    assert not seal_interrupted_file(session)
+    with h5py.File(session, "r") as file:
+        assert file.attrs["state"] == b"interrupted"
     first_trial = next(iter(reported))
     run = append_analysis_run(session, first_trial, "tug", "1.0.0", {}, {"total_time_s": 9.1},
                               datetime(2026, 3, 2, tzinfo=UTC))
@@ -93,3 +100,13 @@ def test_killed_file_is_sealed_when_analysed_and_keeps_its_data(tmp_path: Path) 
         _check_everything_reported_is_there(reader, reported)
         assert reader.analysis_runs(first_trial)[0].record == {"total_time_s": 9.1}
     assert not session.with_name(session.name + ".lock").exists()
+
+
+@pytest.mark.slow
+def test_analysing_a_killed_file_seals_it(tmp_path: Path) -> None:
+    session, report = tmp_path / "S01.h5", tmp_path / "report.jsonl"
+    reported = _record_then_kill(session, report, 0.1)
+    first_trial = next(iter(reported))
+    append_analysis_run(session, first_trial, "tug", "1.0.0", {}, {}, datetime.now(UTC))
+    with h5py.File(session, "r") as file:
+        assert file.attrs["state"] == b"interrupted"

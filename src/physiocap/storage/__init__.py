@@ -7,6 +7,7 @@ recording into it, crash-safe up to its last flush; :class:`SessionReader` reads
 """
 
 from physiocap.storage.analysis_runs import append_analysis_run
+from physiocap.storage.compaction import seal_interrupted_file
 from physiocap.storage.paths import session_path
 from physiocap.storage.reader import READERS, SessionReader
 from physiocap.storage.records import AnalysisRun, StreamRecord, TrialRecord
@@ -34,5 +35,6 @@ __all__ = [
     "TrialRecord",
     "append_analysis_run",
     "sample_times_s",
+    "seal_interrupted_file",
     "session_path",
 ]

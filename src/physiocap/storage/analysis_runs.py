@@ -34,12 +34,12 @@ from physiocap.storage.attributes import (
     utc_text,
     write_attributes,
 )
-from physiocap.storage.compaction import seal_interrupted
+from physiocap.storage.compaction import seal_if_interrupted
 from physiocap.storage.failures import is_disk_full, open_error
 from physiocap.storage.locking import WriterLock
 from physiocap.storage.opening import open_for_reading
 from physiocap.storage.reader import schema_version_of
-from physiocap.storage.schema import SCHEMA_VERSION, STATE_RECORDING, trial_path
+from physiocap.storage.schema import SCHEMA_VERSION, trial_path
 
 _SCALARS = (bool, int, float, str)
 
@@ -125,14 +125,12 @@ def append_analysis_run(path: Path | str, trial_id: str, algorithm: str, version
         opened = open_for_reading(path, check_writer_lock=False)
         try:
             version_found = schema_version_of(opened.file, path)
-            needs_sealing = opened.left_open or opened.file.attrs.get("state") == STATE_RECORDING
         finally:
             opened.close()
         if version_found != SCHEMA_VERSION:
             raise StorageError(f"uses schema version {version_found}; analysis runs can only "
                                f"be added to version {SCHEMA_VERSION} files", path=path)
-        if needs_sealing:
-            seal_interrupted(path)
+        seal_if_interrupted(path)
         try:
             file = h5py.File(path, "r+")
         except (OSError, RuntimeError) as error:

@@ -167,6 +167,16 @@ def _encoded(text: str, limit: int, what: str) -> bytes:
     return raw
 
 
+def _shortened(text: str, limit: int) -> bytes:
+    """``text`` in UTF-8, cut at a character boundary and ended with "…" if longer than
+    ``limit`` bytes: a long operator note must not stop a recording."""
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return raw
+    ellipsis = "…".encode()
+    return raw[:limit - len(ellipsis)].decode("utf-8", "ignore").encode("utf-8") + ellipsis
+
+
 class SessionWriter:
     """Streams one session (visit) into ``study/<participant>/<session>.h5``.
 
@@ -224,16 +234,20 @@ class SessionWriter:
             raise
         writer = cls(path, file, lock, flush_interval_s=flush_interval_s, monotonic=monotonic,
                      compact_on_close=compact_on_close)
-        with writer._guard("create the session file"):
-            file.flush()
-            writer._ensure_space(STRUCTURE_CHANGE_BYTES, "create the session file")
-            write_attributes(file, root)
-            for name, values in groups.items():
-                write_attributes(file.create_group(name), values)
-            file.create_group("devices")
-            file.create_group("trials")
-            file.flush()
-            file.swmr_mode = True
+        try:
+            with writer._guard("create the session file"):
+                file.flush()
+                writer._ensure_space(STRUCTURE_CHANGE_BYTES, "create the session file")
+                write_attributes(file, root)
+                for name, values in groups.items():
+                    write_attributes(file.create_group(name), values)
+                file.create_group("devices")
+                file.create_group("trials")
+                file.flush()
+                file.swmr_mode = True
+        except PhysiocapError:
+            path.unlink(missing_ok=True)  # holds nothing yet; the writer closed it
+            raise
         return writer
 
     # -- failure handling -------------------------------------------------------------------
@@ -265,9 +279,9 @@ class SessionWriter:
     def _fail(self, failure: StorageError) -> None:
         self._failure = failure
         file, self._file = self._file, None
-        # After a failed write HDF5 objects must be closed one by one, datasets before the
-        # file (letting h5py drop them later crashed the interpreter), and the file may
-        # refuse its first close and accept the second. All of it is best effort.
+        # Best effort after an error HDF5 itself met: datasets first, then the file, which
+        # may refuse its first close and accept the second. (After a failed *write* HDF5 2.0
+        # can still crash here; the space reservation keeps a full disk from causing one.)
         for dataset in self._datasets.values():
             with contextlib.suppress(Exception):
                 dataset.id.close()
@@ -349,8 +363,12 @@ class SessionWriter:
                     raise StorageError(f"device {info.device_id} was already added with "
                                        "different metadata", path=self.path)
                 return
+            device_id = info.device_id
+            if device_id in ("", ".", "..") or "/" in device_id:
+                raise ConfigurationError(f"device ID {device_id!r} cannot name an HDF5 group")
+            _encoded(device_id, GAP_DTYPE["device_id"].itemsize, "device ID")
             attributes = device_attributes(info)
-            path = device_path(info.device_id)
+            path = device_path(device_id)
             with self._restructuring(f"add device {info.device_id}") as file:
                 write_attributes(file.create_group(path), attributes)
             self._devices[info.device_id] = info
@@ -372,6 +390,7 @@ class SessionWriter:
                                        f"{spec.name} is listed twice", path=self.path)
                 if spec.n_channels < 1:
                     raise ConfigurationError(f"stream {spec.name} has no channels")
+                _encoded(spec.name, GAP_DTYPE["stream"].itemsize, "stream name")
                 dtype = np.dtype(spec.dtype).newbyteorder("<")
                 chunk_bytes = recording_chunk_rows(spec.nominal_rate_hz) * max(
                     dtype.itemsize * spec.n_channels, 8)
@@ -535,14 +554,17 @@ class SessionWriter:
                 trial.gaps.append(table)
 
     def add_marker(self, trial_id: str, t_s: float, kind: str, label: str = "") -> None:
-        """Record an event on the session timeline (start/stop cue, operator note...)."""
+        """Record an event on the session timeline (start/stop cue, operator note...).
+        ``kind`` must fit 32 bytes of UTF-8; a label beyond 128 bytes is shortened."""
         with self._mutex:
             self._check_usable()
             trial = self._trial(trial_id)
             if not kind:
                 raise ConfigurationError("a marker needs a kind")
-            row = np.array([(float(t_s), _encoded(kind, 32, "marker kind"),
-                             _encoded(label, 128, "marker label"))], dtype=MARKER_DTYPE)
+            row = np.array([(float(t_s), _encoded(kind, MARKER_DTYPE["kind"].itemsize,
+                                                  "marker kind"),
+                             _shortened(label, MARKER_DTYPE["label"].itemsize))],
+                           dtype=MARKER_DTYPE)
             trial.markers.append(row)
 
     def flush(self) -> None:
