@@ -37,9 +37,6 @@ SIM_FIRMWARE = "sim-1.0"
 #: Movesense packet timestamps are uint32 milliseconds (device-protocols §2.2, §4.1).
 RAW_COUNTER_MODULUS = 2**32
 
-#: Packets a stream sends back to back, when they are already due, before it yields.
-MAX_BURST_WITHOUT_YIELD = 16
-
 
 @runtime_checkable
 class Scenario(Protocol):
@@ -328,7 +325,6 @@ class SimulatedDriver(Driver):
         disconnect_at = self.faults.disconnect_at_s
         reconnect_at = self.faults.reconnect_at_s
         period_s = 1.0 / spec.nominal_rate_hz
-        due_in_a_row = 0
         while True:
             n = self._samples_per_packet(spec)
             sample_index = state.next_sample + np.arange(n)
@@ -346,18 +342,9 @@ class SimulatedDriver(Driver):
                 # the reconnection are gone, later ones flow again
                 lost_in_outage = bool(true_s[0] < reconnect_at)
             self.max_lag_s = max(self.max_lag_s, self.clock.now() - arrival_s)
-            if arrival_s > self.clock.now():
-                await self.clock.sleep_until(arrival_s)
-                due_in_a_row = 0
-            else:
-                # A burst already due goes out back to back: yielding with nothing to wait
-                # for would let a virtual clock advance past packets that should already
-                # have arrived. A stream that has fallen behind a real or scaled clock still
-                # yields every few packets, or it would starve every other task.
-                due_in_a_row += 1
-                if due_in_a_row >= MAX_BURST_WITHOUT_YIELD:
-                    due_in_a_row = 0
-                    await asyncio.sleep(0)
+            # always through the clock, even when already due: a stream behind a real or
+            # scaled clock still yields, and a virtual clock wakes past deadlines in order
+            await self.clock.sleep_until(arrival_s)
             if not (dropped or lost_in_outage):
                 block = self._block(state, self._render(spec, true_s), device_s, arrival_s)
                 self._emit(block)
