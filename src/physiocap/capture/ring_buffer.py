@@ -84,7 +84,7 @@ class RingBuffer:
     def shift_time(self, delta_s: float) -> None:
         """Move every held time by ``delta_s`` (when the session timeline's origin moves)."""
         with self._lock:
-            self._t += delta_s
+            self._t[:min(self._written, self.capacity)] += delta_s  # unwritten slots hold garbage
 
     def clear(self) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ from physiocap.capture.engine import CaptureEngine
 from physiocap.core.clock import Clock, ScaledClock
 from physiocap.core.device_info import Placement
 from physiocap.core.records import Participant, Sex, Side, TestKind
+from physiocap.devices.sim.faults import FaultConfig
 from physiocap.workflows.analyze import TrialOutcome, analyze_session
 from physiocap.workflows.simulated_patient import PerformedTrial, SimulatedPatient
 from physiocap.workflows.study import StudyFolder
@@ -73,24 +74,27 @@ def truth_headline(performed: PerformedTrial, trial_protocol: dict[str, Any]) ->
 
 
 def run_demo(study_dir: Path, *, speed: float = 20.0, seed: int = 0,
-             clock: Clock | None = None,
-             participant: Participant = DEMO_PARTICIPANT) -> DemoReport:
-    """Record and analyse the standard visit; returns where it went and what it found."""
+             clock: Clock | None = None, participant: Participant = DEMO_PARTICIPANT,
+             plan: tuple[tuple[TestKind, dict[str, Any], Side], ...] = STANDARD_VISIT,
+             imu_faults: FaultConfig | None = None, visit_label: str = "demo") -> DemoReport:
+    """Record and analyse a visit (the standard one by default); returns where it went and
+    what it found. ``imu_faults`` injects packet loss, duplicates, drift or a link loss
+    into the simulated IMU."""
     clock = clock or ScaledClock(speed)
     patient = SimulatedPatient(participant, seed=seed)
     wall_start = time.perf_counter()
     with CaptureEngine(clock) as engine:
-        recorder = VisitRecorder(engine, StudyFolder(study_dir), participant, "demo",
+        recorder = VisitRecorder(engine, StudyFolder(study_dir), participant, visit_label,
                                  patient=patient)
 
         async def visit() -> tuple[Path, float]:
             started = clock.now()
-            await recorder.add_device_async(DeviceSetup("sim-imu", Placement.LOWER_BACK,
-                                                        options={"seed": seed}))
+            await recorder.add_device_async(DeviceSetup(
+                "sim-imu", Placement.LOWER_BACK, options={"seed": seed, "faults": imu_faults}))
             await recorder.add_device_async(DeviceSetup("sim-dyn", Placement.UNSPECIFIED,
                                                         options={"seed": seed + 1}))
             await recorder.open_async()
-            for test, protocol, side in STANDARD_VISIT:
+            for test, protocol, side in plan:
                 trial = recorder.next_trial(test, protocol, side)
                 recorded = await recorder.record_simulated_trial_async(trial)
                 await engine.accept_async(recorded.trial.trial_id)
