@@ -79,6 +79,7 @@ def describe(reader: SessionReader) -> dict[str, Any]:
                      "placement": str(info.placement), "side": info.side,
                      "simulated": info.simulated} for info in reader.devices.values()],
         "trials": trials,
+        "unreadable_trials": dict(reader.unreadable_trials),
     }
 
 
@@ -116,6 +117,8 @@ def format_text(summary: dict[str, Any]) -> str:
         lines.append(f"  {device['device_id']}: {device['driver']} {device['model']} "
                      f"serial {device['serial']}, {device['placement']}{simulated}")
     lines.append(f"Trials:      {len(summary['trials'])}")
+    for trial_id, reason in summary["unreadable_trials"].items():
+        lines.append(f"  {trial_id}: unreadable, {reason}")
     for trial in summary["trials"]:
         duration = (f"{trial['duration_s']:.2f} s" if trial["duration_s"] is not None
                     else "no end time")

@@ -17,6 +17,7 @@ A file whose writer died is sealed first (:func:`~physiocap.storage.compaction.s
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from physiocap.storage.attributes import (
     utc_text,
     write_attributes,
 )
-from physiocap.storage.compaction import seal_if_interrupted
+from physiocap.storage.compaction import REWRITE_MARGIN_BYTES, seal_if_interrupted
 from physiocap.storage.failures import is_disk_full, open_error
 from physiocap.storage.locking import WriterLock
 from physiocap.storage.opening import open_for_reading
@@ -115,6 +116,9 @@ def append_analysis_run(path: Path | str, trial_id: str, algorithm: str, version
                         created_utc: datetime) -> int:
     """Store one analysis run of ``algorithm`` on ``trial_id``; return its run number."""
     path = Path(path)
+    if not path.is_file():
+        raise StorageError("does not exist", path=path)
+    validate_identifier(trial_id, "trial ID")
     validate_identifier(algorithm, "algorithm name")
     record_text = json_text(record, f"record of {algorithm}")
     attributes = {"algorithm": algorithm, "algorithm_version": version,
@@ -131,6 +135,8 @@ def append_analysis_run(path: Path | str, trial_id: str, algorithm: str, version
             raise StorageError(f"uses schema version {version_found}; analysis runs can only "
                                f"be added to version {SCHEMA_VERSION} files", path=path)
         seal_if_interrupted(path)
+        if shutil.disk_usage(path.parent).free < REWRITE_MARGIN_BYTES:  # HDF5 must not meet
+            raise DiskFullError("the disk is full; no analysis run can be stored", path=path)
         try:
             file = h5py.File(path, "r+")
         except (OSError, RuntimeError) as error:

@@ -22,7 +22,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from physiocap.core.errors import CorruptFileError
+from physiocap.core.errors import CorruptFileError, StorageError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: Consistency flag bits (HDF5 H5Fpkg.h: H5F_SUPER_WRITE_ACCESS, H5F_SUPER_SWMR_WRITE_ACCESS).
@@ -91,9 +91,13 @@ class Superblock:
 
 
 def read_superblock(path: Path) -> Superblock:
-    """The superblock at the start of ``path``; :class:`CorruptFileError` if there is none."""
-    with open(path, "rb") as handle:
-        head = handle.read(64)
+    """The superblock at the start of ``path``; :class:`CorruptFileError` if there is none,
+    :class:`StorageError` if the file cannot be read at all."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64)
+    except OSError as error:
+        raise StorageError(f"cannot be read ({error.strerror or error})", path=path) from None
     if len(head) < len(HDF5_SIGNATURE) or head[:8] != HDF5_SIGNATURE:
         reason = "is empty" if not head else "is not an HDF5 file (no HDF5 signature at its start)"
         raise CorruptFileError(reason, path=path)
