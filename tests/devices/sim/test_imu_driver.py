@@ -36,7 +36,7 @@ def test_streams_are_int16_counts_with_lsm6dsl_scales() -> None:
 
 
 @pytest.mark.parametrize("options", [{"rate_hz": 49.0}, {"rate_hz": 401.0},
-                                     {"placement": "foot"}, {"placement": "elbow"},
+                                     {"placement": "grip_dynamometer"}, {"placement": "elbow"},
                                      {"mounting": "sideways"}, {"mounting": np.diag([1, 1, -1])},
                                      {"speed": 3}])
 def test_bad_options_are_configuration_errors(options: dict[str, object]) -> None:

@@ -29,7 +29,7 @@ def rest_force(posture: str, placement: str, **site: object) -> np.ndarray:
 
 
 @pytest.mark.parametrize("posture", ["standing", "sitting", "lying"])
-@pytest.mark.parametrize("placement", ["lower_back", "thigh", "shank", "wrist"])
+@pytest.mark.parametrize("placement", ["lower_back", "thigh", "shank", "foot", "wrist"])
 def test_at_rest_the_accelerometer_reads_one_g_and_the_gyro_zero(posture: str,
                                                                  placement: str) -> None:
     pose = StaticPose(posture=posture, hold_s=2.0)
@@ -44,6 +44,7 @@ def test_at_rest_the_accelerometer_reads_one_g_and_the_gyro_zero(posture: str,
     ("standing", "thigh", 1, +1),  # phone top up in the pocket
     ("sitting", "thigh", 2, +1),  # thigh horizontal: the screen (front of thigh) faces up
     ("standing", "shank", 0, +1),
+    ("sitting", "foot", 2, +1),  # feet flat on the floor
     ("sitting", "wrist", 2, +1),  # hands on the thighs, palms down: the dial faces up
 ])
 def test_gravity_points_along_the_axis_that_is_up(posture: str, placement: str, axis: int,
@@ -277,3 +278,19 @@ def test_step_times_vary_with_the_requested_coefficient_of_variation(cv: float) 
                                               recording.acc_m_per_s2[:, 0], -np.inf))]
              for t in lead]
     assert np.abs(np.array(peaks) - lead).max() < 0.02
+
+
+def test_the_foot_is_flat_in_mid_stance_and_swings_fast() -> None:
+    walk = GaitSpeedWalk(distance_m=8.0, walking_speed_m_per_s=1.3, cadence_steps_per_min=112,
+                         step_time_cv=0.0)
+    recording = ideal_imu(walk, "foot", side="right", rate_hz=RATE_HZ)
+    pitch_rate = recording.gyro_rad_per_s[:, 1]
+    right = [c.time_s for c in walk.initial_contacts() if c.side.value == "right"]
+    stride = 120.0 / 112.0
+    for contact in right[1:-2]:
+        stance = np.abs(recording.t_s - (contact + 0.25 * stride)) < 0.05 * stride
+        swing = (recording.t_s > contact + 0.6 * stride) & (recording.t_s < contact + stride)
+        assert np.abs(pitch_rate[stance]).max() < 0.3  # foot flat
+        assert np.abs(pitch_rate[swing]).max() > 5.0  # 300-500 °/s in swing
+        flat = recording.acc_m_per_s2[stance]
+        assert np.linalg.norm(flat, axis=1).mean() == pytest.approx(G, abs=1.5)

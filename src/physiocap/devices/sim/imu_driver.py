@@ -17,8 +17,8 @@ performs (``perform(TugScenario(...))``); between scenarios the body holds still
 previous scenario's final pose (or the next one's initial pose, or ``rest_posture``).
 
 Options: ``rate_hz`` (50-400, default 100), ``mag`` (False), ``placement``
-(lower_back, thigh, shank, wrist; unspecified, the default, renders the lower back and is
-reported as unspecified), ``side`` (left/right for the
+(lower_back, thigh, shank, foot, wrist; unspecified, the default, renders the lower back
+and is reported as unspecified), ``side`` (left/right for the
 limbs), ``mounting`` (extra sensor rotation after the site's usual one: "upside_down", a
 3x3 rotation matrix, or x-y-z Euler angles in degrees), ``rest_posture`` (standing,
 sitting, lying), ``north_heading_deg`` (direction of magnetic north from the world x axis),

@@ -9,6 +9,7 @@ simulated and real data:
 * thigh (phone in the front trouser pocket, screen out, top up, as uji-tug "front"):
   x left, y up, z forward;
 * shank (strapped on the lateral side): x up, z pointing outward;
+* foot (on the instep of the shoe): x towards the toes, y left, z up when standing;
 * wrist (watch on the back of the wrist, as uji-tug and tug-watch): z out of the dial
   (outward with the arm hanging), x along the forearm (towards the hand on the left wrist,
   towards the elbow on the right), y backward.
@@ -31,12 +32,15 @@ from physiocap.devices.sim.kinematics.rotations import rot_x, rot_y, rot_z
 #: Share of the shank's heel-strike shock that reaches a thigh sensor (soft tissue and the
 #: knee attenuate it; Lafortune et al. 1996).
 THIGH_SHOCK_FRACTION = 0.5
+#: The foot takes the heel strike first and hardest.
+FOOT_SHOCK_FRACTION = 1.5
 
 
 class Segment(enum.StrEnum):
     TRUNK = "trunk"
     THIGH = "thigh"
     SHANK = "shank"
+    FOOT = "foot"
     FOREARM = "forearm"
 
 
@@ -44,12 +48,14 @@ _SEGMENT_OF_PLACEMENT = {
     Placement.LOWER_BACK: Segment.TRUNK,
     Placement.THIGH: Segment.THIGH,
     Placement.SHANK: Segment.SHANK,
+    Placement.FOOT: Segment.FOOT,
     Placement.WRIST: Segment.FOREARM,
 }
 
 #: Usual side when none is given: phone in the right pocket, watch on the left wrist.
 DEFAULT_SIDE = {Placement.LOWER_BACK: Side.NONE, Placement.THIGH: Side.RIGHT,
-                Placement.SHANK: Side.RIGHT, Placement.WRIST: Side.LEFT}
+                Placement.SHANK: Side.RIGHT, Placement.FOOT: Side.RIGHT,
+                Placement.WRIST: Side.LEFT}
 
 
 def _columns(*axes: tuple[float, float, float]) -> np.ndarray:
@@ -103,6 +109,8 @@ def default_mounting(placement: Placement, side: Side) -> np.ndarray:
         return _columns((0, 1, 0), (0, 0, 1), (1, 0, 0))
     if placement is Placement.SHANK:
         return _columns((0, 0, 1), (outward, 0, 0), (0, outward, 0))
+    if placement is Placement.FOOT:
+        return np.eye(3)
     if placement is Placement.WRIST:
         along = (0, 0, -outward)  # left: towards the hand; right: towards the elbow
         return _columns(along, (-1, 0, 0), (0, outward, 0))
@@ -127,7 +135,7 @@ def sensor_pose(pose: BodyPose, site: SensorSite, body: Anthropometry
     if segment is Segment.TRUNK:
         return at(trunk, pelvis, (-0.10, 0.0, 0.10)), trunk @ site.mounting
     side = site.side
-    if segment in (Segment.THIGH, Segment.SHANK):
+    if segment in (Segment.THIGH, Segment.SHANK, Segment.FOOT):
         hip = at(trunk, pelvis, (0.0, sign * body.hip_half_width_m, 0.0))
         thigh = whole @ rot_y(-pose.thigh[side])
         shock = np.einsum("nij,nj->ni", heading, pose.leg_shock[side])
@@ -136,8 +144,13 @@ def sensor_pose(pose: BodyPose, site: SensorSite, body: Anthropometry
             return site_position + THIGH_SHOCK_FRACTION * shock, thigh @ site.mounting
         knee = at(thigh, hip, (0.0, 0.0, -body.thigh_length_m))
         shank = whole @ rot_y(-pose.shank[side])
-        return (at(shank, knee, (0.0, sign * 0.05, -0.4 * body.shank_length_m)) + shock,
-                shank @ site.mounting)
+        if segment is Segment.SHANK:
+            return (at(shank, knee, (0.0, sign * 0.05, -0.4 * body.shank_length_m)) + shock,
+                    shank @ site.mounting)
+        ankle = at(shank, knee, (0.0, 0.0, -body.shank_length_m))
+        foot = whole @ rot_y(-pose.foot[side])  # + pitch = toes up
+        return (at(foot, ankle, (0.06, 0.0, 0.03)) + FOOT_SHOCK_FRACTION * shock,
+                foot @ site.mounting)
     if pose.arms_folded:
         forearm = trunk @ rot_x(np.full(len(pose.heading), -sign * np.pi / 2))
         wrist = at(trunk, pelvis, (0.15, -sign * 0.06, 0.6 * body.trunk_length_m))

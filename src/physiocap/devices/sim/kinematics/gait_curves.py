@@ -25,6 +25,14 @@ KNEE_FLEXION_DEG = PeriodicCurve([
     3.0, 10.0, 16.0, 18.0, 16.0, 12.0, 8.0, 5.0, 4.0, 5.0,
     8.0, 15.0, 28.0, 42.0, 55.0, 61.0, 58.0, 45.0, 25.0, 9.0])
 
+#: Foot pitch relative to the floor, + = toes up (deg), 0-95 % of the cycle: heel strike
+#: with the toes up ~20°, foot flat from ~10 % to heel-off at ~40 %, a quick push-off to
+#: ~60° toes down at toe-off near 62 %, then a long swing through to toes up (Perry &
+#: Burnfield 2010, ch. 4, ankle and foot rockers; Winter 1991 segment angles).
+FOOT_PITCH_DEG = PeriodicCurve([
+    20.0, 7.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -4.0,
+    -12.0, -28.0, -52.0, -58.0, -45.0, -30.0, -14.0, 2.0, 16.0, 23.0], harmonics=9)
+
 #: Shoulder flexion relative to the trunk (deg), over the cycle of the *opposite* leg: the
 #: arm swings forward with the contralateral leg (Perry & Burnfield 2010, ch. 9: ~±15-20°).
 SHOULDER_FLEXION_DEG = PeriodicCurve([

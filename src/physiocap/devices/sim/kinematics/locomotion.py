@@ -150,13 +150,16 @@ class Locomotion:
         return impacts.leg_shock(np.asarray(t_s, dtype=np.float64), self._contact_times[mine],
                                  self._contact_weight[mine])
 
-    def leg_angles_deg(self, t_s: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:
-        """(thigh, shank) inclinations from vertical, + = distal end forward, from walking."""
+    def leg_angles_deg(self, t_s: np.ndarray, side: Side
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(thigh, shank) inclinations from vertical, + = distal end forward, and foot pitch
+        from the floor, + = toes up, from walking."""
         phase = self.phase(t_s, side)
         envelope = self.amplitude.value(t_s)
         thigh = curves.THIGH_INCLINATION_DEG.value(phase)
         shank = thigh - curves.KNEE_FLEXION_DEG.value(phase)
-        return thigh * envelope, shank * envelope
+        foot = curves.FOOT_PITCH_DEG.value(phase)
+        return thigh * envelope, shank * envelope, foot * envelope
 
     def arm_angles_deg(self, t_s: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:
         """(shoulder flexion, extra elbow flexion) of arm swing, in degrees; the arm follows

@@ -23,7 +23,8 @@ class BodyPose:
     frame (forward, left, up) relative to the point between the feet, whose own travel
     shows only through ``base_acceleration`` (world, m/s²) and ``distance`` (path, m).
     Trunk angles are relative to the heading; thigh and shank are inclinations from
-    vertical (+ = distal end forward); shoulder is relative to the trunk and elbow to the
+    vertical (+ = distal end forward) and foot is the pitch from the floor (+ = toes up);
+    shoulder is relative to the trunk and elbow to the
     upper arm; ``pronation`` turns both forearms palm-down from neutral (palms facing the
     thighs). ``leg_shock`` is each shank's heel-strike shock displacement (n, 3, heading
     frame). ``body_tilt`` pitches the whole body about the pelvis (−π/2 = supine).
@@ -36,6 +37,7 @@ class BodyPose:
     trunk_roll: np.ndarray
     thigh: dict[Side, np.ndarray]
     shank: dict[Side, np.ndarray]
+    foot: dict[Side, np.ndarray]
     shoulder: dict[Side, np.ndarray]
     elbow: dict[Side, np.ndarray]
     pronation: np.ndarray
@@ -68,6 +70,7 @@ class Motion:
         posture = self.posture.angles(t)
         thigh = dict.fromkeys(SIDES, posture.thigh)
         shank = dict.fromkeys(SIDES, posture.shank)
+        foot = dict.fromkeys(SIDES, np.zeros(t.shape))  # flat on the floor unless walking
         shoulder = dict.fromkeys(SIDES, posture.shoulder)
         elbow = dict.fromkeys(SIDES, posture.elbow)
         walk = self.locomotion
@@ -77,7 +80,7 @@ class Motion:
             return BodyPose(
                 heading=np.full(t.shape, self.heading_rad), pelvis=posture.pelvis,
                 trunk_yaw=zeros, trunk_pitch=posture.trunk_pitch, trunk_roll=zeros,
-                thigh=thigh, shank=shank, shoulder=shoulder, elbow=elbow,
+                thigh=thigh, shank=shank, foot=foot, shoulder=shoulder, elbow=elbow,
                 pronation=posture.pronation, leg_shock=dict.fromkeys(SIDES, zeros3),
                 base_acceleration=zeros3,
                 distance=zeros,
@@ -85,9 +88,10 @@ class Motion:
         displacement, angles = walk.pelvis_oscillation(t)
         yaw, pitch, roll = angles.T
         for side in SIDES:
-            gait_thigh, gait_shank = walk.leg_angles_deg(t, side)
+            gait_thigh, gait_shank, gait_foot = walk.leg_angles_deg(t, side)
             thigh[side] = posture.thigh + np.radians(gait_thigh)
             shank[side] = posture.shank + np.radians(gait_shank)
+            foot[side] = np.radians(gait_foot)
             gait_shoulder, gait_elbow = walk.arm_angles_deg(t, side)
             shoulder[side] = posture.shoulder + np.radians(gait_shoulder)
             elbow[side] = posture.elbow + np.radians(gait_elbow)
@@ -95,7 +99,7 @@ class Motion:
             heading=self.heading_rad + walk.heading.value(t),
             pelvis=posture.pelvis + displacement, trunk_yaw=yaw,
             trunk_pitch=posture.trunk_pitch + pitch, trunk_roll=roll,
-            thigh=thigh, shank=shank, shoulder=shoulder, elbow=elbow,
+            thigh=thigh, shank=shank, foot=foot, shoulder=shoulder, elbow=elbow,
             pronation=posture.pronation,
             leg_shock={side: walk.leg_shock(t, side) for side in SIDES},
             base_acceleration=walk.base_acceleration(t),
