@@ -23,10 +23,14 @@ from pathlib import Path
 
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.base import Firmware
+from physiocap.devices.ble.emulator.firmware.metawear import MetaWearFirmware
+from physiocap.devices.ble.emulator.firmware.movella_dot import DotFirmware
 from physiocap.devices.ble.emulator.firmware.movesense import MovesenseFirmware
 from physiocap.devices.ble.emulator.firmware.polar import PolarFirmware
+from physiocap.devices.ble.emulator.firmware.sig_force import SigForceFirmware
 from physiocap.devices.ble.emulator.firmware.tindeq import TindeqFirmware
 from physiocap.devices.ble.emulator.firmware.vernier_gdx import GdxFirmware
+from physiocap.devices.ble.emulator.firmware.witmotion import WitMotionFirmware
 
 
 def _movesense_key(packet: bytes) -> int | None:
@@ -52,6 +56,10 @@ FIRMWARE: dict[str, tuple[Callable[[EmulatedBluez, str, int], Firmware],
         _tindeq_key),
     "gdx-hd": (lambda bluez, address, n: GdxFirmware(bluez, address, serial=f"1510{n:04X}"),
                None),
+    "metawear": (lambda bluez, address, n: MetaWearFirmware(bluez, address), None),
+    "movella-dot": (lambda bluez, address, n: DotFirmware(bluez, address), None),
+    "witmotion": (lambda bluez, address, n: WitMotionFirmware(bluez, address), None),
+    "sig-force": (lambda bluez, address, n: SigForceFirmware(bluez, address), None),
 }
 
 
