@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.devices.ble.ble_threads import emulated_bluez_thread
 
 from physiocap.capture import CaptureEngine, CaptureEvent, DeviceState, DeviceStateChanged
 from physiocap.core.records import Participant, SessionInfo, TestKind, TrialInfo
@@ -18,6 +17,7 @@ from physiocap.devices.ble.drivers.tindeq import TindeqDriver
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.movesense import MovesenseFirmware
 from physiocap.devices.ble.emulator.firmware.tindeq import TindeqFirmware
+from physiocap.devices.ble.emulator.threaded import EmulatedBluezThread
 from physiocap.devices.ble.transport import ReconnectPolicy, scan
 from physiocap.storage import SessionReader, SessionWriter
 
@@ -44,7 +44,7 @@ def test_movesense_and_tindeq_recorded_through_a_link_loss(system_bus, tmp_path:
     writer = SessionWriter.create(path, Participant("P001", birth_year=1965),
                                   SessionInfo("S01", "baseline", datetime(2026, 1, 1, tzinfo=UTC)))
     events: list[CaptureEvent] = []
-    with emulated_bluez_thread(build) as (bluez, bluez_loop), CaptureEngine() as engine:
+    with EmulatedBluezThread(build) as emulated, CaptureEngine() as engine:
         engine.subscribe(events.append)
         found = {advert.signature.driver: advert.address for advert in engine.run(scan(0.5))}
         assert found == {"movesense": IMU, "tindeq": DYN}
@@ -57,7 +57,7 @@ def test_movesense_and_tindeq_recorded_through_a_link_loss(system_bus, tmp_path:
         time.sleep(0.4)
         engine.start_trial(TrialInfo("grip-1", TestKind.GRIP))
         time.sleep(1.0)
-        bluez_loop.call_soon_threadsafe(bluez.drop_link, firmware["imu"].peripheral)
+        emulated.call(emulated.bluez.drop_link, firmware["imu"].peripheral)
         wait_until(lambda: any(isinstance(e, DeviceStateChanged)
                                and e.state is DeviceState.RECONNECTED for e in events), 5.0)
         time.sleep(1.0)

@@ -6,13 +6,13 @@ import argparse
 import json
 
 import pytest
-from tests.devices.ble.ble_threads import emulated_bluez_thread
 
 from physiocap.cli import devices_command
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.movesense import MovesenseFirmware
 from physiocap.devices.ble.emulator.firmware.tindeq import TindeqFirmware
 from physiocap.devices.ble.emulator.gatt import Peripheral
+from physiocap.devices.ble.emulator.threaded import EmulatedBluezThread
 from physiocap.devices.ble.transport import BluetoothUnavailableError
 
 pytestmark = pytest.mark.ble
@@ -31,7 +31,7 @@ def build_devices(bluez: EmulatedBluez) -> None:
 
 
 def test_scan_lists_supported_devices_strongest_first(system_bus, capsys) -> None:
-    with emulated_bluez_thread(build_devices):
+    with EmulatedBluezThread(build_devices):
         args = parse(["devices", "scan", "--timeout", "0.4"])
         assert args.func(args) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -42,7 +42,7 @@ def test_scan_lists_supported_devices_strongest_first(system_bus, capsys) -> Non
 
 
 def test_scan_all_and_json(system_bus, capsys) -> None:
-    with emulated_bluez_thread(build_devices):
+    with EmulatedBluezThread(build_devices):
         args = parse(["devices", "scan", "--timeout", "0.4", "--all", "--json"])
         assert args.func(args) == 0
     devices = json.loads(capsys.readouterr().out)
@@ -51,7 +51,7 @@ def test_scan_all_and_json(system_bus, capsys) -> None:
 
 
 def test_scan_with_no_adapter_says_so(system_bus) -> None:
-    with emulated_bluez_thread(build_devices, adapter=False):
+    with EmulatedBluezThread(build_devices, adapter=False):
         args = parse(["devices", "scan", "--timeout", "0.2"])
         with pytest.raises(BluetoothUnavailableError, match="no Bluetooth adapter is available"):
             args.func(args)

@@ -10,10 +10,28 @@ like any clinical movement.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from physiocap.core.units import STANDARD_GRAVITY_M_PER_S2
+
+
+class MotionSource(Protocol):
+    """What an emulated IMU measures, as functions of its device time (s); any scenario
+    renderer with these methods can drive the firmware models."""
+
+    def acc_m_per_s2(self, t_s: np.ndarray) -> np.ndarray: ...
+
+    def gyro_rad_per_s(self, t_s: np.ndarray) -> np.ndarray: ...
+
+    def magn_t(self, t_s: np.ndarray) -> np.ndarray: ...
+
+
+class ForceSource(Protocol):
+    """What an emulated dynamometer measures (N) as a function of its device time (s)."""
+
+    def force_n(self, t_s: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True)

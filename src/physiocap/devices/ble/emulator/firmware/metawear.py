@@ -26,7 +26,7 @@ from physiocap.devices.ble.decoders.metawear import (
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.base import Firmware, device_information_service
 from physiocap.devices.ble.emulator.gatt import Characteristic, GattError, Peripheral, Service
-from physiocap.devices.ble.emulator.signals import MotionTruth
+from physiocap.devices.ble.emulator.signals import MotionSource, MotionTruth
 
 _ACC = MetaWearModule.ACCELEROMETER
 _GYRO = MetaWearModule.GYRO
@@ -35,7 +35,7 @@ _SAMPLES_PER_PACKET = 3
 
 
 class MetaWearFirmware(Firmware):
-    def __init__(self, bluez: EmulatedBluez, address: str, *, truth: MotionTruth | None = None,
+    def __init__(self, bluez: EmulatedBluez, address: str, *, truth: MotionSource | None = None,
                  implementation: int = 1, battery_pct: int = 99, battery_mv: int = 4148) -> None:
         self.truth = truth or MotionTruth()
         self.implementation = implementation

@@ -34,7 +34,7 @@ from physiocap.devices.ble.decoders.movella_dot import (
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.base import Firmware
 from physiocap.devices.ble.emulator.gatt import Characteristic, GattError, Peripheral, Service
-from physiocap.devices.ble.emulator.signals import MotionTruth
+from physiocap.devices.ble.emulator.signals import MotionSource, MotionTruth
 from physiocap.devices.ble.recognition import MOVELLA_COMPANY_ID
 
 _SIZES = {DOT_SHORT_PAYLOAD_UUID: 20, DOT_MEDIUM_PAYLOAD_UUID: 40, DOT_LONG_PAYLOAD_UUID: 63}
@@ -42,7 +42,7 @@ _GRAVITY = np.array([0.0, 0.0, 9.80665])
 
 
 class DotFirmware(Firmware):
-    def __init__(self, bluez: EmulatedBluez, address: str, *, truth: MotionTruth | None = None,
+    def __init__(self, bluez: EmulatedBluez, address: str, *, truth: MotionSource | None = None,
                  boot_s: float = 100.0, battery_pct: int = 81) -> None:
         self.truth = truth or MotionTruth()
         self.control = bytearray(DEVICE_CONTROL_BYTES)

@@ -38,7 +38,7 @@ from physiocap.devices.ble.emulator.firmware.base import (
     device_information_service,
 )
 from physiocap.devices.ble.emulator.gatt import Characteristic, Peripheral, Service
-from physiocap.devices.ble.emulator.signals import MotionTruth
+from physiocap.devices.ble.emulator.signals import MotionSource, MotionTruth
 
 _PATH = re.compile(r"^/Meas/(Acc|Gyro|Magn|IMU6|IMU9)/(\d+)$")
 _NOT_FOUND = 404
@@ -57,7 +57,7 @@ class MovesenseFirmware(Firmware):
     data rate from nominal (13/26/52/104 Hz are nominal on the real sensor)."""
 
     def __init__(self, bluez: EmulatedBluez, address: str, serial: str = "204730000081", *,
-                 truth: MotionTruth | None = None, boot_s: float = 100.0,
+                 truth: MotionSource | None = None, boot_s: float = 100.0,
                  odr_error: float = 0.0, mtu: int = 161, firmware: str = "2.3.1") -> None:
         self.truth = truth or MotionTruth()
         self.odr_error = odr_error

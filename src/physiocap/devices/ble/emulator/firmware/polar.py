@@ -34,7 +34,7 @@ from physiocap.devices.ble.emulator.firmware.base import (
     device_information_service,
 )
 from physiocap.devices.ble.emulator.gatt import Characteristic, Peripheral, Service
-from physiocap.devices.ble.emulator.signals import MotionTruth
+from physiocap.devices.ble.emulator.signals import MotionSource, MotionTruth
 
 #: Seconds from 2000-01-01 to 2026-01-01, the emulated device clock's date.
 EPOCH_2026_S = 820_454_400.0
@@ -78,7 +78,7 @@ class PolarFirmware(Firmware):
     """A Polar sensor; the model follows from ``name`` ("Polar Sense …", "Polar H10 …")."""
 
     def __init__(self, bluez: EmulatedBluez, address: str, name: str = "Polar Sense B5A1C2D3",
-                 *, truth: MotionTruth | None = None, mtu: int = 247,
+                 *, truth: MotionSource | None = None, mtu: int = 247,
                  boot_s: float = EPOCH_2026_S) -> None:
         model = model_for_name(name)
         if model is None:

@@ -17,12 +17,12 @@ from physiocap.devices.ble.decoders.sig_force import (
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.base import Firmware, battery_service
 from physiocap.devices.ble.emulator.gatt import Characteristic, Peripheral, Service
-from physiocap.devices.ble.emulator.signals import ForceTruth
+from physiocap.devices.ble.emulator.signals import ForceSource, ForceTruth
 
 
 class SigForceFirmware(Firmware):
     def __init__(self, bluez: EmulatedBluez, address: str, *, force_characteristic: bool = False,
-                 rate_hz: float = 10.0, truth: ForceTruth | None = None) -> None:
+                 rate_hz: float = 10.0, truth: ForceSource | None = None) -> None:
         self.truth = truth or ForceTruth()
         self.rate_hz = rate_hz
         self.uuid = FORCE_UUID if force_characteristic else WEIGHT_MEASUREMENT_UUID

@@ -24,7 +24,7 @@ from physiocap.devices.ble.decoders.tindeq import (
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.base import Firmware
 from physiocap.devices.ble.emulator.gatt import Characteristic, Peripheral, Service
-from physiocap.devices.ble.emulator.signals import ForceTruth
+from physiocap.devices.ble.emulator.signals import ForceSource, ForceTruth
 
 RATE_HZ = 80.0
 SAMPLES_PER_NOTIFICATION = 8
@@ -32,7 +32,7 @@ SAMPLES_PER_NOTIFICATION = 8
 
 class TindeqFirmware(Firmware):
     def __init__(self, bluez: EmulatedBluez, address: str, name: str = "Progressor_7493", *,
-                 truth: ForceTruth | None = None, boot_s: float = 100.0,
+                 truth: ForceSource | None = None, boot_s: float = 100.0,
                  progressor_id: bytes = b"\x01\x02\x03", battery_mv: int = 3987,
                  version: str = "1.2.7") -> None:
         self.truth = truth or ForceTruth()

@@ -28,7 +28,7 @@ from physiocap.devices.ble.decoders.vernier_gdx import (
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.base import Firmware
 from physiocap.devices.ble.emulator.gatt import Characteristic, Peripheral, Service
-from physiocap.devices.ble.emulator.signals import ForceTruth
+from physiocap.devices.ble.emulator.signals import ForceSource, ForceTruth
 
 _REPLY = 0x01
 _SAMPLES_PER_PACKET = 2
@@ -55,7 +55,7 @@ class GdxFirmware(Firmware):
     DEFAULT_MASK = 0b010
 
     def __init__(self, bluez: EmulatedBluez, address: str, serial: str = "151000C1", *,
-                 truth: ForceTruth | None = None, battery_pct: int = 92) -> None:
+                 truth: ForceSource | None = None, battery_pct: int = 92) -> None:
         self.truth = truth or ForceTruth()
         self.serial = serial
         self.battery_pct = battery_pct

@@ -20,7 +20,7 @@ from physiocap.devices.ble.decoders.witmotion import (
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.firmware.base import Firmware
 from physiocap.devices.ble.emulator.gatt import Characteristic, Peripheral, Service
-from physiocap.devices.ble.emulator.signals import MotionTruth
+from physiocap.devices.ble.emulator.signals import MotionSource, MotionTruth
 
 _FULL_SCALE = 32768.0
 NOTIFICATION_BYTES = 17
@@ -28,7 +28,7 @@ NOTIFICATION_BYTES = 17
 
 class WitMotionFirmware(Firmware):
     def __init__(self, bluez: EmulatedBluez, address: str, name: str = "WT901BLE68", *,
-                 truth: MotionTruth | None = None) -> None:
+                 truth: MotionSource | None = None) -> None:
         self.truth = truth or MotionTruth()
         self.rate_hz = 10
         self.frame_times: list[float] = []
