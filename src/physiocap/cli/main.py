@@ -17,6 +17,8 @@ from physiocap.core.errors import PhysiocapError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "physiocap.cli.demo_command",
+    "physiocap.cli.analyze_command",
+    "physiocap.cli.import_command",
     "physiocap.cli.info_command",
     "physiocap.cli.validate_command",
     "physiocap.cli.gui_command",
