@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.workflows.test_tindeq_csv import KGF_N, app_recording, export_text
 
 from physiocap.cli.main import main
 from physiocap.storage import SessionReader
-from tests.workflows.test_tindeq_csv import KGF_N, app_recording, export_text
 
 
 def _import(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray, list[float]]:
