@@ -133,3 +133,43 @@ def test_scan_recognises_supported_devices_with_rssi(run_emulated) -> None:
     assert len(everything) == 4
     assert [(d.driver, d.address, d.kind, d.rssi_dbm) for d in found] == [
         ("movesense", "AA:BB:CC:00:03:01", DeviceKind.IMU, -48)]
+
+
+@pytest.mark.slow
+def test_polar_sdk_mode_and_tindeq_both_recover_from_link_loss(run_emulated) -> None:
+    async def scenario(bluez: EmulatedBluez):
+        polar = PolarFirmware(bluez, "AA:BB:CC:00:08:01", "Polar Sense 0000BB01")
+        tindeq = TindeqFirmware(bluez, "AA:BB:CC:00:08:02")
+        policy = ReconnectPolicy(first_delay_s=0.3)
+        drivers = [PolarDriver("AA:BB:CC:00:08:01", rate_hz=104, reconnect=policy),
+                   TindeqDriver("AA:BB:CC:00:08:02", reconnect=policy)]
+        blocks: list[SampleBlock] = []
+        events: list[DeviceEvent] = []
+        for driver in drivers:
+            await driver.connect()
+            await driver.start(blocks.append, on_event=events.append)
+        await asyncio.sleep(0.6)
+        bluez.drop_link(polar.peripheral)
+        bluez.drop_link(tindeq.peripheral)
+        await wait_for(lambda: sum(e.kind is DeviceEventKind.RECONNECTED for e in events) == 2,
+                       5.0)
+        await asyncio.sleep(0.6)
+        for driver in drivers:
+            await driver.disconnect()
+        return polar, tindeq, blocks
+
+    polar, tindeq, blocks = run_emulated(scenario)
+    assert polar.sdk_mode is False  # restarted after the loss, stopped at the end
+    checks = [("polar-0000BB01", "acc", polar.truth.acc_m_per_s2, 0.01),
+              ("polar-0000BB01", "gyro", polar.truth.gyro_rad_per_s, 0.001),
+              ("tindeq-030201", "force", tindeq.truth.force_n, 1e-3)]
+    for device_id, stream, truth, tolerance in checks:
+        mine = [b for b in blocks if b.device_id == device_id and b.stream == stream]
+        indices = np.concatenate([b.first_sample_index + np.arange(b.n_samples) for b in mine])
+        jumps = np.diff(indices)
+        assert np.all(jumps >= 1)
+        assert np.count_nonzero(jumps > 1) == 1, (device_id, stream)  # the outage only
+        times = np.concatenate([b.device_time_s for b in mine])
+        samples = np.concatenate([b.samples for b in mine])
+        expected = truth(times)
+        np.testing.assert_allclose(samples, expected.reshape(samples.shape), atol=tolerance)

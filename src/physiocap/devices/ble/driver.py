@@ -132,10 +132,9 @@ class BleDriver(Driver):
         """Stop the streams on the device (the link stays open)."""
 
     async def _resume(self) -> None:
-        """The link came back and notifications are re-enabled: restart what the device
-        forgot. Default: start the active streams again."""
-        if self._active:
-            await self._begin(tuple(self._active.values()))
+        """The link came back while streaming and notifications are re-enabled: restart
+        what the device forgot. Default: start the active streams again."""
+        await self._begin(tuple(self._active.values()))
 
     def _flush(self) -> None:
         """Emit whatever decoders hold when the link drops (default: nothing held)."""
@@ -149,7 +148,8 @@ class BleDriver(Driver):
 
     async def link_restored(self) -> None:
         try:
-            await self._resume()
+            if self._active:
+                await self._resume()
         except DeviceError as error:
             self._event(DeviceEventKind.ERROR, f"reconnected but could not restart: {error}")
             raise

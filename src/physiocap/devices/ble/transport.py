@@ -275,6 +275,8 @@ class BleakTransport:
                 self._reconnect(), name=f"reconnect {self.address}")
 
     async def _reconnect(self) -> None:
+        """Reconnect and resubscribe on the policy's schedule, then let the driver restart
+        its streams; a driver that cannot restart is reported, not reconnected again."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
@@ -284,16 +286,20 @@ class BleakTransport:
                     await self.connect(self.policy.attempt_timeout_s)
                     for uuid, callback in list(self._subscriptions.items()):
                         await self._subscribe(uuid, callback)
-                    if self._listener is not None:
-                        await self._listener.link_restored()
-                    log.info("%s: reconnected after %.2f s", self.address, loop.time() - started)
-                    return
+                    break
                 except DeviceError as error:
                     log.info("%s: reconnection attempt failed: %s", self.address, error)
                     if loop.time() - started + delay_s > self.policy.give_up_after_s:
                         if self._listener is not None:
                             self._listener.link_abandoned(str(error))
                         return
+            log.info("%s: reconnected after %.2f s", self.address, loop.time() - started)
+            if self._listener is not None:
+                try:
+                    await self._listener.link_restored()
+                except DeviceError as error:
+                    log.warning("%s: reconnected but the streams could not restart: %s",
+                                self.address, error)
         finally:
             if asyncio.current_task() is self._reconnect_task:
                 self._reconnect_task = None
