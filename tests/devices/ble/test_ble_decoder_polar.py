@@ -21,6 +21,7 @@ from physiocap.devices.ble.decoders.polar_pmd import (
     PmdResponseAssembler,
     PmdSettingType,
     PmdStoppedNotice,
+    encode_get_settings,
     encode_settings,
     encode_start,
     encode_stop,
@@ -66,7 +67,8 @@ def test_p2_start_ecg_130hz_14bit() -> None:
         "02 00 00 01 82 00 01 01 0E 00")
 
 
-def test_sdk_mode_and_stop_commands() -> None:
+def test_sdk_mode_stop_and_get_settings_commands() -> None:
+    assert encode_get_settings(PmdMeasurement.PPI) == bytes.fromhex("01 03")  # P4's request
     assert encode_start(PmdMeasurement.SDK_MODE) == bytes.fromhex("02 09")
     assert encode_stop(PmdMeasurement.SDK_MODE) == bytes.fromhex("03 09")
     assert encode_stop(PmdMeasurement.ACC) == bytes.fromhex("03 02")

@@ -30,7 +30,12 @@ from physiocap.devices.ble.decoders.movella_dot import (
     frame_message,
     parse_output_rate,
 )
-from physiocap.devices.ble.decoders.witmotion import WitMotionDecoder, parse_register_reply
+from physiocap.devices.ble.decoders.witmotion import (
+    WitMotionDecoder,
+    encode_rate,
+    encode_read_register,
+    parse_register_reply,
+)
 
 G = STANDARD_GRAVITY_M_PER_S2
 DEG = math.pi / 180
@@ -153,6 +158,12 @@ def test_dot_malformed(data: bytes) -> None:
 
 # --- WitMotion ---------------------------------------------------------------------------
 WIT_FRAME = bytes.fromhex("55 61 00 00 00 00 00 08 00 00 00 00 00 00 00 00 00 00 00 40")
+
+
+def test_wit_register_commands() -> None:
+    assert encode_read_register(0x3A) == bytes.fromhex("FF AA 27 3A 00")
+    assert encode_rate(50) == [bytes.fromhex("FF AA 69 88 B5"), bytes.fromhex("FF AA 03 08 00"),
+                               bytes.fromhex("FF AA 00 00 00")]
 
 
 def test_wit_register_reply_vector() -> None:

@@ -38,10 +38,6 @@ class CommandChannel:
         self._lock = asyncio.Lock()
         self._pending: tuple[ReplyMatcher | None, asyncio.Future[bytes]] | None = None
 
-    @property
-    def busy(self) -> bool:
-        return self._pending is not None
-
     async def request(self, command: str, packets: bytes | Sequence[bytes], *,
                       match: ReplyMatcher | None = None, expect_reply: bool = True,
                       timeout_s: float | None = None) -> bytes | None:

@@ -85,9 +85,3 @@ def recognise(name: str | None, service_uuids: Iterable[str] = (),
             return signature
     return None
 
-
-def signature_for(driver: str) -> DeviceSignature:
-    for signature in SIGNATURES:
-        if signature.driver == driver:
-            return signature
-    raise KeyError(driver)

@@ -62,9 +62,6 @@ class PacketReader:
     def u16(self) -> int:
         return int(self._field("u16"))
 
-    def i16(self) -> int:
-        return int(self._field("i16"))
-
     def u32(self) -> int:
         return int(self._field("u32"))
 
@@ -88,10 +85,6 @@ class PacketReader:
 
     def rest(self) -> bytes:
         return self.take(self.remaining)
-
-    def signed(self, n_bytes: int) -> int:
-        """A little-endian two's-complement integer of any width (Polar's int24)."""
-        return int.from_bytes(self.take(n_bytes, f"int{8 * n_bytes}"), "little", signed=True)
 
     def ascii(self, n_bytes: int) -> str:
         """A fixed-width ASCII field, NUL padding removed, undecodable bytes replaced."""

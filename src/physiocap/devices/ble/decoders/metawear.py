@@ -103,10 +103,6 @@ def encode_start(module: MetaWearModule, start: bool) -> bytes:
     return bytes((module, 0x01, int(start)))
 
 
-def encode_read(module: MetaWearModule, register: int) -> bytes:
-    return bytes((module, register | READ_BIT))
-
-
 def encode_module_info_read(module: MetaWearModule) -> bytes:
     return bytes((module, READ_BIT))
 

@@ -155,11 +155,6 @@ def parse_command_result(payload: bytes) -> int:
     return status
 
 
-def parse_hello(payload: bytes) -> str:
-    """The HELLO answer is COMMAND_RESULT with ASCII 'Hello'."""
-    return payload.decode("ascii", errors="replace")
-
-
 @dataclass(frozen=True, slots=True)
 class _Measurement:
     raw_timestamp_ms: int
