@@ -62,22 +62,22 @@ def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWind
     window.show_screen(window.battery_screen)
     tug = _record(window, qtbot, TestKind.TUG)
     truth_s = imu.driver.schedule[-1].scenario.total_time_s  # type: ignore[attr-defined]
-    assert tug.outcome.has_result, tug.outcome.message
-    assert tug.outcome.headline.value == pytest.approx(truth_s, abs=TUG_TOLERANCE_S)
-    assert [i.label for i in tug.outcome.intervals][:2] == ["sit to stand", "walk out"]
+    assert tug.view.has_result, tug.view.message
+    assert tug.view.headline.value == pytest.approx(truth_s, abs=TUG_TOLERANCE_S)
+    assert [i.label for i in tug.view.intervals][:2] == ["sit to stand", "walk out"]
     shown = window.battery_screen.outcome.headline.text()
-    assert shown == f"{tug.outcome.headline.value:.1f} s"
+    assert shown == f"{tug.view.headline.value:.1f} s"
     qtbot.keyClick(window.battery_screen, "\r")  # type: ignore[attr-defined]  (Enter accepts)
     qtbot.waitUntil(lambda: window.visit.entries[tug.trial_id].status  # type: ignore[attr-defined]
                     is TrialStatus.ACCEPTED, timeout=5000)
 
     grip = _record(window, qtbot, TestKind.GRIP)
-    assert grip.plan.side is Side.RIGHT  # Southampton starts with the right hand
+    assert grip.trial.side is Side.RIGHT  # Southampton starts with the right hand
     effort = dynamometer.driver.schedule[-1].scenario.efforts()[0]  # type: ignore[attr-defined]
-    assert grip.outcome.has_result, grip.outcome.message
-    assert grip.outcome.headline.unit == "kg"
-    assert grip.outcome.headline.value == pytest.approx(n_to_kgf(effort.peak_n), rel=0.02)
-    assert len(grip.outcome.intervals) == 1  # one effort, drawn over the force
+    assert grip.view.has_result, grip.view.message
+    assert grip.view.headline.unit == "kg"
+    assert grip.view.headline.value == pytest.approx(n_to_kgf(effort.peak_n), rel=0.02)
+    assert len(grip.view.intervals) == 1  # one effort, drawn over the force
     window.battery_screen.outcome.note.setText("felt strong")
     window.battery_screen.give_verdict(False)
     qtbot.waitUntil(lambda: window.visit.entries[grip.trial_id].status  # type: ignore[attr-defined]
@@ -87,7 +87,7 @@ def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWind
     window.show_screen(summary)
     rows = {row.test: row for row in summary.rows}
     assert set(rows) == {TestKind.TUG}  # the rejected grip does not count
-    assert rows[TestKind.TUG].score == pytest.approx(tug.outcome.headline.value)
+    assert rows[TestKind.TUG].score == pytest.approx(tug.view.headline.value)
     summary.finish_button.click()  # closes and saves the visit, then reviews the file
     assert window.state.visit.existing
     assert window.visit.visit is None
@@ -105,7 +105,7 @@ def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWind
         runs = reader.analysis_runs(tug.trial_id)
         assert runs
         assert runs[0].record["trials"][0]["total_time_s"] == pytest.approx(
-            tug.outcome.headline.value)
+            tug.view.headline.value)
         force = reader.samples_si(grip.trial_id, dynamometer.device_id, "force")[:, 0]
     # the stored force holds the simulated squeeze: its peak is the scenario's peak (the
     # dynamometer was tared at connection; 2 % allows for noise, drift and tremor)
@@ -147,7 +147,7 @@ def test_replay_plays_back_and_stores_a_rerun_as_a_new_run(fast_window: Physioca
     replay.param_editors["min_turn_angle_deg"].setText("150")
     outcome = replay.rerun()
     assert outcome is not None
-    assert outcome.params["min_turn_angle_deg"] == 150
+    assert outcome.algorithm.parameters["min_turn_angle_deg"] == 150
     with SessionReader(visit.path) as reader:
         runs = reader.analysis_runs(tug.trial_id)
     assert [run.run for run in runs] == [1, 2]

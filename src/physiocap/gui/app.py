@@ -16,7 +16,6 @@ from physiocap.core.clock import Clock, ScaledClock
 from physiocap.gui.bridge import EngineBridge
 from physiocap.gui.device_manager import DeviceManager
 from physiocap.gui.errors import configure_logging, install_excepthook, show_error
-from physiocap.gui.interim import RING_SECONDS
 from physiocap.gui.main_window import MainWindow
 from physiocap.gui.screens.battery import BatteryScreen
 from physiocap.gui.screens.devices import DevicesScreen
@@ -27,6 +26,12 @@ from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import apply_style
 from physiocap.gui.visit_controller import VisitController
 from physiocap.workflows.study import default_study_dir
+
+#: Ring-buffer length the GUI asks of the engine: long enough to analyse a whole trial
+#: (a slow TUG or six Southampton grips with rests last one to two minutes) from memory
+#: while the session writer holds the file; longer trials are analysed from the file
+#: when the visit is finished.
+RING_SECONDS = 180.0
 
 
 class PhysiocapWindow(MainWindow):

@@ -1,59 +1,71 @@
-"""A visit's outcomes per test: the protocol's score, cut-off flags, change since last visit.
+"""The visit summary as table rows: the shared summary, in reading units, with the change
+since the last earlier visit that used the same protocol.
 
-Scores follow each protocol (clinical.md §3.1-3.5): the mean of the accepted trials for the
-TUG and gait speed (10MWT: trials averaged, [C14a]) and five chair stands, the mean of
-three for ASHT grip and the maximum of six for Southampton grip ([C3], [C4]), the best
-per side for knee extension ([C18c]). Only accepted trials count. A change from an earlier
-visit is shown only when both visits used the same protocol (clinical.md §0.2: protocol
-changes move results by about one MCID).
+Scores, rules, per-side statistics, asymmetry and cut-off verdicts (with sources) are
+:func:`physiocap.workflows.visit_summary.summarize_visit`'s; change thresholds (MDC, MCID)
+come from :func:`physiocap.analysis.norms.load_mobility_norms`. Only accepted trials are
+passed in: the clinician's verdict decides what counts. A change is shown only against a
+visit whose trials of that test used exactly the same protocol variables (apart from the
+side of each trial): clinical.md §0.2, a protocol change moves results by about one MCID.
+Earlier visits are re-analysed from their files with today's algorithms, so a change
+never mixes algorithm versions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from physiocap.analysis.norms.strength import load_strength_norms
+from physiocap.analysis.norms import load_mobility_norms
 from physiocap.core.errors import PhysiocapError
 from physiocap.core.records import Participant, TestKind, TrialStatus
-from physiocap.core.units import kgf_to_n, n_to_kgf
-from physiocap.gui.interim import CUTOFFS
-from physiocap.workflows.protocols import BATTERY
+from physiocap.core.units import n_to_kgf
+from physiocap.storage import SessionReader
+from physiocap.workflows.analyze import TrialOutcome, analyze_session
+from physiocap.workflows.visit_summary import TestSummary, summarize_visit
 
-#: Protocol variables that do not change what a result means (excluded when comparing).
-_NEUTRAL_VARIABLES = frozenset({"side", "device_fixation", "hold_s"})
-
-
-@dataclass(frozen=True, slots=True)
-class TrialValue:
-    """One trial's headline value in display units (s, m/s, kg)."""
-
-    test: TestKind
-    protocol: dict[str, Any]
-    side: str
-    status: TrialStatus
-    value: float | None
+#: Change-threshold measure of each test's score in the mobility norms file.
+_CHANGE_MEASURES = {TestKind.TUG: "tug_total_time_s", TestKind.GAIT_SPEED: "gait_speed_m_per_s",
+                    TestKind.SIT_TO_STAND: "sit_to_stand_time_s",
+                    TestKind.GRIP: "grip_score_kgf"}
+_DECIMALS = {"s": 1, "m/s": 2, "kg": 1}
 
 
-@dataclass(frozen=True, slots=True)
+def number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{_DECIMALS.get(unit, 1)}f} {unit}"
+
+
+def _reading(summary: TestSummary, value_n_or_si: float | None) -> float | None:
+    """A score in the unit clinicians read: kg for forces (dynamometers show kgf)."""
+    if value_n_or_si is None or summary.unit != "N":
+        return value_n_or_si
+    return float(n_to_kgf(value_n_or_si))
+
+
+@dataclass(frozen=True)
 class SummaryRow:
-    test: TestKind
-    group: str  # side for strength tests, "" otherwise
+    """One row of the summary table."""
+
+    summary: TestSummary
+    score: float | None  # reading unit
     unit: str
-    values: tuple[float, ...]
-    score: float | None
-    rule: str
-    flags: tuple[tuple[str, str], ...]  # (meaning, source)
+    trials: str  # the values that made the score
+    flags: tuple[tuple[str, str], ...]  # (meaning, source) of the cut-offs crossed
+    notes: tuple[str, ...]
     protocol: dict[str, Any]
-    previous: tuple[str, float] | None = None  # (visit, score) with the same protocol
+    previous: tuple[str, float] | None = None  # (visit label, score) with the same protocol
+    change_threshold: str = ""  # MDC/MCID of the measure, with its source
 
     @property
     def title(self) -> str:
-        return BATTERY[self.test].title + (f" ({self.group})" if self.group else "")
+        return self.summary.label
+
+    @property
+    def test(self) -> TestKind:
+        return self.summary.test
 
     @property
     def change(self) -> float | None:
@@ -62,121 +74,112 @@ class SummaryRow:
         return self.score - self.previous[1]
 
 
-_UNITS = {TestKind.TUG: "s", TestKind.GAIT_SPEED: "m/s", TestKind.SIT_TO_STAND: "s",
-          TestKind.GRIP: "kg", TestKind.KNEE_EXTENSION: "kg"}
+def _trials_text(summary: TestSummary, unit: str) -> str:
+    if summary.sides:
+        return "; ".join(
+            f"{side.side or 'side?'}: best {number(_reading(summary, side.best_n), unit)}, "
+            f"mean {number(_reading(summary, side.mean_of_trials_n), unit)} "
+            f"(n={side.n_efforts})" for side in summary.sides)
+    return ", ".join(number(value, unit).split()[0] for value in summary.per_trial)
 
 
-def _rule(test: TestKind, protocol: dict[str, Any]) -> str:
-    if test is TestKind.GRIP:
-        return "max of 6" if protocol.get("protocol") == "southampton" else "mean of 3"
-    if test is TestKind.KNEE_EXTENSION:
-        return "best"
-    return "mean"
+def _notes(summary: TestSummary) -> tuple[str, ...]:
+    notes = list(summary.notes)
+    if summary.asymmetry is not None:
+        a = summary.asymmetry
+        notes.append(f"asymmetry: {a.deficit_pct:.0f} % deficit"
+                     + (f", weaker {a.weaker_side}" if a.weaker_side else "")
+                     + f" ({a.deficit_category})")
+    return tuple(notes)
 
 
-def _score(rule: str, values: list[float]) -> float | None:
-    if not values:
-        return None
-    if rule.startswith("max") or rule == "best":
-        return max(values)
-    return float(np.mean(values))
+def _thresholds(test: TestKind) -> str:
+    measure = _CHANGE_MEASURES.get(test)
+    if measure is None:
+        return ""
+    return "; ".join(f"{t.kind} {t.value:g} {t.unit} ({t.source.split(',')[0]})"
+                     for t in load_mobility_norms().thresholds_for(measure))
 
 
-def _flags(test: TestKind, score: float, participant: Participant
-           ) -> tuple[tuple[str, str], ...]:
-    flags = [(cutoff.meaning, cutoff.source) for cutoff in CUTOFFS
-             if cutoff.test is test and cutoff.applies(score, participant)]
-    if test is TestKind.GRIP:
-        for verdict in load_strength_norms().classify_grip(float(kgf_to_n(score)),
-                                                           participant.sex):
-            if verdict.below:
-                cutoff = verdict.cutoff
-                flags.append((f"Grip < {cutoff.below_kgf:g} kg: {cutoff.meaning} "
-                              f"({cutoff.criterion})", cutoff.source))
-    return tuple(flags)
+def protocol_of(test: TestKind, trial_ids: list[str], protocols: dict[str, dict[str, Any]]
+                ) -> dict[str, Any]:
+    """The protocol variables a test's trials shared (side left out), ``{}`` if they
+    differed among themselves (such a score is compared with nothing)."""
+    seen = [{k: v for k, v in protocols[t].items() if k != "side"} for t in trial_ids]
+    return seen[0] if seen and all(p == seen[0] for p in seen) else {}
 
 
-def comparable(first: dict[str, Any], second: dict[str, Any]) -> bool:
-    keys = (set(first) | set(second)) - _NEUTRAL_VARIABLES
-    return all(first.get(key) == second.get(key) for key in keys)
-
-
-def summarise(values: Iterable[TrialValue], participant: Participant) -> list[SummaryRow]:
-    """One row per test (per side for strength tests) from the accepted trials."""
-    groups: dict[tuple[TestKind, str], list[TrialValue]] = {}
-    for trial in values:
-        if trial.status is not TrialStatus.ACCEPTED or trial.value is None:
-            continue
-        side = trial.side if trial.test in (TestKind.GRIP, TestKind.KNEE_EXTENSION) else ""
-        groups.setdefault((trial.test, side), []).append(trial)
+def summary_rows(outcomes: list[TrialOutcome], participant: Participant,
+                 protocols: dict[str, dict[str, Any]]) -> list[SummaryRow]:
+    """Rows of the accepted trials' summaries."""
+    accepted = [o for o in outcomes if o.status is TrialStatus.ACCEPTED]
     rows = []
-    order = list(BATTERY)
-    for (test, side), trials in sorted(groups.items(),
-                                       key=lambda item: (order.index(item[0][0]), item[0][1])):
-        protocol = trials[-1].protocol
-        rule = _rule(test, protocol)
-        numbers = [t.value for t in trials if t.value is not None]
-        score = _score(rule, numbers)
-        rows.append(SummaryRow(test, side, _UNITS[test], tuple(numbers), score, rule,
-                               _flags(test, score, participant) if score is not None else (),
-                               protocol))
+    for summary in summarize_visit(accepted, participant, protocols):
+        unit = "kg" if summary.unit == "N" else summary.unit
+        ids = [o.trial_id for o in accepted if o.test is summary.test
+               and o.algorithm is not None and _same_group(summary, protocols[o.trial_id])]
+        flags = tuple((f"{v.criterion}: {v.meaning} ({v.threshold})", v.source)
+                      for v in summary.verdicts if v.flagged)
+        rows.append(SummaryRow(summary, _reading(summary, summary.value), unit,
+                               _trials_text(summary, unit), flags, _notes(summary),
+                               protocol_of(summary.test, ids, protocols),
+                               change_threshold=_thresholds(summary.test)))
     return rows
 
 
-def _value_from_record(test: TestKind, record: dict[str, Any]) -> float | None:
-    """The headline of a stored analysis record, in display units."""
-    if test is TestKind.TUG:
-        trials = record.get("trials") or []
-        return trials[0].get("total_time_s") if trials else None
-    if test is TestKind.GAIT_SPEED:
-        return record.get("speed_m_per_s")
-    if test in (TestKind.GRIP, TestKind.KNEE_EXTENSION):
-        peak = record.get("peak_force_n")
-        return None if peak is None else float(n_to_kgf(peak))
-    return None
+def _same_group(summary: TestSummary, protocol: dict[str, Any]) -> bool:
+    """Whether a trial belongs to a summary (strength summaries are per protocol)."""
+    if summary.test is TestKind.GRIP:
+        return summary.label.lower().endswith(str(protocol.get("protocol", "")).lower())
+    if summary.test is TestKind.KNEE_EXTENSION:
+        return f"({protocol.get('method', '')})" in summary.label
+    return True
 
 
-def values_from_file(path: Path) -> tuple[str, list[TrialValue]]:
-    """(visit label, trial values) of a session file, from its latest analysis runs."""
-    from physiocap.storage.reader import SessionReader
-
-    values = []
+def rows_from_file(path: Path) -> tuple[str, Participant, list[SummaryRow]]:
+    """(visit label, participant, rows) of a closed session file, analysed afresh."""
+    outcomes = analyze_session(path, store=False)
     with SessionReader(path) as reader:
         label = reader.session.visit_label or reader.session.session_id
-        for trial in reader.trials:
-            runs = reader.analysis_runs(trial.trial_id)
-            value = _value_from_record(trial.info.test, runs[-1].record) if runs else None
-            values.append(TrialValue(trial.info.test, dict(trial.info.protocol),
-                                     str(trial.info.side), trial.status, value))
-    return label, values
+        participant = reader.participant
+        protocols = {t.trial_id: dict(t.info.protocol) for t in reader.trials}
+    return label, participant, summary_rows(outcomes, participant, protocols)
+
+
+class EarlierVisits:
+    """Summaries of a participant's earlier session files, cached by file and mtime."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[Path, float], tuple[str, list[SummaryRow]]] = {}
+
+    def rows(self, paths: list[Path]) -> list[tuple[str, list[SummaryRow]]]:
+        """Oldest first; files that cannot be read (in use, damaged) are skipped."""
+        found = []
+        for path in paths:
+            try:
+                key = (path, path.stat().st_mtime)
+                if key not in self._cache:
+                    label, _, rows = rows_from_file(path)
+                    self._cache[key] = (label, rows)
+            except (PhysiocapError, OSError):
+                continue
+            found.append(self._cache[key])
+        return found
 
 
 def with_previous(rows: list[SummaryRow], earlier: list[tuple[str, list[SummaryRow]]]
                   ) -> list[SummaryRow]:
-    """Attach to each row the most recent earlier score with a comparable protocol."""
+    """Each row with the most recent earlier score of the same test and protocol."""
     result = []
     for row in rows:
         previous = None
         for label, past_rows in reversed(earlier):
-            match = next((p for p in past_rows if p.test is row.test and p.group == row.group
-                          and p.score is not None and comparable(p.protocol, row.protocol)),
-                         None)
-            if match is not None:
+            match = next((p for p in past_rows if p.test is row.test and p.title == row.title
+                          and p.score is not None and row.protocol
+                          and p.protocol == row.protocol), None)
+            if match is not None and match.score is not None:
                 previous = (label, match.score)
                 break
-        result.append(SummaryRow(row.test, row.group, row.unit, row.values, row.score,
-                                 row.rule, row.flags, row.protocol, previous))
+        result.append(SummaryRow(row.summary, row.score, row.unit, row.trials, row.flags,
+                                 row.notes, row.protocol, previous, row.change_threshold))
     return result
-
-
-def earlier_visits(paths: list[Path], participant: Participant
-                   ) -> list[tuple[str, list[SummaryRow]]]:
-    """Summaries of earlier session files, oldest first; unreadable files are skipped."""
-    summaries = []
-    for path in paths:
-        try:
-            label, values = values_from_file(path)
-        except (PhysiocapError, OSError):
-            continue
-        summaries.append((label, summarise(values, participant)))
-    return summaries

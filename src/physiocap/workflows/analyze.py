@@ -1,15 +1,23 @@
-"""Re-analyse a session file: the analysis that fits each trial's test, stored as a run.
+"""Analyse trials: the analysis that fits each trial's test, stored as a versioned run.
 
-Each trial gets the algorithm for its test (TUG, gait speed, strength) with parameters
-taken from the trial's protocol and the participant record. Every result is appended to
-the file as a new versioned run (algorithm, version, parameters, record) and never
-replaces an earlier run or touches raw data, so any result can be recomputed and compared
-only with results of the same algorithm version (clinical reference §0.3).
+Each trial gets the algorithm for its test (TUG, gait speed, five-times sit-to-stand,
+grip, knee extension) with parameters taken from the trial's protocol and the participant
+record. Every result is appended to the session file as a new versioned run (algorithm,
+version, parameters, record) and never replaces an earlier run or touches raw data, so
+any result can be recomputed and compared only with results of the same algorithm version
+(clinical reference §0.3).
+
+The analyses take a trial's :class:`TrialSignals`, wherever they come from: a session file
+(:func:`analyze_session`, :func:`analyze_stored_trial`) or, while the visit is still being
+recorded and the writer holds the file, the capture engine's copy of the same samples
+(:meth:`physiocap.workflows.visit.VisitRecorder.analyze_trial`). ``parameters`` replace
+an analyzer's keyword parameters (re-analysis with other settings).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,11 +35,11 @@ from physiocap.analysis.strength.protocols import (
     StrengthProtocol,
 )
 from physiocap.analysis.tug.analyzer import TugAnalyzer
-from physiocap.core.errors import AnalysisError
-from physiocap.core.records import Participant, TestKind, TrialStatus
+from physiocap.core.errors import AnalysisError, ConfigurationError
+from physiocap.core.records import Participant, TestKind, TrialInfo, TrialStatus
 from physiocap.storage import SessionReader, append_analysis_run
 from physiocap.storage.records import TrialRecord
-from physiocap.workflows.trial_signals import read_force, read_imu
+from physiocap.workflows.trial_signals import ForceSignals, ImuSignals, read_force, read_imu
 
 #: Body height to sensor height at the lower back (L5), Zijlstra & Hof 2003 use the
 #: measured height of the sensor; without it, 0.53 × body height approximates the
@@ -55,10 +63,57 @@ class TrialOutcome:
     run: int | None = None
 
 
-def strength_protocol_for(trial: TrialRecord) -> StrengthProtocol:
+#: Tests analysed from the IMU; the others from the dynamometer's force.
+IMU_TESTS = frozenset({TestKind.TUG, TestKind.GAIT_SPEED, TestKind.SIT_TO_STAND})
+
+
+@dataclass(frozen=True, slots=True)
+class TrialSignals:
+    """The signals a trial's analysis needs: the IMU's (mobility tests) or the force."""
+
+    imu: ImuSignals | None = None
+    force: ForceSignals | None = None
+
+    def require_imu(self, trial_id: str) -> ImuSignals:
+        if self.imu is None:
+            raise AnalysisError(f"trial {trial_id} has no IMU with accelerometer and "
+                                "gyroscope streams")
+        return self.imu
+
+    def require_force(self, trial_id: str) -> ForceSignals:
+        if self.force is None:
+            raise AnalysisError(f"trial {trial_id} has no force stream")
+        return self.force
+
+
+def read_trial_signals(reader: SessionReader, trial: TrialRecord) -> TrialSignals:
+    """The signals of ``trial`` that its test's analysis uses, read from the file."""
+    if trial.info.test in IMU_TESTS:
+        return TrialSignals(imu=read_imu(reader, trial))
+    return TrialSignals(force=read_force(reader, trial))
+
+
+def _build(cls: type, parameters: Mapping[str, Any] | None, *args: Any,
+           **defaults: Any) -> Any:
+    """``cls(*args, **defaults)`` with ``parameters`` replacing keyword parameters; a
+    parameter the analyzer does not take as a keyword is an error, never ignored."""
+    chosen = dict(defaults)
+    if parameters:
+        accepted = [p.name for p in inspect.signature(cls.__init__).parameters.values()
+                    if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        unknown = sorted(set(parameters) - set(accepted))
+        if unknown:
+            raise ConfigurationError(f"{cls.__name__} has no adjustable parameter "
+                                     f"{', '.join(unknown)} (it takes {', '.join(accepted)})")
+        chosen.update(parameters)
+    return cls(*args, **chosen)
+
+
+def strength_protocol_for(trial: TrialRecord | TrialInfo) -> StrengthProtocol:
     """The strength protocol of a trial, from its protocol variables."""
-    protocol = trial.info.protocol
-    if trial.info.test is TestKind.GRIP:
+    info = trial.info if isinstance(trial, TrialRecord) else trial
+    protocol = info.protocol
+    if info.test is TestKind.GRIP:
         return SOUTHAMPTON_GRIP if protocol.get("protocol") == "southampton" else ASHT_GRIP
     return KNEE_BREAK if protocol.get("method") == "break" else KNEE_MAKE
 
@@ -68,11 +123,11 @@ def _per_trial(protocol: StrengthProtocol) -> StrengthProtocol:
     return replace(protocol, expected_efforts=None, side_pattern=None)
 
 
-def _analyze_tug(reader: SessionReader, trial: TrialRecord,
-                 participant: Participant) -> TrialOutcome:
-    imu = read_imu(reader, trial)
-    result = TugAnalyzer(placement=str(imu.device.placement)).analyze(
-        imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s)
+def _analyze_tug(signals: TrialSignals, trial: TrialInfo, participant: Participant,
+                 parameters: Mapping[str, Any] | None) -> TrialOutcome:
+    imu = signals.require_imu(trial.trial_id)
+    analyzer = _build(TugAnalyzer, parameters, str(imu.device.placement))
+    result = analyzer.analyze(imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s)
     primary = result.primary
     headline: dict[str, float | str | None] = {}
     if primary is not None:
@@ -81,20 +136,21 @@ def _analyze_tug(reader: SessionReader, trial: TrialRecord,
                     "steps": primary.steps,
                     "cadence_steps_per_min": primary.cadence_steps_per_min}
     flags = tuple(result.flags) + (("no_trial_found",) if primary is None else ())
-    return TrialOutcome(trial.trial_id, trial.info.test, trial.status, result.algorithm,
+    return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
                         result.to_record(), headline, flags, result=result)
 
 
-def _analyze_gait(reader: SessionReader, trial: TrialRecord,
-                  participant: Participant) -> TrialOutcome:
-    imu = read_imu(reader, trial)
-    protocol = trial.info.protocol
+def _analyze_gait(signals: TrialSignals, trial: TrialInfo, participant: Participant,
+                  parameters: Mapping[str, Any] | None) -> TrialOutcome:
+    imu = signals.require_imu(trial.trial_id)
+    protocol = trial.protocol
     distance = float(protocol.get("distance_m", 4.0))
     dynamic = protocol.get("start_type") == "dynamic"
     lead_in = float(protocol.get("acceleration_distance_m", 0.0))
     sensor_height = (participant.height_m * SENSOR_HEIGHT_PER_BODY_HEIGHT
                      if participant.height_m else None)
-    analyzer = GaitSpeedAnalyzer(
+    analyzer = _build(
+        GaitSpeedAnalyzer, parameters,
         distance + lead_in + float(protocol.get("deceleration_distance_m", 0.0)) if dynamic
         else distance,
         start="dynamic" if dynamic else "static",
@@ -108,21 +164,22 @@ def _analyze_gait(reader: SessionReader, trial: TrialRecord,
     headline = {"gait_speed_m_per_s": result.speed_m_per_s, "time_s": result.time_s,
                 "steps": result.step_count,
                 "cadence_steps_per_min": result.cadence_steps_per_min}
-    return TrialOutcome(trial.trial_id, trial.info.test, trial.status, result.algorithm,
+    return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
                         result.to_record(), headline, tuple(result.flags), result=result)
 
 
-def _analyze_sit_to_stand(reader: SessionReader, trial: TrialRecord,
-                          participant: Participant) -> TrialOutcome:
-    imu = read_imu(reader, trial)
-    rises = int(trial.info.protocol.get("rises", 5))
-    result = SitToStandAnalyzer(placement=str(imu.device.placement), repetitions=rises).analyze(
-        imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s)
+def _analyze_sit_to_stand(signals: TrialSignals, trial: TrialInfo, participant: Participant,
+                          parameters: Mapping[str, Any] | None) -> TrialOutcome:
+    imu = signals.require_imu(trial.trial_id)
+    rises = int(trial.protocol.get("rises", 5))
+    analyzer = _build(SitToStandAnalyzer, parameters, str(imu.device.placement),
+                      repetitions=rises)
+    result = analyzer.analyze(imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s)
     headline = {"sit_to_stand_time_s": result.total_time_s,
                 "rises_found": len(result.repetitions)}
     flags = tuple(result.flags) + (() if result.total_time_s is not None
                                    else (f"fewer_than_{rises}_rises",))
-    return TrialOutcome(trial.trial_id, trial.info.test, trial.status, result.algorithm,
+    return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
                         result.to_record(), headline, flags, result=result)
 
 
@@ -133,25 +190,26 @@ def knee_setup_for(participant: Participant, protocol: dict[str, Any]) -> KneeSe
                      fixation=str(protocol.get("fixation", "hand_held")))
 
 
-def _analyze_strength(reader: SessionReader, trial: TrialRecord,
-                      participant: Participant) -> TrialOutcome:
-    force = read_force(reader, trial)
-    knee = (knee_setup_for(participant, trial.info.protocol)
-            if trial.info.test is TestKind.KNEE_EXTENSION else None)
-    analyzer = StrengthAnalyzer(_per_trial(strength_protocol_for(trial)))
-    result: StrengthResult = analyzer.analyze(force.time_s, force.force_n, side=trial.info.side,
+def _analyze_strength(signals: TrialSignals, trial: TrialInfo, participant: Participant,
+                      parameters: Mapping[str, Any] | None) -> TrialOutcome:
+    force = signals.require_force(trial.trial_id)
+    knee = (knee_setup_for(participant, trial.protocol)
+            if trial.test is TestKind.KNEE_EXTENSION else None)
+    analyzer = _build(StrengthAnalyzer, parameters, _per_trial(strength_protocol_for(trial)))
+    result: StrengthResult = analyzer.analyze(force.time_s, force.force_n, side=trial.side,
                                               knee=knee)
     if not result.efforts:
         raise AnalysisError(f"trial {trial.trial_id}: no effort found in the force signal")
     best = max(result.efforts, key=lambda effort: effort.peak_force_n)
-    headline = {"peak_force_n": best.peak_force_n, "side": str(trial.info.side),
+    headline = {"peak_force_n": best.peak_force_n, "side": str(trial.side),
                 "time_to_peak_s": best.time_to_peak_s,
                 "rfd_0_100_n_per_s": best.rfd_0_100_n_per_s, "torque_nm": best.torque_nm}
-    return TrialOutcome(trial.trial_id, trial.info.test, trial.status, result.algorithm,
+    return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
                         result.to_record(), headline, tuple(result.flags), result=result)
 
 
-TrialAnalysis = Callable[[SessionReader, TrialRecord, Participant], TrialOutcome]
+TrialAnalysis = Callable[[TrialSignals, TrialInfo, Participant, Mapping[str, Any] | None],
+                         TrialOutcome]
 
 ANALYSES: dict[TestKind, TrialAnalysis] = {
     TestKind.TUG: _analyze_tug,
@@ -160,6 +218,52 @@ ANALYSES: dict[TestKind, TrialAnalysis] = {
     TestKind.GRIP: _analyze_strength,
     TestKind.KNEE_EXTENSION: _analyze_strength,
 }
+
+
+def analyze_trial(signals: TrialSignals, trial: TrialInfo, participant: Participant, *,
+                  status: TrialStatus = TrialStatus.COMPLETED,
+                  parameters: Mapping[str, Any] | None = None) -> TrialOutcome:
+    """The analysis of one trial's signals; never raises for a trial it cannot analyse.
+
+    A trial without a fitting analysis, without the signals it needs, or whose analysis
+    finds nothing yields an outcome with ``error`` set (a sentence), never a silent
+    number; so does a ``parameters`` value the analyzer refuses.
+    """
+    analysis = ANALYSES.get(trial.test)
+    if analysis is None:
+        return TrialOutcome(trial.trial_id, trial.test, status, None, {},
+                            error="no analysis for this test yet")
+    try:
+        return replace(analysis(signals, trial, participant, parameters), status=status)
+    except (AnalysisError, ConfigurationError) as error:
+        return TrialOutcome(trial.trial_id, trial.test, status, None, {}, error=str(error))
+
+
+def _analyze_record(reader: SessionReader, trial: TrialRecord, participant: Participant,
+                    parameters: Mapping[str, Any] | None = None) -> TrialOutcome:
+    if trial.info.test not in ANALYSES:
+        return analyze_trial(TrialSignals(), trial.info, participant, status=trial.status)
+    try:
+        signals = read_trial_signals(reader, trial)
+    except AnalysisError as error:
+        return TrialOutcome(trial.trial_id, trial.info.test, trial.status, None, {},
+                            error=str(error))
+    return analyze_trial(signals, trial.info, participant, status=trial.status,
+                         parameters=parameters)
+
+
+def analyze_stored_trial(path: Path | str, trial_id: str, *,
+                         parameters: Mapping[str, Any] | None = None,
+                         store: bool = False) -> TrialOutcome:
+    """Analyse one trial of a closed session file (optionally with other ``parameters``);
+    with ``store``, the result is appended as a new run (earlier runs stay)."""
+    path = Path(path)
+    with SessionReader(path) as reader:
+        outcome = _analyze_record(reader, reader.trial(trial_id), reader.participant,
+                                  parameters)
+    if store:
+        (outcome,) = store_outcomes(path, [outcome])
+    return outcome
 
 
 def analyze_session(path: Path | str, *, store: bool = True,
@@ -172,24 +276,18 @@ def analyze_session(path: Path | str, *, store: bool = True,
     path = Path(path)
     with SessionReader(path) as reader:
         participant = reader.participant
-        outcomes = []
-        for trial in reader.trials:
-            if trial.status is TrialStatus.REJECTED and not include_rejected:
-                continue
-            analysis = ANALYSES.get(trial.info.test)
-            if analysis is None:
-                outcomes.append(TrialOutcome(trial.trial_id, trial.info.test, trial.status,
-                                             None, {}, error="no analysis for this test yet"))
-                continue
-            try:
-                outcomes.append(analysis(reader, trial, participant))
-            except AnalysisError as error:
-                outcomes.append(TrialOutcome(trial.trial_id, trial.info.test, trial.status,
-                                             None, {}, error=str(error)))
-    if store:
-        created = datetime.now(UTC)
-        outcomes = [_stored(path, outcome, created) for outcome in outcomes]
-    return outcomes
+        outcomes = [_analyze_record(reader, trial, participant) for trial in reader.trials
+                    if include_rejected or trial.status is not TrialStatus.REJECTED]
+    return store_outcomes(path, outcomes) if store else outcomes
+
+
+def store_outcomes(path: Path | str, outcomes: Iterable[TrialOutcome],
+                   created_utc: datetime | None = None) -> list[TrialOutcome]:
+    """Append each analysed outcome to the closed session file as a new run; returns the
+    outcomes with their run numbers (outcomes without an analysis are returned as they
+    are). The file must not be open for writing."""
+    created = created_utc or datetime.now(UTC)
+    return [_stored(Path(path), outcome, created) for outcome in outcomes]
 
 
 def _stored(path: Path, outcome: TrialOutcome, created: datetime) -> TrialOutcome:

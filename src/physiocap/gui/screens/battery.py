@@ -1,9 +1,11 @@
 """Test battery: choose a test, set its protocol, read the instructions, record, review.
 
-The flow for each trial: Space starts a countdown (the recording starts with it, so the
-rest before "GO" is kept), "GO" is marked in the file, Space stops. The outcome then
-appears with its phases, steps or efforts drawn over the signal; Enter accepts, R rejects,
-Space records the next trial (repeat), and the note field is one Tab away.
+The tests ticked in the list are the ones offered in this visit. The flow for each trial:
+Space starts a countdown (the recording starts with it, so the rest before "GO" is kept),
+"GO" is marked in the file, Space stops. The outcome then appears with its phases, steps,
+rises or efforts drawn over the signal; Enter accepts, R rejects, Ctrl+R repeats (the trial
+just recorded is rejected with the note, or "repeated", first), Space records the next
+trial, and N jumps to the note.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -34,11 +36,10 @@ from physiocap.core.records import Side, TestKind, TrialStatus
 from physiocap.core.units import UNIT_ACCELERATION, UNIT_ANGULAR_VELOCITY, UNIT_FORCE
 from physiocap.gui.device_manager import DeviceManager
 from physiocap.gui.errors import describe, show_error
-from physiocap.gui.interim import StartedTrial, TrialPlan
-from physiocap.gui.outcomes import TrialOutcome
+from physiocap.gui.outcomes import TrialView
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import set_role
-from physiocap.gui.visit_controller import TrialEntry, VisitController
+from physiocap.gui.visit_controller import StartedTrial, TrialEntry, VisitController
 from physiocap.gui.widgets.common import label
 from physiocap.gui.widgets.live_plot import LivePlotPanel, LiveStream
 from physiocap.gui.widgets.protocol_form import ProtocolForm
@@ -103,7 +104,9 @@ class OutcomeView(QWidget):
         self.plot = TrialPlot()
         self.accept_button = QPushButton("Accept  (Enter)")
         self.reject_button = QPushButton("Reject  (R)")
-        self.repeat_button = QPushButton("Repeat  (Space)")
+        self.repeat_button = QPushButton("Repeat  (Ctrl+R)")
+        self.repeat_button.setToolTip("Reject this trial (with the note, or 'repeated') and "
+                                      "record it again")
         self.note = QLineEdit()
         self.note.setPlaceholderText("Note (N), Enter saves")
         self.note.setMinimumWidth(120)
@@ -134,10 +137,10 @@ class OutcomeView(QWidget):
         layout.addLayout(buttons)
 
     def show_entry(self, entry: TrialEntry) -> None:
-        outcome: TrialOutcome = entry.outcome
-        plan = entry.plan
-        side = f" · {plan.side}" if plan.side else ""
-        self.title.setText(f"{BATTERY[plan.test].title} · trial {plan.repetition}{side} · "
+        outcome: TrialView = entry.view
+        trial = entry.trial
+        side = f" · {trial.side}" if trial.side else ""
+        self.title.setText(f"{BATTERY[trial.test].title} · trial {trial.repetition}{side} · "
                            f"{entry.trial_id}")
         if outcome.has_result:
             self.headline.setText(outcome.headline.text())  # type: ignore[union-attr]
@@ -157,7 +160,7 @@ class OutcomeView(QWidget):
                  if flag.clinical else f"<span style='color:#8A6D00'>⚠ {flag.text}</span>"
                  for flag in outcome.flags]
         self.flags.setText("<br>".join(flags))
-        self.plot.show_trial(entry.signals, relevant_units(plan.test, entry.units), outcome,
+        self.plot.show_trial(entry.signals, relevant_units(trial.test, entry.units), outcome,
                              entry.summary.t_start_s)
         self.note.setText(entry.notes)
         self.show_verdict(entry)
@@ -194,6 +197,7 @@ class BatteryScreen(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, test)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
+            item.setToolTip("Tick the tests of this visit; only ticked tests can be recorded.")
             self.tests.addItem(item)
             form = ProtocolForm(protocol)
             self.form_by_test[test] = form
@@ -270,13 +274,15 @@ class BatteryScreen(QWidget):
         self._elapsed.timeout.connect(self._elapsed_tick)
 
         self.tests.currentRowChanged.connect(self._on_test_changed)
+        self.tests.itemChanged.connect(self._on_ticked)
         self.start_button.clicked.connect(self.toggle)
         self.outcome.accept_button.clicked.connect(lambda: self.give_verdict(True))
         self.outcome.reject_button.clicked.connect(lambda: self.give_verdict(False))
-        self.outcome.repeat_button.clicked.connect(self.toggle)
+        self.outcome.repeat_button.clicked.connect(self.repeat)
         self.outcome.note.returnPressed.connect(self.save_note)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle)
         QShortcut(QKeySequence(Qt.Key.Key_R), self, lambda: self.give_verdict(False))
+        QShortcut(QKeySequence("Ctrl+R"), self, self.repeat)
         QShortcut(QKeySequence(Qt.Key.Key_N), self, self.outcome.note.setFocus)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             QShortcut(QKeySequence(key), self, self._enter)
@@ -301,6 +307,30 @@ class BatteryScreen(QWidget):
                 self.tests.setCurrentRow(row)
                 return
 
+    def chosen_tests(self) -> list[TestKind]:
+        """The tests ticked for this visit, in battery order."""
+        return [TestKind(item.data(Qt.ItemDataRole.UserRole))
+                for item in (self.tests.item(row) for row in range(self.tests.count()))
+                if item.checkState() is Qt.CheckState.Checked]
+
+    def choose_tests(self, tests: list[TestKind]) -> None:
+        """Tick exactly ``tests`` (the visit's battery)."""
+        for row in range(self.tests.count()):
+            item = self.tests.item(row)
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole)
+                               in tests else Qt.CheckState.Unchecked)
+
+    def _on_ticked(self, item: QListWidgetItem) -> None:
+        offered = item.checkState() is Qt.CheckState.Checked
+        self.tests.blockSignals(True)
+        item.setForeground(QBrush() if offered else QBrush(QColor("#8a8a8a")))
+        self.tests.blockSignals(False)
+        if not offered and item is self.tests.currentItem():
+            chosen = self.chosen_tests()
+            if chosen:
+                self.select_test(chosen[0])
+        self._show_trial_label()
+
     def _on_test_changed(self, row: int) -> None:
         if row < 0:
             return
@@ -324,10 +354,16 @@ class BatteryScreen(QWidget):
         self._on_test_changed(self.tests.currentRow())
 
     def _repetition(self, test: TestKind) -> int:
-        return 1 + sum(1 for entry in self.visit.entries.values() if entry.plan.test is test)
+        return 1 + sum(1 for entry in self.visit.entries.values() if entry.test is test)
 
     def _show_trial_label(self) -> None:
         test = self.current_test
+        if test not in self.chosen_tests():
+            self.trial_label.setText(f"{BATTERY[test].title} is not in this visit: tick it "
+                                     "in the list to record it.")
+            self.start_button.setEnabled(False)
+            return
+        self.start_button.setEnabled(not self.visit.stopping)
         repetition = self._repetition(test)
         try:
             side = trial_side(test, self.form_by_test[test].values(), repetition)
@@ -389,13 +425,17 @@ class BatteryScreen(QWidget):
 
     def start(self) -> None:
         test = self.current_test
+        if test not in self.chosen_tests():
+            self.state.tell(f"{BATTERY[test].title} is not in this visit: tick it in the "
+                            "list to record it.")
+            return
         try:
             protocol = self.form_by_test[test].values()
+            side = trial_side(test, protocol, self._repetition(test))
+            trial = self.visit.next_trial(test, protocol, side)
         except PhysiocapError as error:
             self._on_failed(error)
             return
-        repetition = self._repetition(test)
-        plan = TrialPlan(test, protocol, repetition, trial_side(test, protocol, repetition))
         self.remembered[test] = protocol
         self.pages.setCurrentWidget(self.live)
         self.live.start()
@@ -408,7 +448,7 @@ class BatteryScreen(QWidget):
         self.forms.setEnabled(False)
         self.recording_changed.emit(True)
         speed = float(getattr(self.devices.engine.clock, "speed", 1.0))  # ScaledClock demos
-        self.visit.start_trial(plan, countdown_s=self.countdown_step_ms * 3 / 1000.0 * speed)
+        self.visit.start_trial(trial, countdown_s=self.countdown_step_ms * 3 / 1000.0 * speed)
         self._countdown.start(self.countdown_step_ms)
 
     def _countdown_tick(self) -> None:
@@ -481,7 +521,7 @@ class BatteryScreen(QWidget):
         for row in range(self.tests.count()):
             item = self.tests.item(row)
             test = TestKind(item.data(Qt.ItemDataRole.UserRole))
-            done = [e for e in self.visit.entries.values() if e.plan.test is test]
+            done = [e for e in self.visit.entries.values() if e.test is test]
             accepted = sum(1 for e in done if e.status is TrialStatus.ACCEPTED)
             title = BATTERY[test].title
             item.setText(f"{title}  ({accepted}/{BATTERY[test].default_repetitions} accepted)"
@@ -498,6 +538,18 @@ class BatteryScreen(QWidget):
                 self.outcome:
             return
         self.visit.verdict(entry.trial_id, accepted, self.outcome.note.text() or None)
+
+    def repeat(self) -> None:
+        """Reject the trial just recorded (noting why, or "repeated") and record it again."""
+        entry = self.last_entry
+        if self.visit.recording or self.visit.stopping or self._countdown.isActive():
+            return
+        if entry is not None and self.pages.currentWidget() is self.outcome:
+            if entry.status is not TrialStatus.REJECTED or self.outcome.note.text():
+                self.visit.verdict(entry.trial_id, False,
+                                   self.outcome.note.text().strip() or "repeated")
+            self.select_test(entry.test)
+        self.start()
 
     def save_note(self) -> None:
         entry = self.last_entry

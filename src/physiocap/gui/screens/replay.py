@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,25 +32,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from physiocap.core.device_info import DeviceKind, Placement
 from physiocap.core.errors import ConfigurationError, PhysiocapError
 from physiocap.core.records import Participant
 from physiocap.gui.errors import show_error
-from physiocap.gui.json_safe import json_safe
-from physiocap.gui.outcomes import (
-    Signals,
-    TrialContext,
-    TrialOutcome,
-    analyse_trial,
-    outcome_from_record,
-)
+from physiocap.gui.outcomes import Signals, TrialView, view_of_record
 from physiocap.gui.screens.battery import relevant_units
 from physiocap.gui.state import AppState
 from physiocap.gui.widgets.common import label
 from physiocap.gui.widgets.trial_plot import TrialPlot
-from physiocap.storage.analysis_runs import append_analysis_run
 from physiocap.storage.reader import SessionReader
 from physiocap.storage.records import AnalysisRun, TrialRecord
+from physiocap.workflows.analyze import TrialOutcome, analyze_stored_trial
 
 SPEEDS = (1, 2, 5, 10, 20)
 FRAME_MS = 33
@@ -79,6 +70,7 @@ class ReplayScreen(QWidget):
         self.run_choice = QComboBox()
         self.params_form = QFormLayout()
         self.param_editors: dict[str, QLineEdit] = {}
+        self.run_params: dict[str, Any] = {}
         params_box = QWidget()
         params_box.setLayout(self.params_form)
         params_scroll = QScrollArea()
@@ -215,12 +207,12 @@ class ReplayScreen(QWidget):
         trial = self.trial
         if trial is None:
             return
-        outcome: TrialOutcome | None = None
+        outcome: TrialView | None = None
         params: dict[str, Any] = {}
         if 0 <= index < len(self.runs):
             run = self.runs[index]
-            outcome = outcome_from_record(trial.info.test, run.algorithm, run.algorithm_version,
-                                          run.record)
+            outcome = view_of_record(trial.info.test, run.algorithm, run.algorithm_version,
+                                     run.record)
             params = run.params
         self._show_params(params)
         self.headline.setText(f"{trial.trial_id}: {outcome.headline.text()}"
@@ -234,6 +226,7 @@ class ReplayScreen(QWidget):
         while self.params_form.rowCount():
             self.params_form.removeRow(0)
         self.param_editors = {}
+        self.run_params = dict(params)
         for name, value in sorted(params.items()):
             if isinstance(value, dict | list):
                 continue
@@ -243,6 +236,7 @@ class ReplayScreen(QWidget):
             self.params_form.addRow(name, editor)
 
     def parameters(self) -> dict[str, Any]:
+        """The parameters edited away from the selected run's values."""
         values = {}
         for name, editor in self.param_editors.items():
             try:
@@ -251,27 +245,24 @@ class ReplayScreen(QWidget):
                 raise ConfigurationError(f"parameter {name}: {editor.text()!r} is not a value "
                                          "(numbers as 1.5, text in double quotes, true/false)") \
                     from None
-        return values
+        return {name: value for name, value in values.items()
+                if value != self.run_params.get(name)}
 
     def rerun(self) -> TrialOutcome | None:
         """Analyse the trial again with the edited parameters; store it as a new run."""
         trial, path = self.trial, self.path
-        if trial is None or path is None or self.participant is None:
+        if trial is None or path is None:
             return None
         try:
-            imus = [info for info in self.devices.values() if info.kind is DeviceKind.IMU]
-            placement = imus[0].placement if imus else Placement.LOWER_BACK
-            context = TrialContext(trial.info.test, dict(trial.info.protocol), self.participant,
-                                   placement, str(trial.info.side), self.parameters())
-            outcome = analyse_trial(self.signals, self.units, context)
-            if not outcome.algorithm or not outcome.record:
-                raise ConfigurationError(outcome.message or "this analysis produced no record")
-            append_analysis_run(path, trial.trial_id, outcome.algorithm, outcome.version,
-                                outcome.params, json_safe(outcome.record), datetime.now(UTC))
+            outcome = analyze_stored_trial(path, trial.trial_id, parameters=self.parameters(),
+                                           store=True)
+            if outcome.algorithm is None:
+                raise ConfigurationError(f"the analysis could not run: {outcome.error}")
         except PhysiocapError as error:
             show_error(self, error)
             return None
-        self.state.tell(f"Stored a new {outcome.algorithm} run for {trial.trial_id}.")
+        self.state.tell(f"Stored {outcome.algorithm.name} run {outcome.run} for "
+                        f"{trial.trial_id}.")
         self._on_trial(self.trials.currentRow())
         return outcome
 

@@ -1,5 +1,6 @@
-"""Visit summary: each test's score, its trials, cut-off flags with sources, change since
-the last comparable visit; and the button that finishes the visit and saves it."""
+"""Visit summary: each test's score by its protocol's rule, its trials, cut-off flags with
+sources, change since the last visit with the same protocol (beside the MDC/MCID); and the
+button that finishes the visit and saves it (with every analysis run)."""
 
 from __future__ import annotations
 
@@ -23,24 +24,17 @@ from physiocap.gui.errors import show_error
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import FLAG_COLOUR, OK_COLOUR, RESULT_POINT_SIZE, set_role
 from physiocap.gui.summary_model import (
+    EarlierVisits,
     SummaryRow,
-    TrialValue,
-    earlier_visits,
-    summarise,
-    values_from_file,
+    number,
+    rows_from_file,
+    summary_rows,
     with_previous,
 )
 from physiocap.gui.visit_controller import VisitController
 from physiocap.gui.widgets.common import label
 
 _COLUMNS = ("Test", "Score", "Rule", "Accepted trials", "Change", "Flags (source)")
-_DECIMALS = {"s": 1, "m/s": 2, "kg": 1}
-
-
-def _number(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.{_DECIMALS.get(unit, 1)}f} {unit}"
 
 
 class SummaryScreen(QWidget):
@@ -52,6 +46,7 @@ class SummaryScreen(QWidget):
         self.state = state
         self.visit = visit
         self.rows: list[SummaryRow] = []
+        self.earlier = EarlierVisits()
         self.heading = label("Visit summary", "title")
         self.subtitle = label("", "hint")
         self.finish_button = QPushButton("Finish visit and save")
@@ -66,7 +61,9 @@ class SummaryScreen(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.note = label("Scores use accepted trials only. A change is shown only against an "
-                          "earlier visit that used the same protocol.", "hint")
+                          "earlier visit that used the same protocol; earlier visits are "
+                          "re-analysed with today's algorithms.", "hint")
+        self.note.setWordWrap(True)
 
         top = QHBoxLayout()
         titles = QVBoxLayout()
@@ -100,18 +97,14 @@ class SummaryScreen(QWidget):
         participant = visit.participant
         try:
             if visit.existing:
-                _, values = values_from_file(visit.path)
+                _, participant, rows = rows_from_file(visit.path)
             else:
-                values = [TrialValue(entry.plan.test, entry.plan.protocol, str(entry.plan.side),
-                                     entry.status, entry.outcome.headline.value
-                                     if entry.outcome.has_result else None)  # type: ignore[union-attr]
-                          for entry in self.visit.entries.values()]
+                rows = summary_rows(self.visit.outcomes(), participant, self.visit.protocols())
             earlier_paths = [entry.path for entry in
                              self.state.study.sessions(participant.participant_id)
                              if entry.path != visit.path
                              and entry.modified_utc <= visit.session.started_utc]
-            rows = with_previous(summarise(values, participant),
-                                 earlier_visits(earlier_paths, participant))
+            rows = with_previous(rows, self.earlier.rows(earlier_paths))
         except PhysiocapError as error:
             show_error(self, error)
             rows = []
@@ -128,15 +121,16 @@ class SummaryScreen(QWidget):
         big.setPointSize(RESULT_POINT_SIZE - 10)
         big.setBold(True)
         for row, summary in enumerate(rows):
+            flags = "\n".join(f"⚑ {meaning}\n    {source}" for meaning, source in summary.flags)
+            notes = "\n".join(summary.notes)
             cells = [QTableWidgetItem(summary.title),
-                     QTableWidgetItem(_number(summary.score, summary.unit)),
-                     QTableWidgetItem(summary.rule),
-                     QTableWidgetItem(", ".join(_number(v, summary.unit).split()[0]
-                                                for v in summary.values)),
+                     QTableWidgetItem(number(summary.score, summary.unit)),
+                     QTableWidgetItem(summary.summary.rule),
+                     QTableWidgetItem(summary.trials),
                      QTableWidgetItem(self._change_text(summary)),
-                     QTableWidgetItem("\n".join(f"⚑ {meaning}\n    {source}"
-                                                for meaning, source in summary.flags)
+                     QTableWidgetItem("\n".join(part for part in (flags, notes) if part)
                                       or "none")]
+            cells[2].setToolTip(summary.summary.rule)
             cells[1].setFont(big)
             cells[1].setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             cells[5].setForeground(QBrush(QColor(FLAG_COLOUR if summary.flags else OK_COLOUR)))
@@ -150,8 +144,9 @@ class SummaryScreen(QWidget):
         if change is None or summary.previous is None:
             return "no comparable earlier visit"
         sign = "+" if change >= 0 else "−"
-        return (f"{sign}{_number(abs(change), summary.unit)} since "
-                f"{summary.previous[0]} ({_number(summary.previous[1], summary.unit)})")
+        text = (f"{sign}{number(abs(change), summary.unit)} since "
+                f"{summary.previous[0]} ({number(summary.previous[1], summary.unit)})")
+        return text + (f"\n{summary.change_threshold}" if summary.change_threshold else "")
 
     def finish(self) -> None:
         if self.visit.recording:

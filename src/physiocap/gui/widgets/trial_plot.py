@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from physiocap.core.units import UNIT_ACCELERATION, UNIT_ANGULAR_VELOCITY, UNIT_FORCE
-from physiocap.gui.outcomes import Signals, TrialOutcome
+from physiocap.gui.outcomes import Signals, TrialView
 from physiocap.gui.style import CHANNEL_COLOURS, PHASE_COLOURS
 
 _TITLES = {UNIT_ACCELERATION: ("acceleration magnitude", "m/s²"),
@@ -32,7 +32,7 @@ class TrialPlot(pg.GraphicsLayoutWidget):
         self.t0_s = 0.0
 
     def show_trial(self, signals: Signals, units: dict[tuple[str, str], str],
-                   outcome: TrialOutcome | None, t0_s: float,
+                   outcome: TrialView | None, t0_s: float,
                    cursor_s: float | None = None) -> None:
         """Draw the streams in ``signals`` whose unit is in ``units`` (magnitudes) with
         ``outcome``'s overlays."""
@@ -71,7 +71,7 @@ class TrialPlot(pg.GraphicsLayoutWidget):
         if cursor_s is not None:
             self.set_cursor(cursor_s)
 
-    def _overlay(self, plot: pg.PlotItem, outcome: TrialOutcome, t0_s: float, *, first: bool,
+    def _overlay(self, plot: pg.PlotItem, outcome: TrialView, t0_s: float, *, first: bool,
                  y: tuple[float, float], t: np.ndarray, magnitude: np.ndarray) -> None:
         for index, interval in enumerate(outcome.intervals):
             colour = pg.mkColor(PHASE_COLOURS[index % len(PHASE_COLOURS)])
