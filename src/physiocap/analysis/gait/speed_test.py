@@ -1,7 +1,8 @@
-"""Timed gait-speed tests from one lower-back IMU: static start over a known distance,
-dynamic (flying) start with a timed zone inside a longer walk, and out-and-back with a
-U-turn. Speed is known distance ÷ IMU-timed walk (clinical.md §0.6); the inverted-pendulum
-speed is reported beside it as a secondary estimate when the sensor height is known.
+"""Timed gait-speed tests from one IMU (lower back; a thigh works for straight walks):
+static start over a known distance, dynamic (flying) start with a timed zone inside a
+longer walk, and out-and-back with a U-turn. Speed is known distance ÷ IMU-timed walk
+(clinical.md §0.6); the inverted-pendulum speed is reported beside it as a secondary
+estimate when the sensor height is known.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 
 from physiocap.analysis.gait.bouts import WalkingBoutDetector
 from physiocap.analysis.gait.contacts import LowerBackContactDetector
+from physiocap.analysis.gait.progression import Progression, StrapdownProgression
 from physiocap.analysis.gait.stride_speed import InvertedPendulumSpeed
 from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot, to_jsonable
 from physiocap.analysis.signal.events import first_crossing, last_crossing, runs_above
@@ -54,6 +56,8 @@ class GaitSpeedResult:
     stride_speed_m_per_s: float | None
     contacts_s: np.ndarray
     flags: tuple[str, ...] = ()
+    zone_entry_s: float | None = None  # dynamic start: the timed zone
+    zone_exit_s: float | None = None
 
     def to_record(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -62,16 +66,35 @@ class GaitSpeedResult:
 class GaitSpeedAnalyzer:
     """Time a walk of ``distance_m`` and derive speed, steps, cadence and variability.
 
-    ``start``: ``"static"`` (timed from the first toe-off to the last contact) or
-    ``"dynamic"`` (only the zone from ``zone_start_m`` to ``zone_end_m`` is timed, e.g. the
-    10 m walk test's middle 6 m; the zone is located by step count, assuming equal steps).
-    ``closing_steps``: undetected soft steps at the end of the walk (see ``analyze``).
+    ``start``: ``"static"`` (timed from the first movement to crossing the finish line) or
+    ``"dynamic"`` (only the zone from ``zone_start_m`` to ``zone_end_m``, measured from the
+    standing start, is timed, e.g. the 10 m walk test's middle 6 m).
     ``layout``: ``"straight"`` or ``"out_and_back"`` (one U-turn, whose edges are where the
     turning rate falls below ``turn_edge_fraction`` of its peak).
+
+    Straight walks: the finish line (and the zone) is found where the body has travelled
+    that far, by integrating the IMU between the rest before and the rest after the walk
+    (``StrapdownProgression``), so how far the person walks on past the line before
+    stopping does not matter. Protocol assumptions, shown to clinicians:
+
+    * the person stands still for at least half a second before starting and again after
+      stopping (the recording runs on until then);
+    * the walk is straight and on level ground, and the person does not step back;
+    * the time starts at the first movement (not at a "go" signal) and ends when the
+      trunk crosses the line (a stopwatch stops on the first foot across it: a few
+      centimetres earlier).
+
+    When a rest is missing or the integration is implausible, the walk is timed from the
+    steps instead (first toe-off to the last step plus ``closing_steps`` undetected soft
+    closing steps; a dynamic zone by step count, assuming equal steps) and a flag says so:
+    that timing runs to the stop, not to the line, and underestimates the speed.
+
+    Out-and-back walks (ipol-gait): timed from the first toe-off to the last contact, the
+    distance being the whole course (``distance_m`` = out + back).
     """
 
     name = "gait_speed_lower_back"
-    version = "1.1"
+    version = "1.2"
 
     def __init__(self, distance_m: float, *, start: str = "static",
                  layout: str = "straight", zone_start_m: float | None = None,
@@ -124,15 +147,28 @@ class GaitSpeedAnalyzer:
                                 start_s, end_s)
             if uturn is None:
                 flags.append("uturn_not_found")
-        if self.start == "static":
-            timed = end_s - start_s
-            speed = self.distance_m / timed
-        else:
+        zone_s: tuple[float, float] | None = None
+        travel = timed_part = None
+        if self.layout == "straight":
+            travel = StrapdownProgression().track(imu, float(walk[0]), float(walk[-1]))
+            timed_part = self._timed_by_travel(travel, flags)
+        if timed_part is not None and travel is not None:
+            start_s = travel.movement_start_s
+            if self.start == "static":
+                end_s = timed_part[1]
+            else:
+                zone_s = timed_part
+        elif self.start == "dynamic":
             zone = np.interp([self.zone_start_m, self.zone_end_m],
                              np.linspace(0.0, self.distance_m, len(walk)), walk)
-            timed = float(zone[1] - zone[0])
-            speed = (self.zone_end_m - self.zone_start_m) / timed
+            zone_s = float(zone[0]), float(zone[1])
             flags.append("zone_located_by_step_count")
+        if zone_s is not None:
+            timed = zone_s[1] - zone_s[0]
+            speed = (self.zone_end_m - self.zone_start_m) / timed
+        else:
+            timed = end_s - start_s
+            speed = self.distance_m / timed
         for name, value in (("trial_start", start_s), ("trial_end", end_s)):
             if imu.gap_near(value):
                 flags.append(f"data_gap_at_{name}")
@@ -164,7 +200,33 @@ class GaitSpeedAnalyzer:
             step_times_s=step_times, stride_times_s=stride_times,
             step_time_cv_pct=_cv(step_times) if enough else None,
             stride_time_cv_pct=_cv(stride_times) if enough else None,
-            stride_speed_m_per_s=stride_speed, contacts_s=walk, flags=tuple(flags))
+            stride_speed_m_per_s=stride_speed, contacts_s=walk, flags=tuple(flags),
+            zone_entry_s=None if zone_s is None else zone_s[0],
+            zone_exit_s=None if zone_s is None else zone_s[1])
+
+    def _timed_by_travel(self, travel: Progression | None,
+                         flags: list[str]) -> tuple[float, float] | None:
+        """Start and end of the timed part from the travelled distance: from the first
+        movement to ``distance_m`` (static start), or from ``zone_start_m`` to
+        ``zone_end_m`` (dynamic start); ``None`` (with a flag saying why) when the walk
+        lacks a rest at either end or the travel is implausible."""
+        if travel is None:
+            flags.append("no_rest_before_or_after_walk")
+            return None
+        if not travel.plausible:
+            flags.append("travel_integration_implausible")
+            return None
+        if self.start == "static":
+            end = travel.time_at_m(self.distance_m)
+            if end is None:
+                flags.append("travel_shorter_than_distance")
+                return None
+            return travel.movement_start_s, end
+        entry, exit_ = travel.time_at_m(self.zone_start_m), travel.time_at_m(self.zone_end_m)
+        if entry is None or exit_ is None:
+            flags.append("travel_shorter_than_distance")
+            return None
+        return entry, exit_
 
     def _uturn(self, time: np.ndarray, yaw_rate: np.ndarray, rate: float, start_s: float,
                end_s: float) -> tuple[float, float] | None:
