@@ -3,6 +3,7 @@ when a name is unknown."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from importlib.metadata import EntryPoint
 
@@ -18,10 +19,21 @@ def test_builtin_simulated_drivers_are_registered() -> None:
     assert registry.load("sim-imu") is SimImuDriver
 
 
-def test_listing_drivers_imports_none_of_them() -> None:
-    sys.modules.pop("physiocap.devices.sim.dyn_driver", None)
-    registry.available()
-    assert "physiocap.devices.sim.dyn_driver" not in sys.modules
+def test_every_builtin_driver_loads_under_its_own_name() -> None:
+    for name in registry.available():
+        assert registry.load(name).driver_name == name
+
+
+def test_listing_drivers_imports_no_driver_and_not_bleak() -> None:
+    probe = ("import sys\n"
+             "from physiocap.devices import registry\n"
+             "registry.available()\n"
+             "print(sorted(m for m in sys.modules\n"
+             "             if m.startswith(('bleak', 'physiocap.devices.ble',\n"
+             "                              'physiocap.devices.sim'))))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_an_entry_point_plugin_is_found_and_loaded(monkeypatch: pytest.MonkeyPatch) -> None:

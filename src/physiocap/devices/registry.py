@@ -18,6 +18,14 @@ ENTRY_POINT_GROUP = "physiocap.devices"
 _BUILTIN: dict[str, str] = {
     "sim-imu": "physiocap.devices.sim.imu_driver:SimImuDriver",
     "sim-dyn": "physiocap.devices.sim.dyn_driver:SimDynDriver",
+    "movesense": "physiocap.devices.ble.drivers.movesense:MovesenseDriver",
+    "polar": "physiocap.devices.ble.drivers.polar:PolarDriver",
+    "tindeq": "physiocap.devices.ble.drivers.tindeq:TindeqDriver",
+    "gdx-hd": "physiocap.devices.ble.drivers.vernier_gdx:GdxDriver",
+    "metawear": "physiocap.devices.ble.drivers.metawear:MetaWearDriver",
+    "movella-dot": "physiocap.devices.ble.drivers.movella_dot:DotDriver",
+    "witmotion": "physiocap.devices.ble.drivers.witmotion:WitMotionDriver",
+    "sig-force": "physiocap.devices.ble.drivers.sig_force:SigForceDriver",
 }
 
 _extra: dict[str, str] = {}
