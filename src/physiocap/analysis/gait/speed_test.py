@@ -84,7 +84,8 @@ class GaitSpeedAnalyzer:
       trunk crosses the line (a stopwatch stops on the first foot across it: a few
       centimetres earlier).
 
-    When a rest is missing or the integration is implausible, the walk is timed from the
+    When a rest is missing, the integration is implausible, or it puts the line after the
+    stop, the walk is timed from the
     steps instead (first toe-off to the last step plus ``closing_steps`` undetected soft
     closing steps; a dynamic zone by step count, assuming equal steps) and a flag says so:
     that timing runs to the stop, not to the line, and underestimates the speed.
@@ -152,6 +153,10 @@ class GaitSpeedAnalyzer:
         if self.layout == "straight":
             travel = StrapdownProgression().track(imu, float(walk[0]), float(walk[-1]))
             timed_part = self._timed_by_travel(travel, flags)
+            if timed_part is not None and timed_part[1] > end_s:
+                # the line lies before the stop: a crossing after it means drift
+                flags.append("line_crossing_after_stop")
+                timed_part = None
         if timed_part is not None and travel is not None:
             start_s = travel.movement_start_s
             if self.start == "static":
