@@ -2,11 +2,13 @@
 
     python benchmarks/capture.py [--devices 1 4 10] [--seconds 60] [--json]
 
-For each device count, two runs in fresh subprocesses on the real clock:
+Every simulated IMU walks for the whole run (resting signals compress far better than
+movement and would flatter the storage figure). For each device count, two runs in fresh
+subprocesses on the real clock:
 
 * drivers alone — the simulated devices streaming into a no-op callback (what the
   simulation itself costs; real BLE devices cost the host nothing comparable);
-* full path — the same devices through the device registry, the capture engine (clock
+* full path — the same devices through the capture engine (clock
   mapping, continuity, ring buffers), the writer thread and the HDF5 session writer.
 
 Engine CPU = full path − drivers alone, per device-second of data. Also printed: lost
@@ -38,17 +40,31 @@ SAMPLES_PER_PACKET = 8
 #: What the simulated IMU sends per sample of one 3-axis int16 stream: 6 bytes of samples
 #: plus its 4-byte packet timestamp shared by 8 samples.
 PAYLOAD_BYTES_PER_SAMPLE = 3 * 2 + 4 / SAMPLES_PER_PACKET
+WALK_SPEED_M_PER_S = 1.2
+
+
+def _walking_imus(devices: int, seconds: float, clock: object) -> list:
+    """Simulated lower-back IMUs, each walking straight on for longer than the run."""
+    from physiocap.devices.sim.imu_driver import SimImuDriver
+    from physiocap.devices.sim.kinematics.gait_speed import GaitSpeedWalk
+
+    drivers = []
+    for i in range(devices):
+        driver = SimImuDriver(f"SIM-IMU-{i + 1:04d}", clock=clock, seed=i, rate_hz=RATE_HZ)
+        driver.perform(GaitSpeedWalk(distance_m=WALK_SPEED_M_PER_S * (seconds + 10.0),
+                                     walking_speed_m_per_s=WALK_SPEED_M_PER_S,
+                                     variability_seed=i), start_s=clock.now())
+        drivers.append(driver)
+    return drivers
 
 
 def _drivers_alone(devices: int, seconds: float) -> dict[str, float]:
     from physiocap.core.clock import RealClock
-    from physiocap.devices.sim.imu_driver import SimImuDriver
 
     clock = RealClock()
 
     async def run() -> float:
-        drivers = [SimImuDriver(f"SIM-IMU-{i + 1:04d}", clock=clock, seed=i, rate_hz=RATE_HZ)
-                   for i in range(devices)]
+        drivers = _walking_imus(devices, seconds, clock)
         for driver in drivers:
             await driver.connect()
             await driver.start(lambda block: None)
@@ -87,8 +103,7 @@ def _full_path(devices: int, seconds: float) -> dict[str, float]:
     path = Path(tempfile.mkdtemp()) / "bench.h5"
     result: dict[str, float] = {}
     with CaptureEngine(clock) as engine:
-        ids = [engine.add_device("sim-imu", f"SIM-IMU-{i + 1:04d}", seed=i, rate_hz=RATE_HZ)
-               for i in range(devices)]
+        ids = [engine.add_device(driver) for driver in _walking_imus(devices, seconds, clock)]
         for device_id in ids:
             engine.start_streaming(device_id)
         engine.open_session(SessionWriter.create(
