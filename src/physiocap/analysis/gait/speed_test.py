@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.signal import find_peaks
 
 from physiocap.analysis.gait.bouts import WalkingBoutDetector
 from physiocap.analysis.gait.contacts import LowerBackContactDetector
@@ -86,8 +87,8 @@ class GaitSpeedAnalyzer:
 
     When a rest is missing, the integration is implausible, or it puts the line after the
     stop, the walk is timed from the
-    steps instead (first toe-off to the last step plus ``closing_steps`` undetected soft
-    closing steps; a dynamic zone by step count, assuming equal steps) and a flag says so:
+    steps instead (first toe-off to the last step, soft closing steps included; a dynamic
+    zone by step count, assuming equal steps) and a flag says so:
     that timing runs to the stop, not to the line, and underestimates the speed.
 
     Out-and-back walks (ipol-gait): timed from the first toe-off to the last contact, the
@@ -95,13 +96,15 @@ class GaitSpeedAnalyzer:
     """
 
     name = "gait_speed_lower_back"
-    version = "1.2"
+    version = "1.3"
 
     def __init__(self, distance_m: float, *, start: str = "static",
                  layout: str = "straight", zone_start_m: float | None = None,
                  zone_end_m: float | None = None, sensor_height_m: float | None = None,
                  turn_cutoff_hz: float = 0.6, turn_edge_fraction: float = 0.3,
-                 max_step_gap_s: float = 3.0, closing_steps: int = 1) -> None:
+                 max_step_gap_s: float = 3.0, closing_steps: int = 2,
+                 closing_lowpass_hz: float = 3.0,
+                 closing_prominence_m_per_s2: float = 0.15) -> None:
         if distance_m <= 0:
             raise ConfigurationError(f"walk distance must be positive, got {distance_m} m")
         if start not in START_TYPES:
@@ -122,6 +125,8 @@ class GaitSpeedAnalyzer:
         self.turn_edge_fraction = turn_edge_fraction
         self.max_step_gap_s = max_step_gap_s
         self.closing_steps = closing_steps
+        self.closing_lowpass_hz = closing_lowpass_hz
+        self.closing_prominence_m_per_s2 = closing_prominence_m_per_s2
 
     def analyze(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
                 gyro_rad_per_s: np.ndarray) -> GaitSpeedResult | None:
@@ -139,9 +144,8 @@ class GaitSpeedAnalyzer:
         stride_times = walk[2:] - walk[:-2]
         stride = 2.0 * float(np.median(step_times))
         start_s = float(walk[0] - SWING_FRACTION_OF_STRIDE * stride)
-        # The step that brings the feet together at a static stop barely jolts the trunk
-        # and is usually missed; the walk ends ``closing_steps`` step times later.
-        end_s = float(walk[-1] + self.closing_steps * np.median(step_times))
+        end_s = self._last_soft_contact(imu.time_s, frame.vertical_acc_m_per_s2, imu.rate_hz,
+                                        float(walk[-1]), float(np.median(step_times)))
         uturn = None
         if self.layout == "out_and_back":
             uturn = self._uturn(imu.time_s, frame.yaw_rate_rad_per_s, imu.rate_hz,
@@ -153,8 +157,9 @@ class GaitSpeedAnalyzer:
         if self.layout == "straight":
             travel = StrapdownProgression().track(imu, float(walk[0]), float(walk[-1]))
             timed_part = self._timed_by_travel(travel, flags)
-            if timed_part is not None and timed_part[1] > end_s:
-                # the line lies before the stop: a crossing after it means drift
+            if timed_part is not None and timed_part[1] > end_s + np.median(step_times):
+                # the line lies before where the person stands still, which the trunk
+                # reaches within a step of the last contact: a later crossing means drift
                 flags.append("line_crossing_after_stop")
                 timed_part = None
         if timed_part is not None and travel is not None:
@@ -232,6 +237,26 @@ class GaitSpeedAnalyzer:
             flags.append("travel_shorter_than_distance")
             return None
         return entry, exit_
+
+    def _last_soft_contact(self, time: np.ndarray, vertical: np.ndarray, rate: float,
+                           last_s: float, step_s: float) -> float:
+        """The last contact of the walk. The steps that bring the feet together at a stop
+        barely jolt the trunk and are missed by the contact detector; up to
+        ``closing_steps`` of them are looked for one step time at a time (``0.6-1.5`` step
+        times after the previous contact) as a smaller vertical-acceleration peak (low-pass
+        ``closing_lowpass_hz``, prominence ``closing_prominence_m_per_s2``)."""
+        smooth = butter_lowpass(vertical, self.closing_lowpass_hz, rate, order=4)
+        delay = LowerBackContactDetector().peak_delay_s
+        for _ in range(self.closing_steps):
+            lo, hi = (int(i) for i in np.searchsorted(time, [last_s + 0.6 * step_s,
+                                                              last_s + 1.5 * step_s]))
+            if hi >= len(smooth) - 1:
+                break
+            peaks, _ = find_peaks(smooth[lo:hi], prominence=self.closing_prominence_m_per_s2)
+            if not len(peaks):
+                break
+            last_s = float(time[lo + peaks[np.argmax(smooth[lo:hi][peaks])]]) - delay
+        return last_s
 
     def _uturn(self, time: np.ndarray, yaw_rate: np.ndarray, rate: float, start_s: float,
                end_s: float) -> tuple[float, float] | None:
