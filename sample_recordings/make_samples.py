@@ -25,9 +25,9 @@ STUDY = HERE / "study"
 START_UTC = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 #: The faulty recording: 2 % of packets lost, 1 % duplicated, the device clock 60 ppm fast,
-#: and the link lost for 2 s during the second TUG (host time 40 s on the virtual clock).
+#: and the link lost for 2 s during the second TUG (host time 55 s on the virtual clock).
 FAULTS = FaultConfig(drop_probability=0.02, duplicate_probability=0.01, clock_drift_ppm=60.0,
-                     disconnect_at_s=40.0, reconnect_after_s=2.0)
+                     disconnect_at_s=55.0, reconnect_after_s=2.0)
 FAULTY_PLAN = ((TestKind.TUG, {}, Side.NONE),) * 3
 
 

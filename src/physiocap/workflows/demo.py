@@ -34,6 +34,11 @@ DEMO_PARTICIPANT = Participant(
 #: Rest between trials, s (device time).
 REST_BETWEEN_TRIALS_S = 2.0
 
+#: Streaming before the first trial, s: the sensor is strapped on and checked. The capture
+#: engine's clock mapping needs about 30 s of packets to place samples within 2 ms of
+#: their true time (capture/clock_mapping.py), as it has in a clinic by the first trial.
+SENSOR_SETUP_S = 30.0
+
 _GRIP = {"protocol": "southampton"}
 _KNEE = {"method": "make", "fixation": "belt"}
 STANDARD_VISIT: tuple[tuple[TestKind, dict[str, Any], Side], ...] = (
@@ -76,12 +81,18 @@ def truth_headline(performed: PerformedTrial, trial_protocol: dict[str, Any]) ->
 def run_demo(study_dir: Path, *, speed: float = 20.0, seed: int = 0,
              clock: Clock | None = None, participant: Participant = DEMO_PARTICIPANT,
              plan: tuple[tuple[TestKind, dict[str, Any], Side], ...] = STANDARD_VISIT,
-             imu_faults: FaultConfig | None = None, visit_label: str = "demo") -> DemoReport:
+             imu_faults: FaultConfig | None = None, visit_label: str = "demo",
+             devices: tuple[DeviceSetup, ...] | None = None,
+             patient: SimulatedPatient | None = None) -> DemoReport:
     """Record and analyse a visit (the standard one by default); returns where it went and
     what it found. ``imu_faults`` injects packet loss, duplicates, drift or a link loss
-    into the simulated IMU."""
+    into the simulated IMU. ``devices`` replaces the simulated IMU and dynamometer (e.g.
+    emulated Bluetooth devices, whose ``patient`` then has targets attached for them)."""
     clock = clock or ScaledClock(speed)
-    patient = SimulatedPatient(participant, seed=seed)
+    patient = patient or SimulatedPatient(participant, seed=seed)
+    setups = devices if devices is not None else (
+        DeviceSetup("sim-imu", Placement.LOWER_BACK, options={"seed": seed, "faults": imu_faults}),
+        DeviceSetup("sim-dyn", Placement.UNSPECIFIED, options={"seed": seed + 1}))
     wall_start = time.perf_counter()
     with CaptureEngine(clock) as engine:
         recorder = VisitRecorder(engine, StudyFolder(study_dir), participant, visit_label,
@@ -89,10 +100,9 @@ def run_demo(study_dir: Path, *, speed: float = 20.0, seed: int = 0,
 
         async def visit() -> tuple[Path, float]:
             started = clock.now()
-            await recorder.add_device_async(DeviceSetup(
-                "sim-imu", Placement.LOWER_BACK, options={"seed": seed, "faults": imu_faults}))
-            await recorder.add_device_async(DeviceSetup("sim-dyn", Placement.UNSPECIFIED,
-                                                        options={"seed": seed + 1}))
+            for setup in setups:
+                await recorder.add_device_async(setup)
+            await clock.sleep_until(clock.now() + SENSOR_SETUP_S)
             await recorder.open_async()
             for test, protocol, side in plan:
                 trial = recorder.next_trial(test, protocol, side)
