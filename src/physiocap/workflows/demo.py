@@ -106,9 +106,9 @@ def run_demo(study_dir: Path, *, speed: float = 20.0, seed: int = 0,
             await recorder.open_async()
             for test, protocol, side in plan:
                 trial = recorder.next_trial(test, protocol, side)
-                recorded = await recorder.record_simulated_trial_async(trial)
+                recorded = await recorder.record_simulated_trial_async(
+                    trial, ready_s=REST_BETWEEN_TRIALS_S)
                 await engine.accept_async(recorded.trial.trial_id)
-                await clock.sleep_until(clock.now() + REST_BETWEEN_TRIALS_S)
             path = await recorder.close_async()
             return path, clock.now() - started
 

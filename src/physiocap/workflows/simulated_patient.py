@@ -5,12 +5,17 @@ Real devices do not know what the patient does; simulated ones do. When a trial 
 and protocol variables, varies it from trial to trial around the participant's capacity
 (seeded), and schedules it on every simulated driver. The scenario parameters and events
 are the ground truth the demo prints and the tests compare the analyses against.
+
+Anything with ``perform(scenario, start_s)`` is a :class:`ScenarioTarget`: a simulated
+driver is one itself; a device whose measured signals come from elsewhere (an emulated
+Bluetooth sensor) is given one with :meth:`SimulatedPatient.attach`, so the same choice of
+scenario drives simulated and emulated devices alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -18,7 +23,7 @@ from physiocap.core.device_info import DeviceKind
 from physiocap.core.errors import ConfigurationError
 from physiocap.core.records import Participant, Sex, Side, TestKind, TrialInfo
 from physiocap.devices.base import Driver
-from physiocap.devices.sim.base import ScheduledScenario, SimulatedDriver
+from physiocap.devices.sim.base import Scenario, ScheduledScenario, SimulatedDriver
 from physiocap.devices.sim.force import Effort, EffortSequence
 from physiocap.devices.sim.kinematics.anthropometry import Anthropometry
 from physiocap.devices.sim.kinematics.gait_speed import GaitSpeedWalk
@@ -43,6 +48,14 @@ MIN_STOPPING_DISTANCE_M = 0.2
 
 #: Quiet time before a movement begins once the trial is started, s (the operator says "go").
 REACTION_S = 1.0
+
+
+class ScenarioTarget(Protocol):
+    """Something a scenario can be performed on from host time ``start_s`` (default now);
+    returns the scenario placed on the host timeline (the ground truth)."""
+
+    def perform(self, scenario: Scenario, start_s: float | None = None) -> ScheduledScenario:
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,21 +103,44 @@ class SimulatedPatient:
         self.variability = variability
         self.body = Anthropometry(participant.height_m or 1.65)
         self._rng = np.random.default_rng(seed)
+        self._targets: dict[str, ScenarioTarget] = {}
+
+    def attach(self, address: str, target: ScenarioTarget) -> None:
+        """Perform on ``target`` what the driver of the device at ``address`` measures (for
+        devices that are not simulated drivers, e.g. emulated Bluetooth sensors)."""
+        self._targets[address] = target
+
+    def _target(self, driver: Driver) -> ScenarioTarget | None:
+        if isinstance(driver, SimulatedDriver):
+            return driver
+        return self._targets.get(driver.address)
 
     def perform(self, trial: TrialInfo, drivers: list[Driver], start_s: float) -> PerformedTrial:
-        """Schedule the trial's scenario on every simulated driver from ``start_s`` (host)."""
-        simulated = [driver for driver in drivers if isinstance(driver, SimulatedDriver)]
+        """Schedule the trial's scenario on every simulated driver (and every attached
+        target) from ``start_s`` (host)."""
         movement = self._movement(trial)
         force = self._force(trial)
         scenarios: dict[str, ScheduledScenario] = {}
-        for driver in simulated:
+        for driver in drivers:
+            target = self._target(driver)
             scenario = movement if driver.kind is DeviceKind.IMU else force
-            if scenario is not None:
-                scenarios[driver.device_id] = driver.perform(scenario, start_s)
+            if target is not None and scenario is not None:
+                scenarios[driver.device_id] = target.perform(scenario, start_s)
         durations = [s.scenario.duration_s for s in scenarios.values()]
         if not durations:
             raise ConfigurationError(f"no simulated device can perform a {trial.test} trial")
         return PerformedTrial(trial.trial_id, trial.test, start_s, max(durations), scenarios)
+
+    def get_ready(self, test: TestKind, drivers: list[Driver], start_s: float,
+                  hold_s: float) -> None:
+        """Take the test's starting posture from ``start_s`` for ``hold_s`` (before "go"):
+        standing for gait speed, seated for everything else."""
+        posture = "standing" if test is TestKind.GAIT_SPEED else "sitting"
+        for driver in drivers:
+            target = self._target(driver)
+            if target is not None and driver.kind is DeviceKind.IMU:
+                target.perform(StaticPose(posture=posture, hold_s=hold_s, body=self.body),
+                               start_s)
 
     # scenario choice ---------------------------------------------------------------------
     def _vary(self, value: float) -> float:

@@ -221,6 +221,9 @@ class VisitRecorder:
         nobody simulated performs it (no simulated patient, or no simulated device that
         can perform this test)."""
         await self.engine.start_trial_async(trial)
+        for driver in self._drivers.values():
+            if isinstance(driver, SimulatedDriver):
+                driver.max_lag_s = 0.0  # only a lag during this trial can cost its samples
         self._counts[trial.test] = self._counts.get(trial.test, 0) + 1
         performed = None
         if self.patient is not None:
@@ -352,11 +355,18 @@ class VisitRecorder:
                 f"the simulated devices fell {lag_s:.1f} s behind the clock, so samples would "
                 "be missing from the trials: use a lower speed (or the virtual clock)")
 
-    async def record_simulated_trial_async(self, trial: TrialInfo) -> RecordedTrial:
-        """Begin, wait until the simulated patient has finished, end (scripts and demo)."""
+    async def record_simulated_trial_async(self, trial: TrialInfo,
+                                           ready_s: float = 2.0) -> RecordedTrial:
+        """The simulated patient takes the starting posture for ``ready_s``, then the trial
+        is begun, recorded until the patient has finished, and ended (scripts and demo)."""
+        if self.patient is None:
+            raise CaptureError("record_simulated_trial needs a simulated patient")
+        clock = self.engine.clock
+        self.patient.get_ready(trial.test, list(self._drivers.values()), clock.now(), ready_s)
+        await clock.sleep_until(clock.now() + ready_s)
         performed = await self.begin_trial_async(trial)
         if performed is None:
-            raise CaptureError("record_simulated_trial needs a simulated patient")
-        await self.engine.clock.sleep_until(performed.start_s + performed.duration_s
+            raise CaptureError("the simulated patient did not perform the trial")
+        await clock.sleep_until(performed.start_s + performed.duration_s
                                             + STOP_MARGIN_S)
         return await self.end_trial_async()
