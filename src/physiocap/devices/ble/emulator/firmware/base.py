@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
+from physiocap.core.errors import ConfigurationError
 from physiocap.devices.ble.emulator.bluez import EmulatedBluez
 from physiocap.devices.ble.emulator.gatt import Characteristic, Peripheral, Service
 from physiocap.devices.ble.uuids import (
@@ -18,13 +19,22 @@ from physiocap.devices.ble.uuids import (
 
 class DeviceClock:
     """A device's own clock: ``boot_s`` at the moment it is created, then host loop time
-    scaled by ``1 + drift_ppm·10⁻⁶`` (real oscillators are off by tens of ppm)."""
+    scaled by ``1 + drift_ppm·10⁻⁶`` (real oscillators are off by tens of ppm).
 
-    def __init__(self, boot_s: float = 0.0, drift_ppm: float = 0.0) -> None:
+    ``time_scale`` speeds the whole device up (2 = device time runs twice as fast as the
+    host's monotonic clock): streams then send that many more packets per real second, so
+    a visit on a :class:`~physiocap.core.clock.ScaledClock` of the same speed keeps the
+    device's rates and timestamps while bleak and D-Bus stay in real time.
+    """
+
+    def __init__(self, boot_s: float = 0.0, drift_ppm: float = 0.0,
+                 time_scale: float = 1.0) -> None:
+        if not time_scale > 0:
+            raise ConfigurationError(f"device time scale must be > 0, got {time_scale}")
         self._loop = asyncio.get_running_loop()
         self._origin_host_s = self._loop.time()
         self.boot_s = boot_s
-        self.rate = 1.0 + drift_ppm * 1e-6
+        self.rate = (1.0 + drift_ppm * 1e-6) * time_scale
 
     def now_s(self) -> float:
         return self.boot_s + (self._loop.time() - self._origin_host_s) * self.rate
@@ -45,10 +55,10 @@ class Firmware:
     """
 
     def __init__(self, bluez: EmulatedBluez, peripheral: Peripheral, *, boot_s: float = 100.0,
-                 drift_ppm: float = 0.0) -> None:
+                 drift_ppm: float = 0.0, time_scale: float = 1.0) -> None:
         self.bluez = bluez
         self.peripheral = peripheral
-        self.clock = DeviceClock(boot_s, drift_ppm)
+        self.clock = DeviceClock(boot_s, drift_ppm, time_scale)
         self.malformed: list[bytes] = []
         self.refuse: set[str] = set()
         self.packets_sent = 0

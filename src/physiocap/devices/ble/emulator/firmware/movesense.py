@@ -58,7 +58,8 @@ class MovesenseFirmware(Firmware):
 
     def __init__(self, bluez: EmulatedBluez, address: str, serial: str = "204730000081", *,
                  truth: MotionSource | None = None, boot_s: float = 100.0,
-                 odr_error: float = 0.0, mtu: int = 161, firmware: str = "2.3.1") -> None:
+                 odr_error: float = 0.0, mtu: int = 161, firmware: str = "2.3.1",
+                 time_scale: float = 1.0, hardware: str = "") -> None:
         self.truth = truth or MotionTruth()
         self.odr_error = odr_error
         self.stream_starts: dict[int, tuple[float, float]] = {}
@@ -68,10 +69,11 @@ class MovesenseFirmware(Firmware):
             [Service(GSP_SERVICE_UUID, [command, Characteristic(GSP_DATA_UUID, ("notify",))]),
              battery_service(),
              device_information_service(model="Movesense MD", serial=serial, firmware=firmware,
-                                        manufacturer="Movesense")],
+                                        manufacturer="Movesense",
+                                        **({"hardware": hardware} if hardware else {}))],
             advertised_uuids=(GSP_ADVERTISED_SERVICE_UUID,), mtu=mtu)
         command.on_write = self._command
-        super().__init__(bluez, peripheral, boot_s=boot_s)
+        super().__init__(bluez, peripheral, boot_s=boot_s, time_scale=time_scale)
 
     def _reply(self, reference: int, payload: bytes) -> None:
         self.notify(GSP_DATA_UUID, bytes((GspResponse.COMMAND_RESULT, reference)) + payload)

@@ -34,7 +34,7 @@ class TindeqFirmware(Firmware):
     def __init__(self, bluez: EmulatedBluez, address: str, name: str = "Progressor_7493", *,
                  truth: ForceSource | None = None, boot_s: float = 100.0,
                  progressor_id: bytes = b"\x01\x02\x03", battery_mv: int = 3987,
-                 version: str = "1.2.7") -> None:
+                 version: str = "1.2.7", time_scale: float = 1.0) -> None:
         self.truth = truth or ForceTruth()
         self.tare_kg = 0.0
         self.progressor_id = progressor_id
@@ -48,7 +48,7 @@ class TindeqFirmware(Firmware):
                      [Characteristic(PROGRESSOR_DATA_UUID, ("notify",)), control])],
             advertised_uuids=(PROGRESSOR_SERVICE_UUID,))
         control.on_write = self._command
-        super().__init__(bluez, peripheral, boot_s=boot_s)
+        super().__init__(bluez, peripheral, boot_s=boot_s, time_scale=time_scale)
 
     def true_kg(self, times: np.ndarray) -> np.ndarray:
         return self.truth.force_n(times) / STANDARD_GRAVITY_M_PER_S2
