@@ -67,45 +67,61 @@ def _trials(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield f"{measure_name}.{test_name}.{trial_name}", trial
 
 
-def _reference(trial: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+def reference_bouts(trial: dict[str, Any], system_name: str = REFERENCE_SYSTEM
+                    ) -> tuple[list[dict[str, Any]], str]:
+    """The ``MicroWB`` walking bouts of one reference system in a trial struct, or an empty
+    list and the reason."""
     standards = trial.get("Standards", {})
-    system = standards.get(REFERENCE_SYSTEM) if isinstance(standards, dict) else None
+    system = standards.get(system_name) if isinstance(standards, dict) else None
     if not isinstance(system, dict):
-        return [], f"no {REFERENCE_SYSTEM} reference"
+        return [], f"no {system_name} reference"
     bouts = [b for b in _as_list(system.get("MicroWB")) if "Start" in b and "End" in b]
     if not bouts:
-        return [], f"{REFERENCE_SYSTEM} reference holds no walking bout"
+        return [], f"{system_name} reference holds no walking bout"
     return bouts, ""
+
+
+def read_participant(data_path: Path) -> tuple[str, dict[str, object], dict[str, dict[str, Any]]]:
+    """A participant's ID (``HA/001``), what the algorithms may use (body and sensor
+    height) and the raw trial structs of ``data.mat`` by key (``TimeMeasure1.Test5.Trial1``)."""
+    participant_folder = data_path.parent
+    participant = f"{participant_folder.parent.name}/{participant_folder.name}"
+    info = {"participant": participant, **_participant_info(participant_folder)}
+    data = loadmat(data_path, simplify_cells=True).get("data", {})
+    return participant, info, dict(_trials(data))
+
+
+def load_trial(participant: str, info: dict[str, object], trial_key: str,
+               trial: dict[str, Any]) -> ReferenceRecording:
+    """One trial struct as a recording with its INDIP reference (times from its first
+    sample)."""
+    recording_id = f"{participant}/{trial_key}"
+    info = dict(info)
+    lower_back = trial.get("SU", {}).get("LowerBack")
+    if not isinstance(lower_back, dict):
+        return ReferenceRecording(DATASET, recording_id, {}, info=info,
+                                  problem="no lower-back sensor")
+    timestamps = np.asarray(lower_back["Timestamp"], dtype=float).ravel()
+    acc = g_to_m_per_s2(np.asarray(lower_back["Acc"], dtype=float))
+    gyro = deg_to_rad(np.asarray(lower_back["Gyr"], dtype=float))
+    sensor = SensorData("lower_back", timestamps - timestamps[0], acc, gyro)
+    bouts, problem = reference_bouts(trial)
+    windows = tuple((float(b["Start"]), float(b["End"])) for b in bouts)
+    speeds = np.array([_float_or_nan(b.get("WalkingSpeed")) for b in bouts])
+    contacts = [np.asarray(b.get("InitialContact_Event", []), dtype=float).ravel()
+                for b in bouts]
+    all_contacts = np.concatenate(contacts) if contacts else np.empty(0)
+    all_contacts = np.sort(all_contacts[np.isfinite(all_contacts)])
+    return ReferenceRecording(
+        DATASET, recording_id, {"lower_back": sensor},
+        reference_events={"initial_contacts": all_contacts,
+                          "walking_bout_speed_m_per_s": speeds},
+        reference_windows={"walking_bouts": windows},
+        info=info, problem=problem)
 
 
 def iter_recordings(folder: Path) -> Iterator[ReferenceRecording]:
     for data_path in sorted(folder.glob("*/*/data.mat")):
-        participant_folder = data_path.parent
-        participant = f"{participant_folder.parent.name}/{participant_folder.name}"
-        base_info = {"participant": participant, **_participant_info(participant_folder)}
-        data = loadmat(data_path, simplify_cells=True).get("data", {})
-        for trial_key, trial in _trials(data):
-            recording_id = f"{participant}/{trial_key}"
-            info = dict(base_info)
-            lower_back = trial.get("SU", {}).get("LowerBack")
-            if not isinstance(lower_back, dict):
-                yield ReferenceRecording(DATASET, recording_id, {}, info=info,
-                                         problem="no lower-back sensor")
-                continue
-            timestamps = np.asarray(lower_back["Timestamp"], dtype=float).ravel()
-            acc = g_to_m_per_s2(np.asarray(lower_back["Acc"], dtype=float))
-            gyro = deg_to_rad(np.asarray(lower_back["Gyr"], dtype=float))
-            sensor = SensorData("lower_back", timestamps - timestamps[0], acc, gyro)
-            bouts, problem = _reference(trial)
-            windows = tuple((float(b["Start"]), float(b["End"])) for b in bouts)
-            speeds = np.array([_float_or_nan(b.get("WalkingSpeed")) for b in bouts])
-            contacts = [np.asarray(b.get("InitialContact_Event", []), dtype=float).ravel()
-                        for b in bouts]
-            all_contacts = np.concatenate(contacts) if contacts else np.empty(0)
-            all_contacts = np.sort(all_contacts[np.isfinite(all_contacts)])
-            yield ReferenceRecording(
-                DATASET, recording_id, {"lower_back": sensor},
-                reference_events={"initial_contacts": all_contacts,
-                                  "walking_bout_speed_m_per_s": speeds},
-                reference_windows={"walking_bouts": windows},
-                info=info, problem=problem)
+        participant, info, trials = read_participant(data_path)
+        for trial_key, trial in trials.items():
+            yield load_trial(participant, info, trial_key, trial)

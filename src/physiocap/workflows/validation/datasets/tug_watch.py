@@ -59,41 +59,62 @@ def _common_time_base(acc: tuple[np.ndarray, np.ndarray], gyro: tuple[np.ndarray
     return times, acc_v[keep], gyro_on_acc
 
 
-def iter_recordings(folder: Path) -> Iterator[ReferenceRecording]:
+def run_key(path: Path) -> str | None:
+    """``ll_01`` for ``ll_01_<device>_<ms>.json`` (watch hand, first turn, run); ``None`` for
+    files that are not runs."""
+    match = _RUN_FILE.match(path.name)
+    return None if match is None else f"{match['hand']}{match['turn']}_{match['run']}"
+
+
+def read_references(folder: Path) -> dict[str, dict[str, str]]:
+    """The video reference marks per run key (empty when the file is absent)."""
     reference_path = folder / "reference_phases_utc.json"
-    references = json.loads(reference_path.read_text()) if reference_path.is_file() else {}
+    return json.loads(reference_path.read_text()) if reference_path.is_file() else {}
+
+
+def reference_times(marks: dict[str, str], date: str, origin_unix_s: float) -> dict[str, float]:
+    """Reference phase times (s after ``origin_unix_s``) from one run's UTC marks on
+    ``date`` (ISO), with the TUG total time when both its ends are marked."""
+    reference: dict[str, float] = {}
+    for name, ours in _REFERENCE_NAMES.items():
+        if name in marks:
+            reference[ours] = float(_parse_utc(f"{date}T{marks[name]}+00:00") - origin_unix_s)
+    if "sit_end_s" in reference and "sit_to_stand_start_s" in reference:
+        reference["tug_total_time_s"] = reference["sit_end_s"] - reference["sit_to_stand_start_s"]
+    return reference
+
+
+def load_run(path: Path, references: dict[str, dict[str, str]]) -> ReferenceRecording:
+    """One run file as a recording on the time base of its first accelerometer sample
+    inside the span both sensors cover (the reference is on that time base too)."""
+    match = _RUN_FILE.match(path.name)
+    if match is None:
+        raise ValueError(f"{path.name} is not a tug-watch run file")
+    key = f"{match['hand']}{match['turn']}_{match['run']}"
+    info: dict[str, object] = {
+        "placement": "wrist",
+        "side": "left" if match["hand"] == "l" else "right",
+        "first_turn": match["turn"],
+    }
+    streams, first = read_run(path)
+    if "ACCELEROMETER" not in streams or "GYROSCOPE" not in streams:
+        return ReferenceRecording(DATASET, key, {}, info=info,
+                                  problem="accelerometer or gyroscope stream missing")
+    times, acc, gyro = _common_time_base(streams["ACCELEROMETER"], streams["GYROSCOPE"])
+    if len(times) < 2:
+        return ReferenceRecording(DATASET, key, {}, info=info,
+                                  problem="accelerometer and gyroscope do not overlap")
+    origin = float(times[0])
+    marks = references.get(key)
+    reference = reference_times(marks, first.date().isoformat(), origin) if marks else {}
+    sensor = SensorData("wrist", times - origin, acc, gyro)
+    problem = "" if "tug_total_time_s" in reference else f"no reference phases for {key}"
+    return ReferenceRecording(DATASET, key, {"wrist": sensor}, reference=reference,
+                              info=info, problem=problem)
+
+
+def iter_recordings(folder: Path) -> Iterator[ReferenceRecording]:
+    references = read_references(folder)
     for path in sorted(folder.glob("*.json")):
-        match = _RUN_FILE.match(path.name)
-        if match is None:
-            continue
-        key = f"{match['hand']}{match['turn']}_{match['run']}"
-        info: dict[str, object] = {
-            "placement": "wrist",
-            "side": "left" if match["hand"] == "l" else "right",
-            "first_turn": match["turn"],
-        }
-        streams, first = read_run(path)
-        if "ACCELEROMETER" not in streams or "GYROSCOPE" not in streams:
-            yield ReferenceRecording(DATASET, key, {}, info=info,
-                                     problem="accelerometer or gyroscope stream missing")
-            continue
-        times, acc, gyro = _common_time_base(streams["ACCELEROMETER"], streams["GYROSCOPE"])
-        if len(times) < 2:
-            yield ReferenceRecording(DATASET, key, {}, info=info,
-                                     problem="accelerometer and gyroscope do not overlap")
-            continue
-        origin = times[0]
-        reference: dict[str, float] = {}
-        marks = references.get(key)
-        if marks:
-            date = first.date().isoformat()
-            for name, ours in _REFERENCE_NAMES.items():
-                if name in marks:
-                    reference[ours] = float(_parse_utc(f"{date}T{marks[name]}+00:00") - origin)
-            if "sit_end_s" in reference and "sit_to_stand_start_s" in reference:
-                reference["tug_total_time_s"] = (reference["sit_end_s"]
-                                                 - reference["sit_to_stand_start_s"])
-        sensor = SensorData("wrist", times - origin, acc, gyro)
-        problem = "" if "tug_total_time_s" in reference else f"no reference phases for {key}"
-        yield ReferenceRecording(DATASET, key, {"wrist": sensor}, reference=reference,
-                                 info=info, problem=problem)
+        if run_key(path) is not None:
+            yield load_run(path, references)
