@@ -1,14 +1,17 @@
 """The whole clinic workflow with simulated devices, driven through the GUI.
 
-Create a participant, start a visit, connect a simulated IMU and dynamometer, record a TUG
-and a grip trial, see the outcome, finish the visit and find everything in the session
-file. Truth comes from the simulated patient's scenario parameters, not from our output.
+Create a participant, start a visit, connect a simulated IMU and dynamometer, choose the
+tests, record a TUG, a five-times sit-to-stand and a grip trial (repeated once), see the
+outcomes and the summary, finish the visit and find the trials, verdicts, notes and
+analysis runs in the session file. Truth comes from the simulated patient's scenario
+parameters, not from our output.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from physiocap.core.device_info import Placement
 from physiocap.core.records import Side, TestKind, TrialStatus
@@ -20,6 +23,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 #: A TUG result must be within this of the truth (MDC of TUG is 1.1-2.1 s, clinical §3.8).
 TUG_TOLERANCE_S = 1.0
+#: A five-times sit-to-stand time must be within this of the truth (MDC 4.5 s [C7]).
+STS_TOLERANCE_S = 0.5
 
 
 def _connect(window: PhysiocapWindow, qtbot: object, prefix: str, role: Placement) -> None:
@@ -38,8 +43,8 @@ def _record(window: PhysiocapWindow, qtbot: object, test: TestKind) -> object:
     return analysed.args[0]
 
 
-def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWindow,
-                                                      qtbot: object) -> None:
+def test_tug_sit_to_stand_and_grip_are_recorded_analysed_and_saved(
+        fast_window: PhysiocapWindow, qtbot: object) -> None:
     window = fast_window
     participants = window.participants_screen
     participants.form.new_button.click()
@@ -59,54 +64,91 @@ def test_tug_and_grip_are_recorded_analysed_and_saved(fast_window: PhysiocapWind
     imu = window.devices.imus()[0]
     dynamometer = window.devices.dynamometers()[0]
 
-    window.show_screen(window.battery_screen)
+    battery = window.battery_screen
+    window.show_screen(battery)
+    battery.choose_tests([TestKind.TUG, TestKind.SIT_TO_STAND, TestKind.GRIP])
+    battery.select_test(TestKind.GAIT_SPEED)  # not in this visit: cannot be recorded
+    assert not battery.start_button.isEnabled()
+    battery.start()
+    assert not window.visit.recording
+    assert battery.clock_label.text() == ""
+
     tug = _record(window, qtbot, TestKind.TUG)
     truth_s = imu.driver.schedule[-1].scenario.total_time_s  # type: ignore[attr-defined]
     assert tug.view.has_result, tug.view.message
     assert tug.view.headline.value == pytest.approx(truth_s, abs=TUG_TOLERANCE_S)
     assert [i.label for i in tug.view.intervals][:2] == ["sit to stand", "walk out"]
-    shown = window.battery_screen.outcome.headline.text()
-    assert shown == f"{tug.view.headline.value:.1f} s"
-    qtbot.keyClick(window.battery_screen, "\r")  # type: ignore[attr-defined]  (Enter accepts)
+    assert battery.outcome.headline.text() == f"{tug.view.headline.value:.1f} s"
+    qtbot.keyClick(battery, "\r")  # type: ignore[attr-defined]  (Enter accepts)
     qtbot.waitUntil(lambda: window.visit.entries[tug.trial_id].status  # type: ignore[attr-defined]
                     is TrialStatus.ACCEPTED, timeout=5000)
 
-    grip = _record(window, qtbot, TestKind.GRIP)
-    assert grip.trial.side is Side.RIGHT  # Southampton starts with the right hand
+    sts = _record(window, qtbot, TestKind.SIT_TO_STAND)
+    events = imu.driver.schedule[-1].scenario.events()  # type: ignore[attr-defined]
+    assert sts.view.has_result, sts.view.message
+    assert sts.view.headline.value == pytest.approx(events["rise_5_end"] - events["rise_1_start"],
+                                                    abs=STS_TOLERANCE_S)
+    assert [i.label for i in sts.view.intervals] == [f"rise {n}" for n in range(1, 6)]
+    battery.give_verdict(True)
+    qtbot.waitUntil(lambda: window.visit.entries[sts.trial_id].status  # type: ignore[attr-defined]
+                    is TrialStatus.ACCEPTED, timeout=5000)
+
+    first_grip = _record(window, qtbot, TestKind.GRIP)
+    assert first_grip.trial.side is Side.RIGHT  # Southampton starts with the right hand
+    battery.outcome.note.setText("let go too early")
+    with qtbot.waitSignal(window.visit.trial_analysed, timeout=30000) as analysed:  # type: ignore[attr-defined]
+        qtbot.keyClick(battery, "r", Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]  (Repeat)
+    grip = analysed.args[0]
+    first = window.visit.entries[first_grip.trial_id]
+    assert (first.status, first.notes) == (TrialStatus.REJECTED, "let go too early")
+    assert grip.test is TestKind.GRIP
+    assert grip.trial_id != first_grip.trial_id
     effort = dynamometer.driver.schedule[-1].scenario.efforts()[0]  # type: ignore[attr-defined]
     assert grip.view.has_result, grip.view.message
     assert grip.view.headline.unit == "kg"
     assert grip.view.headline.value == pytest.approx(n_to_kgf(effort.peak_n), rel=0.02)
     assert len(grip.view.intervals) == 1  # one effort, drawn over the force
-    window.battery_screen.outcome.note.setText("felt strong")
-    window.battery_screen.give_verdict(False)
+    battery.give_verdict(True)
     qtbot.waitUntil(lambda: window.visit.entries[grip.trial_id].status  # type: ignore[attr-defined]
-                    is TrialStatus.REJECTED, timeout=5000)
+                    is TrialStatus.ACCEPTED, timeout=5000)
 
     summary = window.summary_screen
     window.show_screen(summary)
     rows = {row.test: row for row in summary.rows}
-    assert set(rows) == {TestKind.TUG}  # the rejected grip does not count
+    assert set(rows) == {TestKind.TUG, TestKind.SIT_TO_STAND, TestKind.GRIP}
     assert rows[TestKind.TUG].score == pytest.approx(tug.view.headline.value)
+    assert rows[TestKind.SIT_TO_STAND].score == pytest.approx(sts.view.headline.value)
+    assert rows[TestKind.GRIP].score == pytest.approx(grip.view.headline.value)  # rejected: out
     summary.finish_button.click()  # closes and saves the visit, then reviews the file
     assert window.state.visit.existing
     assert window.visit.visit is None
-    assert [row.score for row in summary.rows] == [rows[TestKind.TUG].score]
+    assert {row.test: row.score for row in summary.rows} == pytest.approx(
+        {test: row.score for test, row in rows.items()})
+
     with SessionReader(visit.path) as reader:
         assert reader.completed
         trials = {trial.trial_id: trial for trial in reader.trials}
         assert trials[tug.trial_id].status is TrialStatus.ACCEPTED
-        assert trials[tug.trial_id].info.test is TestKind.TUG
         assert trials[tug.trial_id].info.protocol["walk_distance_m"] == 3.0
-        assert trials[grip.trial_id].status is TrialStatus.REJECTED
-        assert trials[grip.trial_id].notes == "felt strong"
+        assert trials[sts.trial_id].info.test is TestKind.SIT_TO_STAND
+        assert trials[first_grip.trial_id].status is TrialStatus.REJECTED
+        assert trials[first_grip.trial_id].notes == "let go too early"
+        assert trials[grip.trial_id].status is TrialStatus.ACCEPTED
         assert reader.devices[imu.device_id].placement is Placement.LOWER_BACK
         assert reader.devices[dynamometer.device_id].simulated
-        runs = reader.analysis_runs(tug.trial_id)
-        assert runs
-        assert runs[0].record["trials"][0]["total_time_s"] == pytest.approx(
-            tug.view.headline.value)
+        tug_runs = reader.analysis_runs(tug.trial_id)
+        sts_runs = reader.analysis_runs(sts.trial_id)
+        grip_runs = reader.analysis_runs(grip.trial_id)
         force = reader.samples_si(grip.trial_id, dynamometer.device_id, "force")[:, 0]
+        markers = reader.markers(tug.trial_id)
+    assert [run.run for run in tug_runs] == [1]
+    assert tug_runs[0].record["trials"][0]["total_time_s"] == pytest.approx(truth_s,
+                                                                          abs=TUG_TOLERANCE_S)
+    assert sts_runs[0].algorithm == "sit_to_stand_posture"
+    assert sts_runs[0].record["total_time_s"] == pytest.approx(sts.view.headline.value)
+    assert n_to_kgf(grip_runs[0].record["peak_force_n"]) == pytest.approx(
+        n_to_kgf(effort.peak_n), rel=0.02)
+    assert [m["kind"] for m in markers] == [b"go"]
     # the stored force holds the simulated squeeze: its peak is the scenario's peak (the
     # dynamometer was tared at connection; 2 % allows for noise, drift and tremor)
     assert float(np.max(force)) == pytest.approx(effort.peak_n, rel=0.02)

@@ -2,9 +2,10 @@
 of every screen to DIR (documentation screenshots, and a smoke test of the whole path).
 
 The tour goes through the same widgets a clinician uses: it creates a participant, records
-a baseline visit (one TUG), starts a follow-up, connects a simulated IMU and dynamometer,
-records a TUG and two grips (accepting, rejecting, noting), shows the summary with the
-change since baseline, then replays the saved file and re-runs an analysis.
+a baseline visit (a TUG and a five-times sit-to-stand), starts a follow-up, connects a
+simulated IMU and dynamometer, chooses the visit's tests, records a TUG, a five-times
+sit-to-stand and grips (accepting, repeating with a note), shows the summary with the
+change since baseline, then replays the saved file.
 """
 
 from __future__ import annotations
@@ -65,13 +66,20 @@ class Tour:
         _until(lambda: len(self.window.devices.devices) == count + 1, f"{prefix} to connect")
 
     def record(self, test: TestKind, *, accept: bool = True, note: str = "",
-               shot_live: str = "") -> None:
+               shot_live: str = "", repeat_note: str = "") -> None:
+        """Record a trial of ``test``; with ``repeat_note``, repeat it once (the first
+        attempt is rejected with that note) before the verdict."""
         window = self.window
         battery = window.battery_screen
         window.show_screen(battery)
         battery.select_test(test)
         before = len(window.visit.entries)
         battery.toggle()
+        if repeat_note:
+            _until(lambda: len(window.visit.entries) > before, f"the {test} trial")
+            before = len(window.visit.entries)
+            battery.outcome.note.setText(repeat_note)
+            battery.repeat()
         if shot_live:
             _until(lambda: battery.timing, "the countdown to end")
             _wait(1500)  # about six simulated seconds in: the patient is walking
@@ -109,7 +117,7 @@ class Tour:
         participants.form.participant_id.setReadOnly(False)
         participants.save_participant()
 
-        # baseline visit, a month ago: one TUG
+        # baseline visit, a month ago: a TUG and a five-times sit-to-stand
         participants.visits.label.setCurrentText("baseline")
         participants.visits.date.setDate((datetime.now(UTC) - timedelta(days=30)).date())
         participants.start_new_visit()
@@ -117,7 +125,10 @@ class Tour:
         _until(lambda: window.devices_screen.find_row("SIM-IMU") >= 0, "the scan")
         self.connect("SIM-IMU", Placement.LOWER_BACK)
         self.connect("SIM-DYN", Placement.GRIP_DYNAMOMETER)
+        window.battery_screen.choose_tests([TestKind.TUG, TestKind.SIT_TO_STAND,
+                                            TestKind.GRIP])
         self.record(TestKind.TUG)
+        self.record(TestKind.SIT_TO_STAND)
         window.summary_screen.finish()
 
         # follow-up visit, today
@@ -132,9 +143,11 @@ class Tour:
         self.shot("devices")
         self.record(TestKind.TUG, shot_live="battery-live-tug")
         self.shot("battery-tug-outcome")
-        self.record(TestKind.GRIP)
+        self.record(TestKind.SIT_TO_STAND)
+        self.shot("battery-sts-outcome")
+        self.record(TestKind.GRIP, repeat_note="let go before the count of three")
         self.shot("battery-grip-outcome")
-        self.record(TestKind.GRIP, accept=False, note="pain in the wrist, stopped early")
+        self.record(TestKind.GRIP)
         window.show_screen(window.summary_screen)
         self.shot("summary")
         window.summary_screen.finish()

@@ -24,7 +24,7 @@ from physiocap.core.errors import CaptureError
 from physiocap.core.records import Side, TestKind, TrialInfo, TrialStatus
 from physiocap.gui.bridge import EngineBridge
 from physiocap.gui.device_manager import DeviceManager
-from physiocap.gui.outcomes import Signals, TrialView, view_of
+from physiocap.gui.outcomes import Flag, Signals, TrialView, view_of
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.workflows.analyze import TrialOutcome
 from physiocap.workflows.simulated_patient import SimulatedPatient
@@ -187,18 +187,27 @@ class VisitController(QObject):
         participant = recorder.participant
         streams, units = self._streams()
 
-        def stopped(recorded: Any) -> None:
+        trial_id = self.current.trial_id
+
+        def stopped(recorded: Any, warning: str = "") -> None:
             self.current = None
 
             def analyse() -> TrialEntry:
                 outcome = recorder.analyze_trial(recorded.trial.trial_id)
                 view = view_of(outcome, participant, recorded.trial.protocol)
+                if warning:
+                    view = replace(view, flags=(Flag(warning, clinical=False), *view.flags))
                 return TrialEntry(recorded.trial, recorded.summary, outcome, view,
                                   self._signals(recorded.summary, streams), units)
 
             self.bridge.call(analyse, self._analysed, self._fail)
 
         def failed(error: BaseException) -> None:
+            if recorder.trials and recorder.trials[-1].trial.trial_id == trial_id:
+                # recorded and stored, but the simulation fell behind: show the trial with
+                # the reason, so the clinician can reject and repeat it
+                stopped(recorder.trials[-1], f"{error} — reject and repeat this trial")
+                return
             self.current = None
             self._fail(error)
 

@@ -352,9 +352,12 @@ class BatteryScreen(QWidget):
         for test, form in self.form_by_test.items():
             form.set_values(self.remembered.get(test, {}))
         self._on_test_changed(self.tests.currentRow())
+        self._refresh_counts()
 
     def _repetition(self, test: TestKind) -> int:
-        return 1 + sum(1 for entry in self.visit.entries.values() if entry.test is test)
+        """This test's next attempt, counting the trials not rejected (a repeat redoes)."""
+        return 1 + sum(1 for entry in self.visit.entries.values()
+                       if entry.test is test and entry.status is not TrialStatus.REJECTED)
 
     def _show_trial_label(self) -> None:
         test = self.current_test
@@ -370,7 +373,9 @@ class BatteryScreen(QWidget):
         except PhysiocapError:
             side = Side.NONE
         total = BATTERY[test].default_repetitions
-        self.trial_label.setText(f"{BATTERY[test].title} — trial {repetition} of {total}"
+        count = f"{repetition} of {total}" if repetition <= total else \
+            f"{repetition} ({total} planned)"
+        self.trial_label.setText(f"{BATTERY[test].title} — trial {count}"
                                  + (f" · {side} side" if side else ""))
 
     # live plots -------------------------------------------------------------------------
@@ -423,7 +428,8 @@ class BatteryScreen(QWidget):
         elif not self.visit.stopping:
             self.start()
 
-    def start(self) -> None:
+    def start(self, side: Side | None = None) -> None:
+        """Start a trial of the selected test (``side``: that side instead of the next)."""
         test = self.current_test
         if test not in self.chosen_tests():
             self.state.tell(f"{BATTERY[test].title} is not in this visit: tick it in the "
@@ -431,7 +437,8 @@ class BatteryScreen(QWidget):
             return
         try:
             protocol = self.form_by_test[test].values()
-            side = trial_side(test, protocol, self._repetition(test))
+            if side is None:
+                side = trial_side(test, protocol, self._repetition(test))
             trial = self.visit.next_trial(test, protocol, side)
         except PhysiocapError as error:
             self._on_failed(error)
@@ -549,6 +556,8 @@ class BatteryScreen(QWidget):
                 self.visit.verdict(entry.trial_id, False,
                                    self.outcome.note.text().strip() or "repeated")
             self.select_test(entry.test)
+            self.start(entry.trial.side)  # the same hand or leg again
+            return
         self.start()
 
     def save_note(self) -> None:

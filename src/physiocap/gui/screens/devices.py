@@ -147,8 +147,13 @@ class DevicesScreen(QWidget):
             self.radio_notice.setText("Bluetooth and simulated devices are shown. Simulated "
                                       "devices are marked SIMULATED.")
         else:
-            reasons = "; ".join(f"{name}: {why}" for name, why in result.failures
-                                if not name.startswith("sim-"))
+            by_reason: dict[str, list[str]] = {}
+            for name, why in result.failures:
+                if not name.startswith("sim-"):
+                    by_reason.setdefault(why, []).append(name)
+            # every Bluetooth driver says the same when there is no adapter: say it once
+            reasons = "; ".join(why if len(by_reason) == 1 else f"{', '.join(names)}: {why}"
+                                for why, names in by_reason.items())
             self.radio_notice.setText(
                 "No Bluetooth radio is available" + (f" ({reasons})" if reasons else "")
                 + ". Simulated devices are offered instead; they are marked SIMULATED and "

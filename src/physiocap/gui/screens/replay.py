@@ -163,7 +163,7 @@ class ReplayScreen(QWidget):
         self.file_label.setText(f"{path.name} — {len(trials)} trials, {state}")
         self.trials.clear()
         for trial in trials:
-            item = QListWidgetItem(f"{trial.trial_id}  ·  {trial.info.test}  ·  {trial.status}")
+            item = QListWidgetItem(f"{trial.trial_id}  ·  {trial.status}")
             item.setData(Qt.ItemDataRole.UserRole, trial)
             self.trials.addItem(item)
         if trials:

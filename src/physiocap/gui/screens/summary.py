@@ -35,6 +35,8 @@ from physiocap.gui.visit_controller import VisitController
 from physiocap.gui.widgets.common import label
 
 _COLUMNS = ("Test", "Score", "Rule", "Accepted trials", "Change", "Flags (source)")
+#: Widths of the wrapped columns (rule, trials, change), pixels.
+_WRAPPED_WIDTHS = {2: 200, 3: 190, 4: 200}
 
 
 class SummaryScreen(QWidget):
@@ -59,7 +61,12 @@ class SummaryScreen(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # long texts wrap in fixed columns, so every column fits 1366 px without scrolling
+        for column, width in _WRAPPED_WIDTHS.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, width)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.note = label("Scores use accepted trials only. A change is shown only against an "
                           "earlier visit that used the same protocol; earlier visits are "
                           "re-analysed with today's algorithms.", "hint")
@@ -143,8 +150,9 @@ class SummaryScreen(QWidget):
         change = summary.change
         if change is None or summary.previous is None:
             return "no comparable earlier visit"
-        sign = "+" if change >= 0 else "−"
-        text = (f"{sign}{number(abs(change), summary.unit)} since "
+        shown = number(abs(change), summary.unit)
+        sign = "±" if float(shown.split()[0]) == 0 else "+" if change > 0 else "−"
+        text = (f"{sign}{shown} since "
                 f"{summary.previous[0]} ({number(summary.previous[1], summary.unit)})")
         return text + (f"\n{summary.change_threshold}" if summary.change_threshold else "")
 
