@@ -9,8 +9,12 @@ from typing import Any
 
 from physiocap.core.clock import VirtualClock
 from physiocap.core.units import n_to_kgf
-from physiocap.workflows.demo import DemoReport, run_demo, truth_headline
+from physiocap.devices.ble.emulator.environment import emulation_unavailable_reason
+from physiocap.workflows.demo import STANDARD_VISIT, DemoReport, run_demo, truth_headline
 from physiocap.workflows.study import default_study_dir
+
+#: Default speed of the simulated demo (the simulated devices keep up far beyond it).
+DEFAULT_SIM_SPEED = 20.0
 
 _HEADLINE = {"tug": ("tug_total_time_s", "s", 2), "gait_speed": ("gait_speed_m_per_s", "m/s", 2),
              "sit_to_stand": ("sit_to_stand_time_s", "s", 2), "grip": ("peak_force_n", "N", 0),
@@ -25,10 +29,20 @@ def register(subparsers: Any) -> None:
                     "path; the session file is written to the study folder.")
     parser.add_argument("--out", type=str, default=None,
                         help="study folder (default: the per-user data folder)")
-    parser.add_argument("--speed", type=_speed, default=20.0,
+    parser.add_argument("--speed", type=_speed, default=argparse.SUPPRESS,
                         help="simulation speed: 1 = real time (default 20), or 'max' for "
-                             "virtual time, as fast as this machine can simulate")
+                             "virtual time, as fast as this machine can simulate; with "
+                             "--ble-emulated default 10, and 'max' is refused (bleak and "
+                             "D-Bus run in real time)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--ble-emulated", action="store_true",
+                        help="Linux: record over the real Bluetooth path (device registry, "
+                             "Movesense and Tindeq drivers, bleak's BlueZ backend) against an "
+                             "emulated BlueZ with an emulated Movesense and Tindeq; a short "
+                             "visit (one TUG, one gait speed, one grip per hand) unless "
+                             "--full-battery")
+    parser.add_argument("--full-battery", action="store_true",
+                        help="with --ble-emulated: record the standard battery")
     parser.set_defaults(func=_run)
 
 
@@ -50,7 +64,9 @@ def _format(value: float | None, unit: str, digits: int) -> str:
     return "—" if value is None else f"{value:.{digits}f} {unit}"
 
 
-def print_report(report: DemoReport) -> None:
+def print_report(report: DemoReport, *,
+                 devices_note: str = "Simulated devices and participant: not a patient "
+                                     "measurement.") -> None:
     print(f"Session file: {report.path}")
     print(f"Recorded {report.device_time_s:.0f} s of simulated visit in "
           f"{report.wall_time_s:.1f} s.\n")
@@ -89,13 +105,55 @@ def print_report(report: DemoReport) -> None:
                   f"{verdict.meaning if verdict.flagged else 'not met'}")
         for note in summary.notes:
             print(f"      {note}")
-    print("\nSimulated devices and participant: not a patient measurement.")
+    print(f"\n{devices_note}")
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.ble_emulated:
+        return _run_ble(args)
+    if args.full_battery:
+        print("--full-battery only applies with --ble-emulated (the simulated demo always "
+              "records the standard battery).")
+        return 2
+    speed = getattr(args, "speed", DEFAULT_SIM_SPEED)
+    study = _study(args)
+    clock = VirtualClock(start_utc=datetime.now(UTC)) if speed is None else None
+    print_report(run_demo(study, speed=speed or 1.0, seed=args.seed, clock=clock))
+    return 0
+
+
+def _study(args: argparse.Namespace) -> Path:
     study = default_study_dir() if args.out is None else Path(args.out)
     if args.out is None:
         print(f"No --out given: writing to the per-user study folder {study}")
-    clock = VirtualClock(start_utc=datetime.now(UTC)) if args.speed is None else None
-    print_report(run_demo(study, speed=args.speed or 1.0, seed=args.seed, clock=clock))
+    return study
+
+
+def _run_ble(args: argparse.Namespace) -> int:
+    reason = emulation_unavailable_reason()
+    if reason is not None:
+        print(f"Cannot run the emulated Bluetooth demo: {reason}.")
+        return 2
+    # imported here: the emulator runs on dbus-fast, which bleak installs on Linux only
+    from physiocap.workflows.ble_demo import (
+        DEFAULT_BLE_SPEED,
+        DYNAMOMETER_ADDRESS,
+        IMU_ADDRESS,
+        SHORT_BLE_VISIT,
+        run_ble_demo,
+    )
+
+    speed = getattr(args, "speed", DEFAULT_BLE_SPEED)
+    if speed is None:
+        print("--speed max (virtual time) cannot drive bleak and D-Bus, which run in real "
+              f"time; give a factor such as {DEFAULT_BLE_SPEED:g}.")
+        return 2
+    study = _study(args)
+    plan = STANDARD_VISIT if args.full_battery else SHORT_BLE_VISIT
+    print(f"Emulated BlueZ on a private D-Bus: an emulated Movesense ({IMU_ADDRESS}, lower "
+          f"back) and Tindeq Progressor ({DYNAMOMETER_ADDRESS}) through bleak, at {speed:g}× "
+          "real time.")
+    print_report(run_ble_demo(study, speed=speed, seed=args.seed, plan=plan),
+                 devices_note="Emulated Bluetooth devices and a simulated participant: "
+                              "not a patient measurement.")
     return 0

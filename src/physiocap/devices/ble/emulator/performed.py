@@ -183,20 +183,21 @@ class EmulatedScenarioTarget:
 
     ``host_clock`` is the capture clock the start times are given on and ``device_clock``
     the firmware's clock; both must run at the same speed (a ScaledClock of speed ``k``
-    with firmware built with ``time_scale=k``), so their offset is the same whenever read.
-    The returned schedule entry is on the host timeline, like a simulated driver's.
+    with firmware built with ``time_scale=k``), so their offset is read once: scenarios
+    back to back on the host timeline are then back to back on the device's too, never
+    overlapping by the jitter of a second reading. The returned schedule entry is on the
+    host timeline, like a simulated driver's.
     """
 
     def __init__(self, source: PerformedMotion | PerformedForce, device_clock: DeviceClock,
                  host_clock: Clock) -> None:
         self.source = source
-        self.device_clock = device_clock
         self.host_clock = host_clock
+        self.device_minus_host_s = device_clock.now_s() - host_clock.now()
 
     def perform(self, scenario: Scenario, start_s: float | None = None) -> ScheduledScenario:
-        host_now_s = self.host_clock.now()
-        start = host_now_s if start_s is None else float(start_s)
-        self.source.perform(scenario, self.device_clock.now_s() + (start - host_now_s))
+        start = self.host_clock.now() if start_s is None else float(start_s)
+        self.source.perform(scenario, start + self.device_minus_host_s)
         return ScheduledScenario(start, scenario)
 
 
