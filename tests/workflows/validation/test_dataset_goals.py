@@ -28,7 +28,7 @@ def test_uji_thigh_tug_total_time(shared_data: Path) -> None:
     assert metrics["tug_total_time_s"]["mae"] <= 0.3
 
 
-@pytest.mark.xfail(strict=False, reason="goal: wrist TUG total MAE ≤ 0.3 s (measured 0.365)")
+@pytest.mark.xfail(strict=False, reason="goal: wrist TUG total MAE ≤ 0.3 s (measured 0.358)")
 def test_uji_wrist_tug_total_time(shared_data: Path) -> None:
     metrics = _report(shared_data, "uji-tug")["by_placement"]["wrist"]["metrics"]
     assert metrics["tug_total_time_s"]["mae"] <= 0.3
@@ -46,7 +46,7 @@ def test_uji_thigh_turn_and_sit_boundaries(shared_data: Path) -> None:
 
 
 @pytest.mark.xfail(strict=False, reason="goal: every TUG phase boundary MAE ≤ 0.3 s "
-                                        "(sit_to_stand_end 0.31-0.37, wrist turn2_end 0.31-0.38)")
+                                        "(sit_to_stand_end 0.31-0.37, turn2_end 0.30-0.38)")
 def test_every_tug_phase_boundary(shared_data: Path) -> None:
     for dataset in ("uji-tug", "tug-watch"):
         for name, metric in _report(shared_data, dataset)["metrics"].items():
@@ -57,7 +57,7 @@ def test_uji_failures_are_reported_not_dropped(shared_data: Path) -> None:
     report = _report(shared_data, "uji-tug")
     evaluated = report["metrics"]["tug_total_time_s"]["n"]
     assert evaluated + len(report["failures"]) == report["n_recordings"]
-    assert len(report["failures"]) <= 5
+    assert len(report["failures"]) <= 2
 
 
 def test_gaitmap_initial_contacts(shared_data: Path) -> None:

@@ -8,6 +8,10 @@ clinical.md §3.10); generic gait-bout detectors fail on TUG's few steps (§0.5)
   frequency so arm swing and pelvic rotation cancel; a turn is a run where it exceeds
   ``turn_detect_deg_per_s`` and the integrated angle reaches ``min_turn_angle_deg``;
   its edges are where the rate falls below ``turn_edge_fraction`` of the turn's peak.
+  The second turn flows into sitting down: part of it is done while lowering onto the
+  chair (uji-tug's video labels give some second turns only 0.6 s before SITTING_DOWN), so
+  a turn before sitting counts from ``min_second_turn_angle_deg`` (half a U-turn); seen
+  from a wrist it measured 91-109° in three uji-tug runs where it was missed at 120°.
 * **activity**: moving average of the gyroscope norm; the trial starts at the last rest
   sample before the first turn and ends at the first rest sample after the second; both
   edges are then moved to the exact edge of stillness nearby (``StillnessDetector``).
@@ -63,11 +67,12 @@ class TugAnalyzer:
     """Find TUG trials and their phases in one IMU recording."""
 
     name = "tug_rule_based"
-    version = "1.1"
+    version = "1.2"
 
     def __init__(self, placement: str = "lower_back", *, rate_hz: float = 100.0,
                  turn_cutoff_hz: float = 0.6, turn_detect_deg_per_s: float = 30.0,
-                 min_turn_angle_deg: float = 120.0, turn_edge_fraction: float = 0.5,
+                 min_turn_angle_deg: float = 120.0, min_second_turn_angle_deg: float = 60.0,
+                 turn_edge_fraction: float = 0.5,
                  activity_window_s: float = 0.1, rest_fraction: float | None = None,
                  min_rest_s: float = 0.3, posture_cutoff_hz: float = 1.5,
                  posture_fraction: float = 0.8, min_posture_change_deg: float = 15.0,
@@ -83,6 +88,7 @@ class TugAnalyzer:
         self.turn_cutoff_hz = turn_cutoff_hz
         self.turn_detect_deg_per_s = turn_detect_deg_per_s
         self.min_turn_angle_deg = min_turn_angle_deg
+        self.min_second_turn_angle_deg = min(min_second_turn_angle_deg, min_turn_angle_deg)
         self.turn_edge_fraction = turn_edge_fraction
         self.activity_window_s = activity_window_s
         self.rest_fraction = (_REST_FRACTION_BY_PLACEMENT[placement] if rest_fraction is None
@@ -113,9 +119,13 @@ class TugAnalyzer:
                                   round(self.activity_window_s * rate))
         rest_level = min(float(np.percentile(activity, 5)), _MAX_REST_LEVEL_RAD_PER_S)
         turns = self._turns(yaw, rate)
+        first_turn_rad = np.radians(self.min_turn_angle_deg)
         trials: list[TugTrial] = []
         index = 0
         while index + 1 < len(turns):
+            if abs(turns[index][3]) < first_turn_rad:
+                index += 1
+                continue
             trial = self._trial(imu, posture_frame.up_unit, yaw, activity, rest_level,
                                 turns[index], turns[index + 1])
             if trial is None:
@@ -128,19 +138,22 @@ class TugAnalyzer:
         return TugResult(info, self.placement, tuple(trials), flags)
 
     def _turns(self, yaw: np.ndarray, rate: float) -> list[tuple[int, int, int, float]]:
-        """Turns as ``(start, peak, stop, angle_rad)`` in sample indices."""
+        """Turns as ``(start, peak, stop, angle_rad)`` in sample indices: every turn by at
+        least ``min_second_turn_angle_deg``; the first turn of a trial must reach
+        ``min_turn_angle_deg``."""
         detect = np.radians(self.turn_detect_deg_per_s)
+        smallest = np.radians(self.min_second_turn_angle_deg)
         candidates: list[tuple[int, int, int, float]] = []
         for sign in (1.0, -1.0):
             for start, stop in merge_close(runs_above(sign * yaw, detect), round(0.3 * rate)):
                 angle = float(np.sum(yaw[start:stop]) / rate)
-                if abs(angle) < np.radians(self.min_turn_angle_deg) * 0.5:
+                if abs(angle) < smallest * 0.5:
                     continue
                 peak = start + int(np.argmax(sign * yaw[start:stop]))
                 lo, hi = self._edges(sign * yaw, peak, self.turn_edge_fraction)
                 wide_lo, wide_hi = self._edges(sign * yaw, peak, _TURN_EXTENT_FRACTION)
                 full_angle = float(np.sum(yaw[wide_lo:wide_hi]) / rate)
-                if abs(full_angle) >= np.radians(self.min_turn_angle_deg):
+                if abs(full_angle) >= smallest:
                     candidates.append((lo, peak, hi, full_angle))
         candidates.sort()
         return candidates
