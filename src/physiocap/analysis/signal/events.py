@@ -23,21 +23,42 @@ def merge_close(runs: list[tuple[int, int]], max_gap: int) -> list[tuple[int, in
     return merged
 
 
+#: Crossings are looked for in blocks of this many samples, starting next to the anchor: an
+#: edge usually lies close by, so a long recording is not scanned whole for every event.
+_SCAN_BLOCK = 512
+
+
+def _hits(segment: np.ndarray, threshold: float, rising: bool) -> np.ndarray:
+    return np.flatnonzero(segment >= threshold if rising else segment <= threshold)
+
+
 def first_crossing(values: np.ndarray, threshold: float, start: int, stop: int,
                    rising: bool = True) -> int | None:
     """First index in ``[start, stop)`` where ``values`` is at/above (``rising``) or at/below
     ``threshold``; ``None`` when it never gets there."""
-    segment = np.asarray(values[max(start, 0):max(stop, 0)])
-    hits = np.flatnonzero(segment >= threshold if rising else segment <= threshold)
-    return int(hits[0]) + max(start, 0) if len(hits) else None
+    lo, hi = max(start, 0), min(max(stop, 0), len(values))
+    block = _SCAN_BLOCK
+    while lo < hi:
+        end = min(lo + block, hi)
+        hits = _hits(np.asarray(values[lo:end]), threshold, rising)
+        if len(hits):
+            return int(hits[0]) + lo
+        lo, block = end, 4 * block
+    return None
 
 
 def last_crossing(values: np.ndarray, threshold: float, start: int, stop: int,
                   rising: bool = True) -> int | None:
     """Last index in ``[start, stop)`` at/above (``rising``) or at/below ``threshold``."""
-    segment = np.asarray(values[max(start, 0):max(stop, 0)])
-    hits = np.flatnonzero(segment >= threshold if rising else segment <= threshold)
-    return int(hits[-1]) + max(start, 0) if len(hits) else None
+    lo, hi = max(start, 0), min(max(stop, 0), len(values))
+    block = _SCAN_BLOCK
+    while hi > lo:
+        begin = max(hi - block, lo)
+        hits = _hits(np.asarray(values[begin:hi]), threshold, rising)
+        if len(hits):
+            return int(hits[-1]) + begin
+        hi, block = begin, 4 * block
+    return None
 
 
 def step_frequency_hz(values: np.ndarray, rate_hz: float, min_period_s: float = 0.3,
