@@ -85,3 +85,31 @@ def test_scaled_clock_rejects_non_positive_speed() -> None:
 def test_real_clock_is_monotonic() -> None:
     clock = RealClock()
     assert clock.now() <= clock.now()
+
+
+def test_paced_virtual_clock_runs_no_faster_than_its_speed() -> None:
+    clock = VirtualClock(max_speed=40.0)
+
+    async def sampler() -> None:
+        for k in range(1, 201):
+            await clock.sleep_until(k / 100)  # 2 s of 100 Hz
+
+    wall_start = time.perf_counter()
+    asyncio.run(sampler())
+    assert time.perf_counter() - wall_start >= 2.0 / 40.0
+    assert clock.now() == pytest.approx(2.0)
+
+
+def test_paced_virtual_clock_waits_for_a_slow_task_instead_of_running_ahead() -> None:
+    clock = VirtualClock(max_speed=1000.0)
+    lags: list[float] = []
+
+    async def slow_renderer() -> None:
+        for k in range(1, 21):
+            deadline = k * 0.01
+            await clock.sleep_until(deadline)
+            lags.append(clock.now() - deadline)
+            time.sleep(0.005)  # more real time per step than 1000× allows
+
+    asyncio.run(slow_renderer())
+    assert max(lags) == pytest.approx(0.0)

@@ -30,7 +30,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", type=str, default=None,
                         help="study folder (default: the per-user data folder)")
     parser.add_argument("--speed", type=_speed, default=argparse.SUPPRESS,
-                        help="simulation speed: 1 = real time (default 20), or 'max' for "
+                        help="at most this many times real time (default 20; a slower "
+                             "machine runs slower, never losing a sample), or 'max' for "
                              "virtual time, as fast as this machine can simulate; with "
                              "--ble-emulated default 10, and 'max' is refused (bleak and "
                              "D-Bus run in real time)")
@@ -117,8 +118,8 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     speed = getattr(args, "speed", DEFAULT_SIM_SPEED)
     study = _study(args)
-    clock = VirtualClock(start_utc=datetime.now(UTC)) if speed is None else None
-    print_report(run_demo(study, speed=speed or 1.0, seed=args.seed, clock=clock))
+    clock = VirtualClock(max_speed=speed, start_utc=datetime.now(UTC))
+    print_report(run_demo(study, seed=args.seed, clock=clock))
     return 0
 
 

@@ -90,12 +90,21 @@ class VirtualClock(_WallAnchored):
     wakes that sleeper. Time therefore only moves when every task is waiting on the clock,
     and tasks wake in deadline order (ties in the order they went to sleep); a sleeper whose
     deadline has passed is woken before any later one, at the current time.
+
+    With ``max_speed``, virtual time is also held back to at most ``max_speed`` × real time
+    (``physiocap demo --speed 20``): a simulation looks live, yet can never fall behind its
+    clock — on a slow or busy machine the clock simply runs slower, and nothing is lost.
     """
 
     def __init__(self, start_s: float = 0.0, *, idle_yields: int = 3,
-                 start_utc: datetime | None = None) -> None:
+                 start_utc: datetime | None = None, max_speed: float | None = None) -> None:
         super().__init__(start_s, start_utc or datetime(2026, 1, 1, tzinfo=UTC))
+        if max_speed is not None and not max_speed > 0:
+            raise ValueError(f"clock speed must be > 0, got {max_speed}")
         self._now = start_s
+        self._start_s = start_s
+        self._max_speed = max_speed
+        self._wall_start: float | None = None
         self._idle_yields = idle_yields
         self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -117,10 +126,23 @@ class VirtualClock(_WallAnchored):
     async def sleep(self, duration_s: float) -> None:
         await self.sleep_until(self._now + duration_s)
 
+    def _real_delay_s(self, deadline_s: float) -> float:
+        """Real seconds to wait before virtual time may reach ``deadline_s``."""
+        if self._max_speed is None:
+            return 0.0
+        if self._wall_start is None:
+            self._wall_start = time.monotonic()
+        allowed_at = self._wall_start + (deadline_s - self._start_s) / self._max_speed
+        return allowed_at - time.monotonic()
+
     async def _pump(self) -> None:
         while self._waiters:
             for _ in range(self._idle_yields):
                 await asyncio.sleep(0)
+            delay_s = self._real_delay_s(self._waiters[0][0])
+            if delay_s > 0:
+                await asyncio.sleep(delay_s)
+                continue  # an earlier sleeper may have arrived meanwhile
             deadline_s, _, future = heapq.heappop(self._waiters)
             if future.done():  # the sleeper was cancelled
                 continue

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from physiocap.capture.engine import CaptureEngine
-from physiocap.core.clock import Clock, ScaledClock
+from physiocap.core.clock import Clock, VirtualClock
 from physiocap.core.device_info import Placement
 from physiocap.core.records import Participant, Sex, Side, TestKind
 from physiocap.devices.sim.faults import FaultConfig
@@ -88,7 +89,7 @@ def run_demo(study_dir: Path, *, speed: float = 20.0, seed: int = 0,
     what it found. ``imu_faults`` injects packet loss, duplicates, drift or a link loss
     into the simulated IMU. ``devices`` replaces the simulated IMU and dynamometer (e.g.
     emulated Bluetooth devices, whose ``patient`` then has targets attached for them)."""
-    clock = clock or ScaledClock(speed)
+    clock = clock or VirtualClock(max_speed=speed, start_utc=datetime.now(UTC))
     patient = patient or SimulatedPatient(participant, seed=seed)
     setups = devices if devices is not None else (
         DeviceSetup("sim-imu", Placement.LOWER_BACK, options={"seed": seed, "faults": imu_faults}),

@@ -368,5 +368,5 @@ class VisitRecorder:
         if performed is None:
             raise CaptureError("the simulated patient did not perform the trial")
         await clock.sleep_until(performed.start_s + performed.duration_s
-                                            + STOP_MARGIN_S)
+                                + STOP_MARGIN_S)
         return await self.end_trial_async()
