@@ -5,6 +5,8 @@ emulated sensors measuring what the simulated participant performs."""
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +146,28 @@ def test_virtual_time_is_refused_for_the_bluetooth_path(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["demo", "--ble-emulated", "--speed", "max", "--out", str(tmp_path)]) == 2
     assert "real time" in capsys.readouterr().out
+
+
+@needs_emulation
+def test_a_failing_visit_leaves_no_bus_daemon_nor_bus_address_behind(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import physiocap.workflows.ble_demo as ble_demo
+    from physiocap.devices.ble.emulator.bus import ADDRESS_VARIABLE
+
+    seen: dict[str, str] = {}
+
+    def failing_visit(*args: object, **kwargs: object) -> DemoReport:
+        seen["address"] = os.environ[ADDRESS_VARIABLE]
+        raise RuntimeError("the visit failed")
+
+    monkeypatch.setenv(ADDRESS_VARIABLE, "unix:path=/nonexistent/previous")
+    monkeypatch.setattr(ble_demo, "run_demo", failing_visit)
+    with pytest.raises(RuntimeError, match="the visit failed"):
+        ble_demo.run_ble_demo(tmp_path)
+    assert os.environ[ADDRESS_VARIABLE] == "unix:path=/nonexistent/previous"
+    socket_path = Path(seen["address"].removeprefix("unix:path="))
+    assert not socket_path.parent.exists()  # the daemon's directory is gone with it
+    assert not [thread for thread in threading.enumerate() if thread.name == "emulated-bluez"]
 
 
 # the whole visit over the emulated BlueZ ----------------------------------------------------
