@@ -36,3 +36,20 @@ def test_invalid_protocol_values_are_refused_with_the_reason(test: TestKind, val
                                                              message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         BATTERY[test].resolve(values)
+
+
+def test_a_measured_sensor_height_is_optional_and_wins_over_the_estimate() -> None:
+    from physiocap.analysis.gait.stride_speed import SENSOR_HEIGHT_PER_BODY_HEIGHT
+    from physiocap.core.records import Participant
+    from physiocap.workflows.analyze import lower_back_sensor_height_m
+
+    gait = BATTERY[TestKind.GAIT_SPEED]
+    assert gait.resolve()["sensor_height_m"] is None
+    measured = gait.resolve({"sensor_height_m": 0.96})
+    tall = Participant("P-1", height_m=1.80)
+    assert lower_back_sensor_height_m(measured, tall) == pytest.approx(0.96)
+    assert lower_back_sensor_height_m(gait.resolve(), tall) == pytest.approx(
+        SENSOR_HEIGHT_PER_BODY_HEIGHT * 1.80)
+    assert lower_back_sensor_height_m(gait.resolve(), Participant("P-2")) is None
+    with pytest.raises(ConfigurationError, match="outside"):
+        gait.resolve({"sensor_height_m": 2.5})

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from physiocap.analysis.gait.speed_test import GaitSpeedAnalyzer
+from physiocap.analysis.gait.stride_speed import SENSOR_HEIGHT_PER_BODY_HEIGHT
 from physiocap.analysis.result import AlgorithmInfo
 from physiocap.analysis.sit_to_stand.analyzer import SitToStandAnalyzer
 from physiocap.analysis.strength import KneeSetup, StrengthAnalyzer, StrengthResult
@@ -40,11 +41,6 @@ from physiocap.core.records import Participant, TestKind, TrialInfo, TrialStatus
 from physiocap.storage import SessionReader, append_analysis_run
 from physiocap.storage.records import TrialRecord
 from physiocap.workflows.trial_signals import ForceSignals, ImuSignals, read_force, read_imu
-
-#: Body height to sensor height at the lower back (L5), Zijlstra & Hof 2003 use the
-#: measured height of the sensor; without it, 0.53 × body height approximates the
-#: greater-trochanter height (Winter 2009, Biomechanics and Motor Control, Table 4.1).
-SENSOR_HEIGHT_PER_BODY_HEIGHT = 0.53
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +136,17 @@ def _analyze_tug(signals: TrialSignals, trial: TrialInfo, participant: Participa
                         result.to_record(), headline, flags, result=result)
 
 
+def lower_back_sensor_height_m(protocol: Mapping[str, Any],
+                               participant: Participant) -> float | None:
+    """The inverted-pendulum model's sensor height: measured (protocol ``sensor_height_m``)
+    when recorded, else estimated from body height, else unknown (no stride-model speed)."""
+    if protocol.get("sensor_height_m") is not None:
+        return float(protocol["sensor_height_m"])
+    if participant.height_m is None:
+        return None
+    return SENSOR_HEIGHT_PER_BODY_HEIGHT * participant.height_m
+
+
 def _analyze_gait(signals: TrialSignals, trial: TrialInfo, participant: Participant,
                   parameters: Mapping[str, Any] | None) -> TrialOutcome:
     imu = signals.require_imu(trial.trial_id)
@@ -147,8 +154,7 @@ def _analyze_gait(signals: TrialSignals, trial: TrialInfo, participant: Particip
     distance = float(protocol.get("distance_m", 4.0))
     dynamic = protocol.get("start_type") == "dynamic"
     lead_in = float(protocol.get("acceleration_distance_m", 0.0))
-    sensor_height = (participant.height_m * SENSOR_HEIGHT_PER_BODY_HEIGHT
-                     if participant.height_m else None)
+    sensor_height = lower_back_sensor_height_m(protocol, participant)
     analyzer = _build(
         GaitSpeedAnalyzer, parameters,
         distance + lead_in + float(protocol.get("deceleration_distance_m", 0.0)) if dynamic

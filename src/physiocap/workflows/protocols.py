@@ -32,6 +32,8 @@ class ProtocolVariable:
             if value not in self.choices:
                 raise ConfigurationError(f"{self.label}: {value!r} is not one of {self.choices}")
             return value
+        if value is None and self.default is None:
+            return None  # an optional measurement that was not taken
         if isinstance(self.default, bool):
             if not isinstance(value, bool):
                 raise ConfigurationError(f"{self.label}: expected yes/no, got {value!r}")
@@ -111,6 +113,8 @@ GAIT_SPEED = TestProtocol(
      ProtocolVariable("deceleration_distance_m", "Untimed lead-out", 0.0, "m", minimum=0.0,
                       maximum=5.0),
      ProtocolVariable("course", "Course", "straight", choices=("straight", "out_and_back")),
+     ProtocolVariable("sensor_height_m", "Measured lower-back sensor height (optional)", None,
+                      "m", minimum=0.4, maximum=1.5),
      _WALKING_AID, _PACE, _FIXATION),
     instructions=("Walk at your usual, comfortable pace until you pass the end line. "
                   "Do not slow down before the line."),

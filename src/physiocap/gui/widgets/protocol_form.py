@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QWidget
 
+from physiocap.gui.widgets.optional_number import OptionalNumber
 from physiocap.workflows.protocols import ProtocolVariable, TestProtocol
 
 
@@ -23,6 +24,10 @@ def _editor_for(variable: ProtocolVariable) -> QWidget:
         return combo
     if isinstance(variable.default, bool):
         return QCheckBox()
+    if variable.default is None:  # an optional measurement, e.g. a measured sensor height
+        return OptionalNumber(variable.minimum if variable.minimum is not None else 0.0,
+                              variable.maximum if variable.maximum is not None else 1e6,
+                              decimals=2, suffix=variable.unit, step=0.01)
     spin = QDoubleSpinBox()
     whole = float(variable.default).is_integer() and not variable.unit
     spin.setDecimals(0 if whole else 2)
@@ -68,6 +73,8 @@ class ProtocolForm(QWidget):
                 editor.setCurrentIndex(max(index, 0))
             elif isinstance(editor, QCheckBox):
                 editor.setChecked(bool(value))
+            elif isinstance(editor, OptionalNumber):
+                editor.set_optional(None if value is None else float(value))
             else:
                 editor.setValue(float(value))  # type: ignore[attr-defined]
 
@@ -79,6 +86,8 @@ class ProtocolForm(QWidget):
                 raw[name] = editor.currentData()
             elif isinstance(editor, QCheckBox):
                 raw[name] = editor.isChecked()
+            elif isinstance(editor, OptionalNumber):
+                raw[name] = editor.optional()
             else:
                 raw[name] = editor.value()  # type: ignore[attr-defined]
         return self.protocol.resolve(raw)
