@@ -109,7 +109,8 @@ def run_ble_demo(study_dir: Path, *, speed: float = DEFAULT_BLE_SPEED, seed: int
         patient.attach(DYNAMOMETER_ADDRESS,
                        EmulatedScenarioTarget(force, firmware["dyn"].clock, clock))
         devices = (DeviceSetup("movesense", Placement.LOWER_BACK, address=IMU_ADDRESS,
-                               options={"rate_hz": IMU_RATE_HZ}),
-                   DeviceSetup("tindeq", Placement.UNSPECIFIED, address=DYNAMOMETER_ADDRESS))
+                               options={"rate_hz": IMU_RATE_HZ, "emulated": True}),
+                   DeviceSetup("tindeq", Placement.UNSPECIFIED, address=DYNAMOMETER_ADDRESS,
+                               options={"emulated": True}))
         return run_demo(study_dir, clock=clock, seed=seed, participant=participant, plan=plan,
                         visit_label=visit_label, devices=devices, patient=patient)

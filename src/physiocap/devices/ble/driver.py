@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -55,6 +56,9 @@ class BleDriver(Driver):
         self.transport: BleTransport = factory(address, policy)
         self.connect_timeout_s = float(options.get("connect_timeout_s", 10.0))
         self.command_timeout_s = float(options.get("command_timeout_s", DEFAULT_TIMEOUT_S))
+        #: True when the peer is an emulator: a driver cannot tell, so whoever set the
+        #: emulator up says so, and the recording is then flagged as not from a patient.
+        self.emulated = bool(options.get("emulated", False))
         self._active: dict[str, StreamSpec] = {}
         self._sequence: dict[str, int] = {}
 
@@ -78,7 +82,8 @@ class BleDriver(Driver):
         except BaseException:
             await self.transport.disconnect()
             raise
-        self._info = info.with_placement(self.placement, self.side)
+        self._info = replace(info.with_placement(self.placement, self.side),
+                             simulated=self.emulated or info.simulated)
         log.info("%s: connected to %s %s (firmware %s)", self._info.device_id, info.model,
                  info.serial, info.firmware or "unknown")
         return self._info
