@@ -28,15 +28,33 @@ IMPORT_PACKET_SAMPLES = 100
 
 
 @dataclass(frozen=True, slots=True)
+class ImportedStream:
+    """One stream of the imported device: its spec, source times (s) and samples."""
+
+    spec: StreamSpec
+    time_s: np.ndarray
+    samples: np.ndarray  # (n, channels) in spec.dtype
+
+    def check(self) -> None:
+        if len(self.time_s) < 2 or np.any(np.diff(self.time_s) <= 0):
+            raise ConfigurationError(f"{self.spec.name}: an import needs at least two samples "
+                                     "with strictly increasing times")
+        if self.samples.shape != (len(self.time_s), self.spec.n_channels):
+            raise ConfigurationError(
+                f"{self.spec.name}: expected {len(self.time_s)} × {self.spec.n_channels} "
+                f"values, got {self.samples.shape}")
+
+
+@dataclass(frozen=True, slots=True)
 class ImportedRecording:
     device: DeviceInfo
-    spec: StreamSpec
-    time_s: np.ndarray  # source timestamps, s
-    samples: np.ndarray  # (n, channels) in spec.dtype
+    streams: tuple[ImportedStream, ...]
     trial: TrialInfo
+    notes: str = ""
 
 
-def _packets(time_s: np.ndarray) -> np.ndarray:
+def packet_rows(time_s: np.ndarray) -> np.ndarray:
+    """The packet table of an imported stream: one row per ``IMPORT_PACKET_SAMPLES``."""
     starts = np.arange(0, len(time_s), IMPORT_PACKET_SAMPLES)
     packets = np.zeros(len(starts), dtype=PACKET_DTYPE)
     packets["sample_index"] = starts
@@ -54,21 +72,28 @@ def write_imported_session(out: Path, participant: Participant, session: Session
     """Create ``out`` holding ``recording`` as one completed trial; refuse to overwrite."""
     if out.exists() and not overwrite:
         raise StorageError("exists already; choose another output file", path=out)
-    if len(recording.time_s) < 2 or np.any(np.diff(recording.time_s) <= 0):
-        raise ConfigurationError(f"{recording.trial.trial_id}: an import needs at least two "
-                                 "samples with strictly increasing times")
+    if not recording.streams:
+        raise ConfigurationError(f"{recording.trial.trial_id}: an import needs a stream")
+    for stream in recording.streams:
+        stream.check()
     out.parent.mkdir(parents=True, exist_ok=True)
-    time_s = np.asarray(recording.time_s, dtype=np.float64)
+    if out.exists():
+        out.unlink()
     started: datetime = session.started_utc
+    device_id = recording.device.device_id
+    trial_id = recording.trial.trial_id
+    times = [np.asarray(stream.time_s, dtype=np.float64) for stream in recording.streams]
     with SessionWriter.create(out, participant, session) as writer:
         writer.add_device(recording.device)
-        device_id = recording.device.device_id
-        writer.begin_trial(recording.trial, started_utc=started, t_start_s=float(time_s[0]),
-                           streams=[(device_id, recording.spec)])
-        writer.append(recording.trial.trial_id, device_id, recording.spec.name,
-                      recording.samples, _packets(time_s), device_time_s=time_s)
-        writer.end_trial(recording.trial.trial_id, status=TrialStatus.COMPLETED,
-                         t_end_s=float(time_s[-1]), ended_utc=started, notes="")
+        writer.begin_trial(recording.trial, started_utc=started,
+                           t_start_s=float(min(t[0] for t in times)),
+                           streams=[(device_id, stream.spec) for stream in recording.streams])
+        for stream, time_s in zip(recording.streams, times, strict=True):
+            writer.append(trial_id, device_id, stream.spec.name, stream.samples,
+                          packet_rows(time_s), device_time_s=time_s)
+        writer.end_trial(trial_id, status=TrialStatus.COMPLETED,
+                         t_end_s=float(max(t[-1] for t in times)), ended_utc=started,
+                         notes=recording.notes)
     return out
 
 

@@ -13,6 +13,7 @@ from physiocap.core.streams import DeviceTiming, StreamSpec
 from physiocap.core.units import UNIT_FORCE
 from physiocap.workflows.importers.session_import import (
     ImportedRecording,
+    ImportedStream,
     provenance,
     write_imported_session,
 )
@@ -44,7 +45,8 @@ def import_tindeq_csv(source: Path, out: Path, participant: Participant, *,
                       timing=DeviceTiming.PER_SAMPLE,
                       description="force from the app's kgf column, converted to N")
     recording = ImportedRecording(
-        device, spec, export.time_s, export.force_n.astype(np.float32).reshape(-1, 1),
+        device, (ImportedStream(spec, export.time_s,
+                                export.force_n.astype(np.float32).reshape(-1, 1)),),
         TrialInfo(f"{test}-01", test, resolved, side=side))
     session = SessionInfo(session_id, "import", modified)
     return write_imported_session(out, participant, session, recording, overwrite=overwrite)
