@@ -227,9 +227,13 @@ class VisitRecorder:
         self._counts[trial.test] = self._counts.get(trial.test, 0) + 1
         performed = None
         if self.patient is not None:
-            start_s = self.engine.clock.now() if perform_at_s is None else perform_at_s
+            now = self.engine.clock.now()
+            start_s = now if perform_at_s is None else perform_at_s
+            drivers = list(self._drivers.values())
+            if start_s > now:  # during the countdown the patient takes the starting posture
+                self.patient.get_ready(trial.test, drivers, now, start_s - now)
             try:
-                performed = self.patient.perform(trial, list(self._drivers.values()), start_s)
+                performed = self.patient.perform(trial, drivers, start_s)
             except ConfigurationError:
                 performed = None
         self._pending = (trial, performed)
