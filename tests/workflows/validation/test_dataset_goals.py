@@ -72,13 +72,16 @@ def test_ipol_initial_contacts_and_uturn(shared_data: Path) -> None:
 
 
 @pytest.mark.xfail(strict=False, reason="goals: IPOL speed MAE ≤ 0.03 m/s (0.037), trial "
-                                        "bounds ≤ 0.15 s (0.31/0.40), stride-model speed "
-                                        "≤ 0.06 m/s (0.085)")
+                                        "bounds ≤ 0.15 s (0.31/0.40)")
 def test_ipol_speed_goals(shared_data: Path) -> None:
     report = _report(shared_data, "ipol-gait")
     assert report["metrics"]["gait_speed_m_per_s"]["mae"] <= 0.03
     assert report["metrics"]["trial_start_s"]["mae"] <= 0.15
     assert report["metrics"]["trial_end_s"]["mae"] <= 0.15
+
+
+def test_ipol_stride_model_speed_on_straight_legs(shared_data: Path) -> None:
+    report = _report(shared_data, "ipol-gait")
     assert report["metrics"]["stride_speed_m_per_s"]["mae"] <= 0.06
 
 
@@ -88,9 +91,13 @@ def test_ipol_lower_back_contacts_at_least_match_mobgap(shared_data: Path) -> No
     assert report["detection"]["initial_contacts_lower_back"]["f1"] >= 0.86
 
 
-@pytest.mark.xfail(strict=False, reason="goals: mobgap-lab IC F1 ≥ 0.85 (0.74), per-bout "
-                                        "speed MAE ≤ 0.08 m/s (0.18)")
+@pytest.mark.xfail(strict=False, reason="goal: mobgap-lab IC F1 ≥ 0.85 inside the "
+                                        "reference bouts (0.74)")
 def test_mobgap_goals(shared_data: Path) -> None:
     report = _report(shared_data, "mobgap-lab")
     assert report["detection"]["initial_contacts"]["f1"] >= 0.85
+
+
+def test_mobgap_speed_per_reference_bout(shared_data: Path) -> None:
+    report = _report(shared_data, "mobgap-lab")
     assert report["metrics"]["stride_speed_m_per_s"]["mae"] <= 0.08

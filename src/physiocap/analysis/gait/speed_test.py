@@ -96,7 +96,7 @@ class GaitSpeedAnalyzer:
     """
 
     name = "gait_speed_lower_back"
-    version = "1.3"
+    version = "1.4"
 
     def __init__(self, distance_m: float, *, start: str = "static",
                  layout: str = "straight", zone_start_m: float | None = None,

@@ -2,8 +2,16 @@
 
 Zijlstra & Hof 2003 (Gait Posture 18:1-10): during single support the centre of mass
 moves on an arc of radius ``l`` (sensor height); a vertical excursion ``h`` within a step
-gives a step length ``2·sqrt(2·l·h − h²)``, multiplied by a correction factor (they report
-1.25 against treadmill speed for a lower-back sensor, because double support is ignored).
+gives a step length ``2·sqrt(2·l·h − h²)``, multiplied by a correction factor because
+double support is ignored.
+
+The drift removal and the factor are the ones Mobilise-D validated together (Soltani et al.
+2021, IEEE TNSRE 29:1955-1964; Mobilise-D recommended algorithm ``SLA_SLB/STRIDELEN.m``, as
+ported to mobgap's ``SlZijlstra``): the integrated vertical velocity is high-passed at 1 Hz,
+and the factor is their all-cohorts value 4.739 / 4 = 1.185 (not their MS-only 4.587 / 4:
+our users are not one clinical population). Zijlstra & Hof's 1.25 belongs to their own
+processing; combined with our former 0.5 Hz high-pass it read 0.07-0.17 m/s fast on
+ipol-gait and mobgap-lab.
 """
 
 from __future__ import annotations
@@ -19,12 +27,26 @@ from physiocap.core.errors import InputValidationError
 #: 0.58-0.62 × body height for its lower-back sensor; 0.6 sits in that range.
 SENSOR_HEIGHT_PER_BODY_HEIGHT = 0.6
 
+#: Step-length factor of the Mobilise-D stride-length algorithm, all cohorts pooled
+#: (mobgap ``SlZijlstra.PredefinedParameters.step_length_scaling_factor_ms_all``, 4.739 / 4).
+MOBILISE_D_CORRECTION_FACTOR = 4.739 / 4
+
+#: Drift-removal high-pass of the vertical velocity in the Mobilise-D algorithm (Soltani 2021).
+MOBILISE_D_HIGHPASS_HZ = 1.0
+
 
 class InvertedPendulumSpeed:
-    """Per-step length and speed from vertical trunk acceleration and initial contacts."""
+    """Per-step length and speed from vertical trunk acceleration and initial contacts.
 
-    def __init__(self, sensor_height_m: float, correction_factor: float = 1.25,
-                 highpass_hz: float = 0.5) -> None:
+    Version 2 (gait speed 1.4): 1 Hz drift removal and the 1.185 Mobilise-D factor; version
+    1 used 0.5 Hz and Zijlstra & Hof's 1.25.
+    """
+
+    version = "2"
+
+    def __init__(self, sensor_height_m: float,
+                 correction_factor: float = MOBILISE_D_CORRECTION_FACTOR,
+                 highpass_hz: float = MOBILISE_D_HIGHPASS_HZ) -> None:
         if not 0.4 <= sensor_height_m <= 1.5:
             raise InputValidationError(
                 f"sensor height {sensor_height_m} m is outside the plausible 0.4-1.5 m")
