@@ -71,12 +71,16 @@ def test_ipol_initial_contacts_and_uturn(shared_data: Path) -> None:
     assert report["metrics"]["uturn_end_s"]["mae"] <= 0.3
 
 
-@pytest.mark.xfail(strict=False, reason="goals: IPOL speed MAE ≤ 0.03 m/s (0.037), trial "
-                                        "bounds ≤ 0.15 s (0.31/0.40)")
-def test_ipol_speed_goals(shared_data: Path) -> None:
+def test_ipol_speed_and_trial_start(shared_data: Path) -> None:
     report = _report(shared_data, "ipol-gait")
     assert report["metrics"]["gait_speed_m_per_s"]["mae"] <= 0.03
     assert report["metrics"]["trial_start_s"]["mae"] <= 0.15
+
+
+@pytest.mark.xfail(strict=False, reason="goal: IPOL trial end ≤ 0.15 s (0.40: the last heel "
+                                        "strike is missed by a step in some trials)")
+def test_ipol_trial_end(shared_data: Path) -> None:
+    report = _report(shared_data, "ipol-gait")
     assert report["metrics"]["trial_end_s"]["mae"] <= 0.15
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import find_peaks
 
-from physiocap.analysis.gait.bouts import WalkingBoutDetector
+from physiocap.analysis.gait.bouts import WalkingBout, WalkingBoutDetector
 from physiocap.analysis.gait.contacts import LowerBackContactDetector
 from physiocap.analysis.gait.progression import Progression, StrapdownProgression
 from physiocap.analysis.gait.stride_speed import InvertedPendulumSpeed
@@ -96,7 +96,7 @@ class GaitSpeedAnalyzer:
     """
 
     name = "gait_speed_lower_back"
-    version = "1.4"
+    version = "1.5"
 
     def __init__(self, distance_m: float, *, start: str = "static",
                  layout: str = "straight", zone_start_m: float | None = None,
@@ -137,9 +137,12 @@ class GaitSpeedAnalyzer:
         bouts = WalkingBoutDetector(self.max_step_gap_s).detect(contacts)
         if not bouts:
             return None
+        flags: list[str] = []
+        if self.layout == "out_and_back":
+            bouts = self._joined_across_uturn(bouts, imu.time_s, frame.yaw_rate_rad_per_s,
+                                              imu.rate_hz, flags)
         bout = max(bouts, key=lambda b: b.end_s - b.start_s)
         walk = bout.contacts_s
-        flags: list[str] = []
         step_times = np.diff(walk)
         stride_times = walk[2:] - walk[:-2]
         stride = 2.0 * float(np.median(step_times))
@@ -257,6 +260,26 @@ class GaitSpeedAnalyzer:
                 break
             last_s = float(time[lo + peaks[np.argmax(smooth[lo:hi][peaks])]]) - delay
         return last_s
+
+    def _joined_across_uturn(self, bouts: tuple[WalkingBout, ...], time: np.ndarray,
+                             yaw_rate: np.ndarray, rate: float,
+                             flags: list[str]) -> tuple[WalkingBout, ...]:
+        """Bouts separated by a pause in which the trunk turned by at least
+        ``_MIN_UTURN_ANGLE_DEG`` are the two legs of one out-and-back walk: a slow turner
+        can take longer than ``max_step_gap_s`` over the U-turn with no step the trunk
+        sensor can see (ipol-gait 2-3: 3.8 s, 188°)."""
+        signed = butter_lowpass(yaw_rate, self.turn_cutoff_hz, rate)
+        joined = [bouts[0]]
+        for bout in bouts[1:]:
+            previous = joined[-1]
+            a, b = (int(i) for i in np.searchsorted(time, [previous.end_s, bout.start_s]))
+            if abs(float(np.sum(signed[a:b])) / rate) >= np.radians(_MIN_UTURN_ANGLE_DEG):
+                joined[-1] = WalkingBout(previous.start_s, bout.end_s, np.concatenate(
+                    [previous.contacts_s, bout.contacts_s]))
+                flags.append("bouts_joined_across_uturn")
+            else:
+                joined.append(bout)
+        return tuple(joined)
 
     def _uturn(self, time: np.ndarray, yaw_rate: np.ndarray, rate: float, start_s: float,
                end_s: float) -> tuple[float, float] | None:
