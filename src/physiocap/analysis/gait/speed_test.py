@@ -96,7 +96,7 @@ class GaitSpeedAnalyzer:
     """
 
     name = "gait_speed_lower_back"
-    version = "1.5"
+    version = "1.6"
 
     def __init__(self, distance_m: float, *, start: str = "static",
                  layout: str = "straight", zone_start_m: float | None = None,
@@ -104,7 +104,8 @@ class GaitSpeedAnalyzer:
                  turn_cutoff_hz: float = 0.6, turn_edge_fraction: float = 0.3,
                  max_step_gap_s: float = 3.0, closing_steps: int = 2,
                  closing_lowpass_hz: float = 3.0,
-                 closing_prominence_m_per_s2: float = 0.15) -> None:
+                 closing_prominence_m_per_s2: float = 0.15,
+                 max_end_pause_steps: float = 5.0) -> None:
         if distance_m <= 0:
             raise ConfigurationError(f"walk distance must be positive, got {distance_m} m")
         if start not in START_TYPES:
@@ -127,6 +128,7 @@ class GaitSpeedAnalyzer:
         self.closing_steps = closing_steps
         self.closing_lowpass_hz = closing_lowpass_hz
         self.closing_prominence_m_per_s2 = closing_prominence_m_per_s2
+        self.max_end_pause_steps = max_end_pause_steps
 
     def analyze(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
                 gyro_rad_per_s: np.ndarray) -> GaitSpeedResult | None:
@@ -155,6 +157,16 @@ class GaitSpeedAnalyzer:
                                 start_s, end_s)
             if uturn is None:
                 flags.append("uturn_not_found")
+            else:
+                ended = self._walk_back_end(walk, uturn[1])
+                if ended < len(walk):
+                    walk = walk[:ended]
+                    flags.append("steps_after_walk_ignored")
+                    step_times = np.diff(walk)
+                    stride_times = walk[2:] - walk[:-2]
+                    end_s = self._last_soft_contact(
+                        imu.time_s, frame.vertical_acc_m_per_s2, imu.rate_hz,
+                        float(walk[-1]), float(np.median(step_times)))
         zone_s: tuple[float, float] | None = None
         travel = timed_part = None
         if self.layout == "straight":
@@ -260,6 +272,20 @@ class GaitSpeedAnalyzer:
                 break
             last_s = float(time[lo + peaks[np.argmax(smooth[lo:hi][peaks])]]) - delay
         return last_s
+
+    def _walk_back_end(self, walk: np.ndarray, uturn_end_s: float) -> int:
+        """How many contacts belong to the walk: after the U-turn, the walk back ends at
+        the first pause longer than ``max_end_pause_steps`` step times; contacts after it
+        are steps taken after the test (turning round, shuffling into place: ipol-gait 4-4
+        and 7-4 paused 5.5-5.8 step times before them). A shorter pause can precede the
+        closing step itself (ipol-gait 5-1: 3.9 step times), so the limit sits between the
+        two; it was set on the ipol-gait development data, not taken from the literature."""
+        step_s = float(np.median(np.diff(walk)))
+        back = np.flatnonzero(walk >= uturn_end_s)
+        for i in back[:-1]:
+            if walk[i + 1] - walk[i] > self.max_end_pause_steps * step_s:
+                return int(i) + 1
+        return len(walk)
 
     def _joined_across_uturn(self, bouts: tuple[WalkingBout, ...], time: np.ndarray,
                              yaw_rate: np.ndarray, rate: float,
