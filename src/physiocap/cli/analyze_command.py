@@ -50,8 +50,9 @@ def _run(args: argparse.Namespace) -> int:
                                       "summary": summaries}), indent=2))
         return 0
     for outcome in outcomes:
+        stored = "not stored" if outcome.run is None else f"run {outcome.run}"
         name = "—" if outcome.algorithm is None else (
-            f"{outcome.algorithm.name} {outcome.algorithm.version}, run {outcome.run}")
+            f"{outcome.algorithm.name} {outcome.algorithm.version}, {stored}")
         values = ", ".join(f"{key} {value:.3g}" if isinstance(value, float) else f"{key} {value}"
                            for key, value in outcome.headline.items() if value is not None)
         problem = outcome.error or ", ".join(outcome.flags)

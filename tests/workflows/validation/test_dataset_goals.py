@@ -28,7 +28,7 @@ def test_uji_thigh_tug_total_time(shared_data: Path) -> None:
     assert metrics["tug_total_time_s"]["mae"] <= 0.3
 
 
-@pytest.mark.xfail(strict=False, reason="goal: wrist TUG total MAE ≤ 0.3 s (measured 0.358)")
+@pytest.mark.xfail(strict=False, reason="goal: wrist TUG total MAE ≤ 0.3 s (measured 0.341)")
 def test_uji_wrist_tug_total_time(shared_data: Path) -> None:
     metrics = _report(shared_data, "uji-tug")["by_placement"]["wrist"]["metrics"]
     assert metrics["tug_total_time_s"]["mae"] <= 0.3
@@ -77,8 +77,8 @@ def test_ipol_speed_and_trial_start(shared_data: Path) -> None:
     assert report["metrics"]["trial_start_s"]["mae"] <= 0.15
 
 
-@pytest.mark.xfail(strict=False, reason="goal: IPOL trial end ≤ 0.15 s (0.40: the last heel "
-                                        "strike is missed by a step in some trials)")
+@pytest.mark.xfail(strict=False, reason="goal: IPOL trial end ≤ 0.15 s (0.276: soft closing steps "
+                                        "missed, movement after the stop taken for steps)")
 def test_ipol_trial_end(shared_data: Path) -> None:
     report = _report(shared_data, "ipol-gait")
     assert report["metrics"]["trial_end_s"]["mae"] <= 0.15
