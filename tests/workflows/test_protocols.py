@@ -53,3 +53,15 @@ def test_a_measured_sensor_height_is_optional_and_wins_over_the_estimate() -> No
     assert lower_back_sensor_height_m(gait.resolve(), Participant("P-2")) is None
     with pytest.raises(ConfigurationError, match="outside"):
         gait.resolve({"sensor_height_m": 2.5})
+
+
+def test_southampton_alternates_hands_starting_right_and_other_tests_keep_their_side() -> None:
+    from physiocap.core.records import Side
+    from physiocap.workflows.protocols import trial_side
+
+    southampton = BATTERY[TestKind.GRIP].resolve({"protocol": "southampton"})
+    assert [trial_side(TestKind.GRIP, southampton, k) for k in range(1, 7)] == [
+        Side.RIGHT, Side.LEFT] * 3  # Roberts et al. 2011: 3 per hand, right first
+    asht_left = BATTERY[TestKind.GRIP].resolve({"protocol": "asht", "side": "left"})
+    assert trial_side(TestKind.GRIP, asht_left, 2) is Side.LEFT
+    assert trial_side(TestKind.TUG, BATTERY[TestKind.TUG].resolve(), 1) is Side.NONE

@@ -48,3 +48,20 @@ def test_damaged_or_missing_records_give_a_clear_error(tmp_path: Path) -> None:
                                              encoding="utf-8")
     with pytest.raises(StorageError, match="unknown participant field"):
         study.load_participant("MBC-005")
+
+
+def test_last_protocols_come_from_the_latest_visit_that_had_the_test(tmp_path: Path) -> None:
+    from physiocap.core.clock import VirtualClock
+    from physiocap.core.records import TestKind
+    from physiocap.workflows.demo import run_demo
+
+    plan_a = ((TestKind.TUG, {"chair_height_m": 0.46}, Side.NONE),)
+    plan_b = ((TestKind.SIT_TO_STAND, {"chair_height_m": 0.40}, Side.NONE),)
+    run_demo(tmp_path, clock=VirtualClock(start_utc=datetime(2026, 1, 5, tzinfo=UTC)),
+             plan=plan_a, visit_label="baseline")
+    run_demo(tmp_path, clock=VirtualClock(start_utc=datetime(2026, 4, 5, tzinfo=UTC)),
+             plan=plan_b, visit_label="follow-up")
+    remembered = StudyFolder(tmp_path).last_protocols("DEMO-0001")
+    assert remembered[TestKind.TUG]["chair_height_m"] == pytest.approx(0.46)
+    assert remembered[TestKind.SIT_TO_STAND]["chair_height_m"] == pytest.approx(0.40)
+    assert TestKind.GRIP not in remembered

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from physiocap.core.errors import ConfigurationError
-from physiocap.core.records import TestKind
+from physiocap.core.records import Side, TestKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +169,18 @@ KNEE_EXTENSION = TestProtocol(
 BATTERY: dict[TestKind, TestProtocol] = {
     protocol.test: protocol for protocol in (TUG, GAIT_SPEED, SIT_TO_STAND, GRIP, KNEE_EXTENSION)
 }
+
+
+#: Tests measured with the dynamometer, each on one side.
+STRENGTH_TESTS = (TestKind.GRIP, TestKind.KNEE_EXTENSION)
+
+
+def trial_side(test: TestKind, protocol: dict[str, Any], repetition: int) -> Side:
+    """The side of a test's ``repetition`` (from 1): the Southampton grip alternates hands
+    starting with the right (Roberts et al. 2011 [C3]); other strength tests use the
+    protocol's side; mobility tests have none."""
+    if test is TestKind.GRIP and protocol.get("protocol") == "southampton":
+        return Side.RIGHT if repetition % 2 else Side.LEFT
+    if test in STRENGTH_TESTS:
+        return Side(str(protocol.get("side", "right")))
+    return Side.NONE

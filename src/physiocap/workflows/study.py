@@ -18,9 +18,11 @@ import tempfile
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from physiocap.core.errors import ConfigurationError, StorageError
-from physiocap.core.records import Participant, Sex, Side, validate_identifier
+from physiocap.core.errors import ConfigurationError, PhysiocapError, StorageError
+from physiocap.core.records import Participant, Sex, Side, TestKind, validate_identifier
+from physiocap.storage import SessionReader
 
 PARTICIPANT_FILE = "participant.json"
 SESSION_SUFFIX = ".h5"
@@ -127,6 +129,21 @@ class StudyFolder:
         while candidate in existing:
             candidate, counter = f"{base}_{counter}", counter + 1
         return validate_identifier(candidate, "session ID")
+
+    def last_protocols(self, participant_id: str) -> dict[TestKind, dict[str, Any]]:
+        """Each test's protocol values at the participant's most recent visit that had it
+        (a follow-up repeats the baseline's protocol: a change of protocol moves results by
+        about one MCID). Unreadable or busy files are passed over."""
+        found: dict[TestKind, dict[str, Any]] = {}
+        for entry in reversed(self.sessions(participant_id)):
+            try:
+                with SessionReader(entry.path) as reader:
+                    trials = list(reader.trials)
+            except (PhysiocapError, OSError):
+                continue
+            for trial in reversed(trials):
+                found.setdefault(trial.info.test, dict(trial.info.protocol))
+        return found
 
     def session_path(self, participant_id: str, session_id: str) -> Path:
         validate_identifier(session_id, "session ID")

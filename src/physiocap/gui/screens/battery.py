@@ -44,47 +44,19 @@ from physiocap.gui.widgets.common import label
 from physiocap.gui.widgets.live_plot import LivePlotPanel, LiveStream
 from physiocap.gui.widgets.protocol_form import ProtocolForm
 from physiocap.gui.widgets.trial_plot import TrialPlot
-from physiocap.workflows.protocols import BATTERY
-from physiocap.workflows.study import StudyFolder
+from physiocap.workflows.protocols import BATTERY, STRENGTH_TESTS, trial_side
 
 #: Tests recorded with the IMU, and with the dynamometer.
 IMU_TESTS = (TestKind.TUG, TestKind.GAIT_SPEED, TestKind.SIT_TO_STAND)
-FORCE_TESTS = (TestKind.GRIP, TestKind.KNEE_EXTENSION)
 COUNTDOWN = ("3", "2", "1", "GO!")
-
-
-def trial_side(test: TestKind, protocol: dict[str, Any], repetition: int) -> Side:
-    """The side of this repetition: Southampton grip alternates starting right (Roberts
-    et al. 2011 [C3]); otherwise the protocol's side (strength tests) or none."""
-    if test is TestKind.GRIP and protocol.get("protocol") == "southampton":
-        return Side.RIGHT if repetition % 2 else Side.LEFT
-    if test in FORCE_TESTS:
-        return Side(str(protocol.get("side", "right")))
-    return Side.NONE
 
 
 def relevant_units(test: TestKind, units: dict[tuple[str, str], str]
                    ) -> dict[tuple[str, str], str]:
     """The streams worth plotting for a test: IMU streams or force streams."""
-    wanted = (UNIT_FORCE,) if test in FORCE_TESTS else (UNIT_ACCELERATION,
+    wanted = (UNIT_FORCE,) if test in STRENGTH_TESTS else (UNIT_ACCELERATION,
                                                         UNIT_ANGULAR_VELOCITY)
     return {key: unit for key, unit in units.items() if unit in wanted}
-
-
-def last_protocols(study: StudyFolder, participant_id: str) -> dict[TestKind, dict[str, Any]]:
-    """Protocol values of each test at the participant's most recent visit that had one."""
-    from physiocap.storage.reader import SessionReader
-
-    found: dict[TestKind, dict[str, Any]] = {}
-    for entry in reversed(study.sessions(participant_id)):
-        try:
-            with SessionReader(entry.path) as reader:
-                trials = list(reader.trials)
-        except (PhysiocapError, OSError):
-            continue  # unreadable or in use: the defaults or older visits apply
-        for trial in reversed(trials):
-            found.setdefault(trial.info.test, dict(trial.info.protocol))
-    return found
 
 
 class OutcomeView(QWidget):
@@ -348,7 +320,7 @@ class BatteryScreen(QWidget):
     def _on_visit_changed(self, visit: OpenVisit | None) -> None:
         self.remembered = {}
         if visit is not None:
-            self.remembered = last_protocols(self.state.study, visit.participant.participant_id)
+            self.remembered = self.state.study.last_protocols(visit.participant.participant_id)
         for test, form in self.form_by_test.items():
             form.set_values(self.remembered.get(test, {}))
         self._on_test_changed(self.tests.currentRow())
