@@ -1,10 +1,13 @@
 """Injectable clocks: every timestamp and every wait in capture goes through one.
 
 * :class:`RealClock` — the host monotonic clock, for live capture.
-* :class:`ScaledClock` — real time sped up (``physiocap demo --speed 20``).
-* :class:`VirtualClock` — discrete-event virtual time on an asyncio loop, for tests: a
-  30 s TUG with three simulated devices runs in milliseconds, and the devices still take
-  turns in time order, so nothing that depends on interleaving is lost.
+* :class:`ScaledClock` — real time sped up, where real-time peers must keep pace (the
+  emulated Bluetooth demo, whose D-Bus and bleak run in real time; the GUI tour).
+* :class:`VirtualClock` — discrete-event virtual time on an asyncio loop: a 30 s TUG with
+  three simulated devices runs in milliseconds in tests, and the devices still take turns
+  in time order, so nothing that depends on interleaving is lost. Paced with
+  ``max_speed`` it drives ``physiocap demo --speed 20``: at most 20 × real time, and
+  slower rather than lossy on a slow machine.
 
 All clocks give seconds as float from an arbitrary origin (``now``) and convert that
 timeline to wall-clock UTC (``to_utc``) for file attributes.
