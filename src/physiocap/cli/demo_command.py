@@ -39,11 +39,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--ble-emulated", action="store_true",
                         help="Linux: record over the real Bluetooth path (device registry, "
                              "Movesense and Tindeq drivers, bleak's BlueZ backend) against an "
-                             "emulated BlueZ with an emulated Movesense and Tindeq; a short "
-                             "visit (one TUG, one gait speed, one grip per hand) unless "
-                             "--full-battery")
-    parser.add_argument("--full-battery", action="store_true",
-                        help="with --ble-emulated: record the standard battery")
+                             "emulated BlueZ with an emulated Movesense and Tindeq: the "
+                             "standard visit (about 30 s at the default 10×)")
+    parser.add_argument("--short", action="store_true",
+                        help="with --ble-emulated: a short visit (one TUG, one gait speed, "
+                             "one grip per hand)")
     parser.set_defaults(func=_run)
 
 
@@ -112,8 +112,8 @@ def print_report(report: DemoReport, *,
 def _run(args: argparse.Namespace) -> int:
     if args.ble_emulated:
         return _run_ble(args)
-    if args.full_battery:
-        print("--full-battery only applies with --ble-emulated (the simulated demo always "
+    if args.short:
+        print("--short only applies with --ble-emulated (the simulated demo always "
               "records the standard battery).")
         return 2
     speed = getattr(args, "speed", DEFAULT_SIM_SPEED)
@@ -150,7 +150,7 @@ def _run_ble(args: argparse.Namespace) -> int:
               f"time; give a factor such as {DEFAULT_BLE_SPEED:g}.")
         return 2
     study = _study(args)
-    plan = STANDARD_VISIT if args.full_battery else SHORT_BLE_VISIT
+    plan = SHORT_BLE_VISIT if args.short else STANDARD_VISIT
     print(f"Emulated BlueZ on a private D-Bus: an emulated Movesense ({IMU_ADDRESS}, lower "
           f"back) and Tindeq Progressor ({DYNAMOMETER_ADDRESS}) through bleak, at {speed:g}× "
           "real time.")
