@@ -20,7 +20,10 @@ clinical.md §3.10); generic gait-bout detectors fail on TUG's few steps (§0.5)
 * **posture**: the angle between the instantaneous vertical and the vertical while seated.
   A thigh turns ≈ 90° and a hanging arm ≈ 60-80° between sitting and standing; the rise
   ends (and the sitting-down starts) when this angle crosses ``posture_fraction`` of its
-  standing value.
+  standing value, or earlier where the limb first stops approaching upright (the first
+  minimum of the angle after the half-way point, deeper than ``rise_end_prominence_deg``):
+  there the first step's swing or the arm swing of gait begins, and during gait a thigh
+  swings ±15-25° about upright, so a fixed fraction can be first crossed a few steps later.
 
 Each candidate pair of consecutive large turns with rest before and after is a trial, so
 several runs in one recording are found one by one.
@@ -29,6 +32,7 @@ several runs in one recording are found one by one.
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import find_peaks
 
 from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot
 from physiocap.analysis.signal.events import (
@@ -69,7 +73,7 @@ class TugAnalyzer:
     """Find TUG trials and their phases in one IMU recording."""
 
     name = "tug_rule_based"
-    version = "1.3"
+    version = "1.4"
 
     def __init__(self, placement: str = "lower_back", *, rate_hz: float = 100.0,
                  turn_cutoff_hz: float = 0.6, turn_detect_deg_per_s: float = 30.0,
@@ -81,7 +85,8 @@ class TugAnalyzer:
                  max_transition_s: float = 4.0, max_leg_s: float = 30.0, min_total_s: float = 3.0,
                  max_total_s: float = 120.0, edge_search_s: float | None = None,
                  still_lowpass_hz: float = 5.0, seated_fraction: float = 0.95,
-                 seated_margin_s: float | None = 0.6) -> None:
+                 seated_margin_s: float | None = 0.6,
+                 rise_end_prominence_deg: float | None = 2.0) -> None:
         if placement not in PLACEMENTS:
             raise ConfigurationError(
                 f"TUG placement {placement!r} is not supported; use one of "
@@ -109,6 +114,7 @@ class TugAnalyzer:
                               else edge_search_s)
         self.seated_fraction = seated_fraction
         self.seated_margin_s = seated_margin_s
+        self.rise_end_prominence_deg = rise_end_prominence_deg
 
     def analyze(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
                 gyro_rad_per_s: np.ndarray) -> TugResult:
@@ -224,6 +230,8 @@ class TugAnalyzer:
         if sit_mid is not None:
             end = self._end_at_seated_posture(tilt, seated_after, sit_mid, after.stop, end,
                                               rate, flags)
+        if rise_mid is not None and rise_end is not None:
+            rise_end = self._upright_reached(tilt, rise_mid, rise_end, start)
         if rise_end is None or not start < rise_end <= turn1[0]:
             rise_end = start + round(0.4 * (turn1[0] - start))
             flags.append("rise_end_estimated")
@@ -267,6 +275,24 @@ class TugAnalyzer:
             turn2_angle_deg=float(np.degrees(turn2[3])),
             peak_turn_rate_deg_per_s=peak_rate, steps=steps,
             cadence_steps_per_min=cadence, flags=tuple(flags))
+
+    def _upright_reached(self, tilt: np.ndarray, rise_mid: int, crossing: int,
+                         start: int) -> int:
+        """The rise ends at the ``posture_fraction`` crossing, or at the first minimum of the
+        tilt after the half-way point if that comes first: the limb is then as upright as it
+        gets before gait starts (the first swing takes a thigh forward again, arm swing
+        starts at the wrist). Standing is the mean posture while walking, about which a
+        thigh swings ±15-25°, so on some rises the fraction is first crossed only at a
+        later mid-stance (uji-tug thigh: tail to +2 s). Minima shallower than
+        ``rise_end_prominence_deg`` (the tilt's noise after its 1.5 Hz low-pass) are
+        ignored, and so are minima before the trial's ``start``; any 0.5-3° gives about
+        the same result (uji-tug thigh 0.25-0.27 s, wrist 0.36-0.37, tug-watch 0.25-0.26)."""
+        if self.rise_end_prominence_deg is None:
+            return crossing
+        minima, _ = find_peaks(-tilt[rise_mid:crossing + 1],
+                               prominence=self.rise_end_prominence_deg)
+        upright = rise_mid + minima[rise_mid + minima > start]
+        return int(upright[0]) if len(upright) else crossing
 
     def _refine_edges(self, imu: ImuSignal, start: int, end: int, anchor_start: int,
                       anchor_end: int, flags: list[str]) -> tuple[int, int]:
