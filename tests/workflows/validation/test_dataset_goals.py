@@ -40,13 +40,13 @@ def test_tug_watch_total_time(shared_data: Path) -> None:
 
 def test_uji_thigh_turn_and_sit_boundaries(shared_data: Path) -> None:
     metrics = _report(shared_data, "uji-tug")["by_placement"]["thigh"]["metrics"]
-    for name in ("sit_to_stand_start_s", "turn1_start_s", "turn1_end_s", "turn2_start_s",
-                 "turn2_end_s", "sit_end_s"):
+    for name in ("sit_to_stand_start_s", "sit_to_stand_end_s", "turn1_start_s", "turn1_end_s",
+                 "turn2_start_s", "turn2_end_s", "sit_end_s"):
         assert metrics[name]["mae"] <= 0.3, name
 
 
 @pytest.mark.xfail(strict=False, reason="goal: every TUG phase boundary MAE ≤ 0.3 s "
-                                        "(sit_to_stand_end 0.31-0.37, turn2_end 0.30-0.38)")
+                                        "(wrist: sit_to_stand_end 0.365, turn2_end 0.30-0.38)")
 def test_every_tug_phase_boundary(shared_data: Path) -> None:
     for dataset in ("uji-tug", "tug-watch"):
         for name, metric in _report(shared_data, dataset)["metrics"].items():
