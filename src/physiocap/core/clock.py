@@ -61,9 +61,6 @@ class RealClock(_WallAnchored):
     async def sleep_until(self, deadline_s: float) -> None:
         await asyncio.sleep(max(0.0, deadline_s - time.monotonic()))
 
-    async def sleep(self, duration_s: float) -> None:
-        await self.sleep_until(self.now() + duration_s)
-
 
 class ScaledClock(_WallAnchored):
     """Real time multiplied by ``speed`` (1 = real time, 20 = twenty times faster)."""
@@ -80,9 +77,6 @@ class ScaledClock(_WallAnchored):
 
     async def sleep_until(self, deadline_s: float) -> None:
         await asyncio.sleep(max(0.0, (deadline_s - self.now()) / self.speed))
-
-    async def sleep(self, duration_s: float) -> None:
-        await self.sleep_until(self.now() + duration_s)
 
 
 class VirtualClock(_WallAnchored):
@@ -126,8 +120,6 @@ class VirtualClock(_WallAnchored):
             self._pump_task = loop.create_task(self._pump(), name="virtual-clock-pump")
         await future
 
-    async def sleep(self, duration_s: float) -> None:
-        await self.sleep_until(self._now + duration_s)
 
     def _real_delay_s(self, deadline_s: float) -> float:
         """Real seconds to wait before virtual time may reach ``deadline_s``."""
