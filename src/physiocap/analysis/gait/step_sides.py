@@ -1,0 +1,314 @@
+"""Which foot made each initial contact: left or right.
+
+From a lower-back IMU (any mounting) two physical signatures of the stepping side are
+combined, each with its sign fixed by mechanics, not by the sensor's axes:
+
+* **Lateral velocity of the trunk at the contact.** In the frontal plane the body moves
+  like an inverted pendulum from one stance foot to the other: the centre of mass sways
+  towards the stance leg, reverses at mid-stance and, around double support, moves fastest
+  towards the foot that has just landed (MacKinnon & Winter 1993, J Biomech 26:633;
+  Hof et al. 2005, J Biomech 38:1). So at a left initial contact the lower back moves
+  left.
+* **Yaw rate at the contact.** McCamley et al. (2012, Gait Posture 36:316) found the
+  band-passed vertical angular velocity of the lower trunk negative (clockwise seen from
+  above) at left initial contacts and positive at right ones: the pelvis is still rotating
+  the side of the landing foot forward when it lands. Mobilise-D keeps this rule
+  (mobgap ``LrcMcCamley``; Ullrich et al. 2021, IEEE EMBC, band-pass 0.5-2 Hz).
+
+"Up" comes from gravity (``BodyFrameEstimator``). "Forward" is estimated, not assumed:
+walking exchanges kinetic and potential energy like an inverted pendulum (Cavagna et al.
+1977, Am J Physiol 233:R243), so the body decelerates while it rises and speeds up while
+it falls; forward is the horizontal direction whose acceleration is most negatively
+correlated with the vertical velocity. Left = up × forward.
+
+Steps alternate. The per-contact evidence is therefore decoded over the whole sequence
+(Viterbi, two states): successive contacts change side unless the interval between them
+spans an even number of typical steps (a missed contact), and a long pause starts afresh.
+An isolated contradicting contact is overruled by its neighbours; when the evidence
+disagrees with the decoded sides too often the result says ``sides_ambiguous``.
+
+Foot sensors and a thigh sensor whose side is known give the side more directly
+(:class:`FootSideLabeler`, :class:`ThighStepSideClassifier`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from physiocap.analysis.signal.frame import BodyFrameEstimator
+from physiocap.analysis.signal.resampling import ImuSignal, UniformResampler
+from physiocap.core.errors import InputValidationError
+
+LEFT = "left"
+RIGHT = "right"
+
+
+@dataclass(frozen=True)
+class StepSides:
+    """Initial contacts with the side of the foot that made each.
+
+    ``evidence`` is the per-contact score before the sequence decoding (positive = left,
+    in units of its typical size; zero when the side is known from the sensor),
+    ``agreement`` the fraction of contacts whose own evidence agrees with the decoded side.
+    """
+
+    contacts_s: np.ndarray
+    is_left: np.ndarray  # bool per contact
+    evidence: np.ndarray
+    agreement: float
+    method: str
+    flags: tuple[str, ...] = ()
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        return tuple(LEFT if left else RIGHT for left in self.is_left)
+
+    @property
+    def left_contacts_s(self) -> np.ndarray:
+        return self.contacts_s[self.is_left]
+
+    @property
+    def right_contacts_s(self) -> np.ndarray:
+        return self.contacts_s[~self.is_left]
+
+
+def _sorted_contacts(contacts_s: np.ndarray) -> np.ndarray:
+    contacts = np.sort(np.asarray(contacts_s, dtype=float).ravel())
+    if not np.all(np.isfinite(contacts)):
+        raise InputValidationError("contact times must be finite numbers (s)")
+    return contacts
+
+
+def _bandpass(values: np.ndarray, low_hz: float, high_hz: float, rate_hz: float) -> np.ndarray:
+    sos = signal.butter(2, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
+    padlen = min(values.shape[0] - 1, 3 * (2 * len(sos) + 1) * 4)
+    return signal.sosfiltfilt(sos, values, axis=0, padlen=max(padlen, 0))
+
+
+def _sample_index(imu: ImuSignal, times_s: np.ndarray) -> np.ndarray:
+    index = np.round((times_s - imu.time_s[0]) * imu.rate_hz).astype(int)
+    return np.clip(index, 0, len(imu.time_s) - 1)
+
+
+class AlternationDecoder:
+    """Most likely left/right sequence given per-contact evidence and that steps alternate.
+
+    ``alternation_error_rate``: prior probability that two successive contacts one typical
+    step apart come from the same foot (a spurious or missed detection); healthy and
+    pathological gait alike alternate, so it is small. ``evidence_gain``: log-odds per unit
+    of evidence. Intervals longer than ``max_gap_steps`` typical steps break the chain
+    (a pause: either foot may lead next).
+    """
+
+    def __init__(self, alternation_error_rate: float = 0.05, evidence_gain: float = 2.0,
+                 max_gap_steps: float = 3.5, missed_contact_error_rate: float = 0.25) -> None:
+        self.alternation_error_rate = alternation_error_rate
+        self.missed_contact_error_rate = missed_contact_error_rate
+        self.evidence_gain = evidence_gain
+        self.max_gap_steps = max_gap_steps
+
+    def decode(self, contacts_s: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+        """``True`` where the decoded side is left."""
+        n = len(contacts_s)
+        if n == 0:
+            return np.zeros(0, dtype=bool)
+        intervals = np.diff(contacts_s)
+        typical = float(np.median(intervals)) if n > 1 else 1.0
+        # log-likelihoods of (left, right) per contact: logistic in the evidence
+        score = self.evidence_gain * np.asarray(evidence, dtype=float)
+        emission = np.stack([-np.logaddexp(0.0, -score), -np.logaddexp(0.0, score)], axis=1)
+        eps = self.alternation_error_rate
+        total = emission[0].copy()
+        back = np.zeros((n, 2), dtype=int)
+        for k in range(1, n):
+            steps = intervals[k - 1] / typical
+            whole = round(steps)
+            if 1 <= whole <= self.max_gap_steps and abs(steps - whole) <= 0.25:
+                # one step apart: the other foot; two (a contact missed): the same one,
+                # less surely
+                error = eps if whole == 1 else self.missed_contact_error_rate
+                p_switch = 1.0 - error if whole % 2 == 1 else error
+            else:
+                # after a pause, a turn on the spot or a spurious contact half a step
+                # away, the interval says nothing about the sides
+                p_switch = 0.5
+            log_stay, log_switch = np.log(1.0 - p_switch), np.log(p_switch)
+            # transition[i, j]: from state i to state j (0 = left, 1 = right)
+            transition = np.array([[log_stay, log_switch], [log_switch, log_stay]])
+            candidates = total[:, None] + transition
+            back[k] = np.argmax(candidates, axis=0)
+            total = candidates[back[k], [0, 1]] + emission[k]
+        states = np.zeros(n, dtype=int)
+        states[-1] = int(np.argmax(total))
+        for k in range(n - 1, 0, -1):
+            states[k - 1] = back[k, states[k]]
+        return states == 0
+
+
+class StepSideClassifier:
+    """Left/right of each initial contact from a lower-back IMU (module docstring).
+
+    ``band_low_hz``–``band_high_hz`` keeps the stride-frequency sway (0.5-2 Hz as
+    Ullrich et al. 2021 filter the yaw rate) and removes drift and heel-strike transients.
+    ``walking_margin_s``: samples this close to a contact count as walking when the
+    forward direction and the signals' typical sizes are estimated.
+    ``min_forward_correlation``: below it the forward direction (hence the lateral
+    velocity's sign) is not trusted and only the yaw rate is used.
+    ``min_agreement``: below this fraction of contacts agreeing with the decoded sides the
+    result is flagged ``sides_ambiguous``.
+    """
+
+    method = "lower_back_lateral_velocity_and_yaw"
+
+    def __init__(self, band_low_hz: float = 0.5, band_high_hz: float = 2.0,
+                 walking_margin_s: float = 0.6, min_forward_correlation: float = 0.3,
+                 min_agreement: float = 0.7,
+                 decoder: AlternationDecoder | None = None) -> None:
+        self.band_low_hz = band_low_hz
+        self.band_high_hz = band_high_hz
+        self.walking_margin_s = walking_margin_s
+        self.min_forward_correlation = min_forward_correlation
+        self.min_agreement = min_agreement
+        self.decoder = decoder or AlternationDecoder()
+
+    def classify(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
+                 gyro_rad_per_s: np.ndarray, contacts_s: np.ndarray) -> StepSides:
+        """Sides of ``contacts_s`` (s, same clock as ``time_s``), e.g. a gait analysis's
+        detected initial contacts."""
+        contacts = _sorted_contacts(contacts_s)
+        if len(contacts) < 2:
+            raise InputValidationError("telling steps apart needs at least two contacts")
+        imu = UniformResampler().resample(time_s, acc_m_per_s2, gyro_rad_per_s)
+        return self.classify_signal(imu, contacts)
+
+    def classify_signal(self, imu: ImuSignal, contacts_s: np.ndarray) -> StepSides:
+        contacts = _sorted_contacts(contacts_s)
+        frame = BodyFrameEstimator().estimate(imu)
+        walking = self._walking_mask(imu.time_s, contacts)
+        flags: list[str] = []
+        band = (self.band_low_hz, self.band_high_hz, imu.rate_hz)
+        index = _sample_index(imu, contacts)
+        left_unit, correlation = self._left_direction(frame.up_unit, frame.vertical_acc_m_per_s2,
+                                                      frame.horizontal_acc_m_per_s2,
+                                                      imu.rate_hz, walking)
+        # McCamley: clockwise (negative) yaw rate at a left contact. Each cue counts in
+        # units of its typical size during walking, and the two count equally.
+        yaw = -_bandpass(frame.yaw_rate_rad_per_s, *band)
+        evidence = yaw[index] / self._typical(yaw, walking)
+        if correlation >= self.min_forward_correlation:
+            lateral_acc = _bandpass(
+                np.einsum("ij,ij->i", frame.horizontal_acc_m_per_s2, left_unit), *band)
+            velocity = _bandpass(np.cumsum(lateral_acc) / imu.rate_hz, *band)
+            evidence = evidence + velocity[index] / self._typical(velocity, walking)
+        else:
+            flags.append("forward_direction_uncertain")
+        is_left = self.decoder.decode(contacts, evidence)
+        agreement = float(np.mean((evidence > 0) == is_left))
+        if agreement < self.min_agreement:
+            flags.append("sides_ambiguous")
+        return StepSides(contacts, is_left, evidence, agreement, self.method, tuple(flags))
+
+    def _walking_mask(self, time_s: np.ndarray, contacts: np.ndarray) -> np.ndarray:
+        nearest = np.searchsorted(contacts, time_s)
+        after = np.abs(contacts[np.clip(nearest, 0, len(contacts) - 1)] - time_s)
+        before = np.abs(contacts[np.clip(nearest - 1, 0, len(contacts) - 1)] - time_s)
+        mask = np.minimum(after, before) <= self.walking_margin_s
+        if not mask.any():
+            raise InputValidationError("the contacts lie outside the recording")
+        return mask
+
+    @staticmethod
+    def _typical(values: np.ndarray, walking: np.ndarray) -> float:
+        size = float(np.sqrt(np.mean(values[walking] ** 2)))
+        return size if size > 0 else 1.0
+
+    def _left_direction(self, up: np.ndarray, vertical_acc: np.ndarray,
+                        horizontal_acc: np.ndarray, rate_hz: float,
+                        walking: np.ndarray) -> tuple[np.ndarray, float]:
+        """Per-sample unit vector pointing left, and how strongly the forward direction
+        shows (correlation of forward acceleration with minus the vertical velocity)."""
+        band = (self.band_low_hz, 2.0 * self.band_high_hz, rate_hz)
+        vertical_velocity = _bandpass(np.cumsum(_bandpass(vertical_acc, *band)) / rate_hz,
+                                      *band)
+        horizontal = _bandpass(horizontal_acc, *band)
+        covariance = -np.mean(horizontal[walking] * vertical_velocity[walking, None], axis=0)
+        forward = covariance - (up @ covariance)[:, None] * up
+        forward /= np.maximum(np.linalg.norm(forward, axis=1), 1e-12)[:, None]
+        along = np.einsum("ij,ij->i", horizontal, forward)[walking]
+        velocity = vertical_velocity[walking]
+        spread = float(np.std(along) * np.std(velocity))
+        correlation = float(-np.mean((along - along.mean()) * (velocity - velocity.mean()))
+                            / spread) if spread > 0 else 0.0
+        left = np.cross(up, forward)
+        return left / np.maximum(np.linalg.norm(left, axis=1), 1e-12)[:, None], correlation
+
+
+class FootSideLabeler:
+    """Contacts detected on each foot's own sensor carry that foot's side."""
+
+    method = "foot_sensor_side"
+
+    def label(self, left_contacts_s: np.ndarray, right_contacts_s: np.ndarray) -> StepSides:
+        left = _sorted_contacts(left_contacts_s)
+        right = _sorted_contacts(right_contacts_s)
+        contacts = np.concatenate([left, right])
+        is_left = np.concatenate([np.ones(len(left), bool), np.zeros(len(right), bool)])
+        order = np.argsort(contacts, kind="stable")
+        return StepSides(contacts[order], is_left[order], np.zeros(len(contacts)), 1.0,
+                         self.method)
+
+
+class ThighStepSideClassifier:
+    """Left/right of each contact from one thigh sensor whose side is known.
+
+    The thigh swings forward in its own leg's swing and is near full flexion when that foot
+    lands, near full extension when the other foot lands (hip flexion ≈ 20° at initial
+    contact, extension ≈ 10-20° at the opposite contact; Perry & Burnfield, Gait Analysis,
+    2nd ed. 2010). The sagittal rotation is the gyroscope's main axis; which way along it
+    is flexion follows from the swing being quicker than stance (≈ 40 % against 60 % of
+    the cycle for the same excursion, ibid.), so the angular velocity's larger excursions
+    are flexion. The thigh angle at a contact (band-passed, so drift and posture drop out)
+    is the per-contact evidence, decoded with alternation as for the lower back.
+    """
+
+    method = "thigh_sagittal_angle"
+
+    def __init__(self, sensor_side: str, band_low_hz: float = 0.5, band_high_hz: float = 2.0,
+                 walking_margin_s: float = 0.6, min_agreement: float = 0.7,
+                 decoder: AlternationDecoder | None = None) -> None:
+        if sensor_side not in (LEFT, RIGHT):
+            raise InputValidationError(
+                f"the thigh sensor's side must be {LEFT!r} or {RIGHT!r}, got {sensor_side!r}")
+        self.sensor_side = sensor_side
+        self.band_low_hz = band_low_hz
+        self.band_high_hz = band_high_hz
+        self.walking_margin_s = walking_margin_s
+        self.min_agreement = min_agreement
+        self.decoder = decoder or AlternationDecoder()
+
+    def classify(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
+                 gyro_rad_per_s: np.ndarray, contacts_s: np.ndarray) -> StepSides:
+        contacts = _sorted_contacts(contacts_s)
+        if len(contacts) < 2:
+            raise InputValidationError("telling steps apart needs at least two contacts")
+        imu = UniformResampler().resample(time_s, acc_m_per_s2, gyro_rad_per_s)
+        walking = StepSideClassifier(walking_margin_s=self.walking_margin_s)._walking_mask(
+            imu.time_s, contacts)
+        gyro = imu.gyro_rad_per_s - imu.gyro_rad_per_s[walking].mean(axis=0)
+        _, _, vt = np.linalg.svd(gyro[walking], full_matrices=False)
+        sagittal = gyro @ vt[0]
+        lowpassed = _bandpass(sagittal, self.band_low_hz, 4.0 * self.band_high_hz, imu.rate_hz)
+        skew = float(np.mean(lowpassed[walking] ** 3))
+        flexion_rate = sagittal if skew >= 0 else -sagittal
+        angle = _bandpass(np.cumsum(flexion_rate) / imu.rate_hz, self.band_low_hz,
+                          self.band_high_hz, imu.rate_hz)
+        size = float(np.sqrt(np.mean(angle[walking] ** 2))) or 1.0
+        own = angle[_sample_index(imu, contacts)] / size
+        evidence = own if self.sensor_side == LEFT else -own
+        is_left = self.decoder.decode(contacts, evidence)
+        agreement = float(np.mean((evidence > 0) == is_left))
+        flags = ("sides_ambiguous",) if agreement < self.min_agreement else ()
+        return StepSides(contacts, is_left, evidence, agreement, self.method, flags)
