@@ -61,6 +61,33 @@ class StepAsymmetryAnalyzer:
         self.min_steps_per_side = min_steps_per_side
 
     def analyze(self, contacts_s: np.ndarray, is_left: np.ndarray) -> StepAsymmetry:
+        """Asymmetry of one walk: contact times (s) and ``True`` where a contact is left."""
+        return self.analyze_bouts([(contacts_s, is_left)])
+
+    def analyze_bouts(self, bouts: list[tuple[np.ndarray, np.ndarray]]) -> StepAsymmetry:
+        """Asymmetry pooling the steps of several walking bouts (no step spans two)."""
+        sequences = [self._checked(contacts, left) for contacts, left in bouts]
+        intervals = [np.diff(contacts) for contacts, _ in sequences]
+        pooled = np.concatenate(intervals) if intervals else np.empty(0)
+        if len(pooled) == 0:
+            return self._too_few(0, 0)
+        longest = self.max_step_ratio * float(np.median(pooled))
+        left_steps, right_steps = [], []
+        for (_, left), interval in zip(sequences, intervals, strict=True):
+            is_step = (left[1:] != left[:-1]) & (interval <= longest)
+            left_steps.append(interval[is_step & left[1:]])
+            right_steps.append(interval[is_step & ~left[1:]])
+        left_all, right_all = np.concatenate(left_steps), np.concatenate(right_steps)
+        if min(len(left_all), len(right_all)) < self.min_steps_per_side:
+            return self._too_few(len(left_all), len(right_all))
+        left_mean = float(np.mean(left_all))
+        right_mean = float(np.mean(right_all))
+        ratio = max(left_mean, right_mean) / min(left_mean, right_mean)
+        return StepAsymmetry(len(left_all), len(right_all), left_mean, right_mean,
+                             left_mean / right_mean, ratio, 100.0 * (ratio - 1.0))
+
+    @staticmethod
+    def _checked(contacts_s: np.ndarray, is_left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         contacts = np.asarray(contacts_s, dtype=float).ravel()
         left = np.asarray(is_left, dtype=bool).ravel()
         if contacts.shape != left.shape:
@@ -69,21 +96,7 @@ class StepAsymmetryAnalyzer:
         if not np.all(np.isfinite(contacts)):
             raise InputValidationError("contact times must be finite numbers (s)")
         order = np.argsort(contacts, kind="stable")
-        contacts, left = contacts[order], left[order]
-        intervals = np.diff(contacts)
-        if len(intervals) == 0:
-            return self._too_few(0, 0)
-        typical = float(np.median(intervals))
-        is_step = (left[1:] != left[:-1]) & (intervals <= self.max_step_ratio * typical)
-        left_steps = intervals[is_step & left[1:]]
-        right_steps = intervals[is_step & ~left[1:]]
-        if min(len(left_steps), len(right_steps)) < self.min_steps_per_side:
-            return self._too_few(len(left_steps), len(right_steps))
-        left_mean = float(np.mean(left_steps))
-        right_mean = float(np.mean(right_steps))
-        ratio = max(left_mean, right_mean) / min(left_mean, right_mean)
-        return StepAsymmetry(len(left_steps), len(right_steps), left_mean, right_mean,
-                             left_mean / right_mean, ratio, 100.0 * (ratio - 1.0))
+        return contacts[order], left[order]
 
     def _too_few(self, n_left: int, n_right: int) -> StepAsymmetry:
         return StepAsymmetry(n_left, n_right, None, None, None, None, None,

@@ -20,8 +20,10 @@ from physiocap.analysis.gait import (
     InvertedPendulumSpeed,
     LowerBackContactDetector,
 )
+from physiocap.analysis.gait.asymmetry import StepAsymmetryAnalyzer
+from physiocap.analysis.gait.step_sides import StepSideClassifier, StepSides
 from physiocap.analysis.gait.stride_speed import SENSOR_HEIGHT_PER_BODY_HEIGHT
-from physiocap.analysis.signal import BodyFrameEstimator, UniformResampler
+from physiocap.analysis.signal import BodyFrameEstimator, ImuSignal, UniformResampler
 from physiocap.analysis.tug import TugAnalyzer
 from physiocap.core.errors import PhysiocapError
 from physiocap.workflows.validation.datasets import ReferenceRecording, load_dataset
@@ -38,10 +40,12 @@ TUG_METRICS = ("tug_total_time_s", "sit_to_stand_start_s", "sit_to_stand_end_s",
 
 @dataclass
 class _Collector:
-    """Pairs of (estimate, reference) per metric and event counts per detection."""
+    """Pairs of (estimate, reference) per metric, event counts per detection and, per
+    sided detection, matched contacts and how many of them have the right side."""
 
     pairs: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     counts: dict[str, list[int]] = field(default_factory=dict)
+    sides: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, name: str, estimate: float | None, reference: float | None) -> None:
         if estimate is None or reference is None:
@@ -57,6 +61,17 @@ class _Collector:
         total[0] += tp
         total[1] += fp
         total[2] += fn
+
+    def count_sides(self, name: str, matched: int, correct: int) -> None:
+        total = self.sides.setdefault(name, [0, 0])
+        total[0] += matched
+        total[1] += correct
+
+    def side_accuracy(self) -> dict[str, dict[str, float | int]]:
+        return {name: {"matched": matched, "correct": correct,
+                       "accuracy": correct / matched if matched else float("nan"),
+                       "tolerance_s": CONTACT_TOLERANCE_S}
+                for name, (matched, correct) in self.sides.items()}
 
     def metrics(self) -> dict[str, dict[str, float | int]]:
         return {name: agreement(est, ref) for name, (est, ref) in self.pairs.items()}
@@ -80,6 +95,69 @@ def _contacts_in(windows: tuple[tuple[float, float], ...], detected: np.ndarray,
         a, b, c = match_events(det, ref, CONTACT_TOLERANCE_S)
         tp, fp, fn = tp + a, fp + b, fn + c
     return tp, fp, fn
+
+
+def _matched_pairs(detected: np.ndarray, reference: np.ndarray) -> list[tuple[int, int]]:
+    """(reference index, detected index) pairs, one-to-one, closest first, within the
+    tolerance (the rule of ``match_events``)."""
+    candidates = []
+    for i, r in enumerate(reference):
+        lo, hi = np.searchsorted(detected, [r - CONTACT_TOLERANCE_S,
+                                            r + CONTACT_TOLERANCE_S + 1e-12])
+        candidates.extend((abs(detected[j] - r), i, j) for j in range(lo, hi))
+    used_ref: set[int] = set()
+    used_det: set[int] = set()
+    pairs = []
+    for _, i, j in sorted(candidates):
+        if i not in used_ref and j not in used_det:
+            used_ref.add(i)
+            used_det.add(j)
+            pairs.append((i, j))
+    return pairs
+
+
+def _inside(times: np.ndarray, windows: tuple[tuple[float, float], ...],
+            margin_s: float) -> np.ndarray:
+    keep = np.zeros(len(times), dtype=bool)
+    for start, end in windows:
+        keep |= (times >= start - margin_s) & (times <= end + margin_s)
+    return keep
+
+
+def _count_sided(recording: ReferenceRecording, windows: tuple[tuple[float, float], ...],
+                 sides: StepSides, collectors: list[_Collector]) -> float:
+    """Sided detections (a true positive is within the tolerance AND on the right side)
+    and side accuracy over contacts matched regardless of side; returns that accuracy."""
+    left_ref = recording.reference_events["initial_contacts_left"]
+    right_ref = recording.reference_events["initial_contacts_right"]
+    for collector in collectors:
+        collector.count("initial_contacts_left",
+                        *_contacts_in(windows, sides.left_contacts_s, left_ref))
+        collector.count("initial_contacts_right",
+                        *_contacts_in(windows, sides.right_contacts_s, right_ref))
+    reference = np.concatenate([left_ref, right_ref])
+    reference_left = np.concatenate([np.ones(len(left_ref), bool),
+                                     np.zeros(len(right_ref), bool)])
+    order = np.argsort(reference)
+    reference, reference_left = reference[order], reference_left[order]
+    in_ref = _inside(reference, windows, 0.0)
+    in_det = _inside(sides.contacts_s, windows, CONTACT_TOLERANCE_S)
+    detected, detected_left = sides.contacts_s[in_det], sides.is_left[in_det]
+    pairs = _matched_pairs(detected, reference[in_ref])
+    correct = sum(bool(detected_left[j] == reference_left[in_ref][i]) for i, j in pairs)
+    for collector in collectors:
+        collector.count_sides("initial_contacts_lower_back", len(pairs), correct)
+    return correct / len(pairs) if pairs else float("nan")
+
+
+def _reference_sided(recording: ReferenceRecording,
+                     window: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    left = recording.reference_events["initial_contacts_left"]
+    right = recording.reference_events["initial_contacts_right"]
+    contacts = np.concatenate([left, right])
+    is_left = np.concatenate([np.ones(len(left), bool), np.zeros(len(right), bool)])
+    keep = _inside(contacts, (window,), 0.0)
+    return contacts[keep], is_left[keep]
 
 
 def _run_tug(recording: ReferenceRecording, collectors: list[_Collector],
@@ -131,6 +209,21 @@ def _run_ipol(recording: ReferenceRecording, collectors: list[_Collector],
         collector.count("initial_contacts", *_contacts_in(windows, feet, reference))
         collector.count("initial_contacts_lower_back",
                         *_contacts_in(windows, lower_back, reference))
+    if len(lower_back) < 2:
+        return None
+    sides = StepSideClassifier().classify(*_imu(recording, "lower_back"), lower_back)
+    accuracy = _count_sided(recording, windows, sides, collectors)
+    ours = _inside(sides.contacts_s, ((result.trial_start_s, result.trial_end_s),),
+                   CONTACT_TOLERANCE_S)
+    estimate = StepAsymmetryAnalyzer().analyze(sides.contacts_s[ours], sides.is_left[ours])
+    truth = StepAsymmetryAnalyzer().analyze(*_reference_sided(recording, windows[0]))
+    row["sides"] = {"accuracy": accuracy, "agreement": sides.agreement,
+                    "flags": list(sides.flags)}
+    row["step_time_asymmetry_pct"] = {"estimate": estimate.step_time_asymmetry_pct,
+                                      "reference": truth.step_time_asymmetry_pct}
+    for collector in collectors:
+        collector.add("step_time_asymmetry_pct", estimate.step_time_asymmetry_pct,
+                      truth.step_time_asymmetry_pct)
     return None
 
 
@@ -142,6 +235,8 @@ def _run_mobgap(recording: ReferenceRecording, collectors: list[_Collector],
     reference = recording.reference_events["initial_contacts"]
     for collector in collectors:
         collector.count("initial_contacts", *_contacts_in(windows, contacts, reference))
+    if len(contacts) >= 2:
+        _run_mobgap_sides(recording, imu, contacts, windows, collectors, row)
     sensor_height = recording.info.get("sensor_height_m")
     if sensor_height is None:
         skipped.append({"recording": recording.recording_id, "metric": "stride_speed_m_per_s",
@@ -161,6 +256,27 @@ def _run_mobgap(recording: ReferenceRecording, collectors: list[_Collector],
             collector.add("stride_speed_m_per_s", estimate, float(reference_speed))
     row["walking_bouts"] = bout_rows
     return None
+
+
+def _run_mobgap_sides(recording: ReferenceRecording, imu: ImuSignal, contacts: np.ndarray,
+                      windows: tuple[tuple[float, float], ...], collectors: list[_Collector],
+                      row: dict[str, Any]) -> None:
+    """Sides of our contacts in the reference bouts, and the trial's step-time asymmetry
+    pooled over its reference bouts (one bout of a straight lab walk holds too few steps)."""
+    sides = StepSideClassifier().classify_signal(imu, contacts)
+    accuracy = _count_sided(recording, windows, sides, collectors)
+    ours, truth = [], []
+    for window in windows:
+        inside = _inside(sides.contacts_s, (window,), CONTACT_TOLERANCE_S)
+        ours.append((sides.contacts_s[inside], sides.is_left[inside]))
+        truth.append(_reference_sided(recording, window))
+    estimate = StepAsymmetryAnalyzer().analyze_bouts(ours).step_time_asymmetry_pct
+    reference = StepAsymmetryAnalyzer().analyze_bouts(truth).step_time_asymmetry_pct
+    row["sides"] = {"accuracy": accuracy, "agreement": sides.agreement,
+                    "flags": list(sides.flags)}
+    row["step_time_asymmetry_pct"] = {"estimate": estimate, "reference": reference}
+    for collector in collectors:
+        collector.add("step_time_asymmetry_pct", estimate, reference)
 
 
 def _run_gaitmap(recording: ReferenceRecording, collectors: list[_Collector],
@@ -214,6 +330,7 @@ def run_validation(dataset: str, path: Path) -> dict[str, Any]:
         "n_recordings": n_recordings,
         "metrics": overall.metrics(),
         "detection": overall.detection(),
+        **({"side_accuracy": overall.side_accuracy()} if overall.sides else {}),
         "failures": failures,
         "skipped": skipped,
         "recordings": rows,

@@ -8,6 +8,7 @@ with the dropped packets put back), not rows of the files as stored: read that w
 hand-checked heel strikes fall on the foot sensors' impacts in every recording, while read
 as file rows they drift by up to a second in the recordings with many drops. So every
 sample is put at ``PacketCounter / 100 Hz`` and every reference index at ``index / 100 Hz``.
+A footstep's end in ``LeftFootEvents`` / ``RightFootEvents`` is that foot's initial contact.
 """
 
 from __future__ import annotations
@@ -80,11 +81,13 @@ def iter_recordings(folder: Path) -> Iterator[ReferenceRecording]:
         uturn_time = reference["uturn_end_s"] - reference["uturn_start_s"]
         reference["gait_speed_m_per_s"] = WALK_DISTANCE_M / trial_time
         reference["stride_speed_m_per_s"] = WALK_DISTANCE_M / (trial_time - uturn_time)
-        contacts = [_index_to_time(step[1]) for step in
-                    (*meta["LeftFootEvents"], *meta["RightFootEvents"])]
+        left = np.sort([_index_to_time(step[1]) for step in meta["LeftFootEvents"]])
+        right = np.sort([_index_to_time(step[1]) for step in meta["RightFootEvents"]])
         yield ReferenceRecording(
             DATASET, recording_id, sensors, reference=reference,
-            reference_events={"initial_contacts": np.sort(np.asarray(contacts))},
+            reference_events={"initial_contacts": np.sort(np.concatenate([left, right])),
+                              "initial_contacts_left": left,
+                              "initial_contacts_right": right},
             reference_windows={"trial": ((reference["trial_start_s"],
                                           reference["trial_end_s"]),)},
             info=info)

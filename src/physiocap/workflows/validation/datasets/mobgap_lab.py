@@ -1,6 +1,7 @@
 """mobgap-lab (Mobilise-D example data shipped with mobgap, Apache-2.0): lower-back IMU in
 the lab, straight walks (Test5) and simulated daily activities (Test11), with INDIP
-reference walking bouts (``MicroWB``), per-bout walking speed and initial contacts.
+reference walking bouts (``MicroWB``), per-bout walking speed and initial contacts, with
+their sides (``InitialContact_LeftRight``).
 
 Layout: ``<cohort>/<participant>/data.mat`` (+ ``infoForAlgo.mat`` with body and sensor
 height). Acc is in g and gyro in deg/s in the file; converted to SI here. Reference times
@@ -67,6 +68,15 @@ def _trials(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield f"{measure_name}.{test_name}.{trial_name}", trial
 
 
+def _contact_sides(bout: dict[str, Any], n_contacts: int) -> np.ndarray:
+    """``InitialContact_LeftRight`` of a bout as "left" / "right" per contact ("" when the
+    label is missing or the lists differ in length)."""
+    labels = np.atleast_1d(np.asarray(bout.get("InitialContact_LeftRight", []), dtype=object))
+    if len(labels) != n_contacts:
+        return np.full(n_contacts, "", dtype=object)
+    return np.array([str(label).strip().lower() for label in labels], dtype=object)
+
+
 def reference_bouts(trial: dict[str, Any], system_name: str = REFERENCE_SYSTEM
                     ) -> tuple[list[dict[str, Any]], str]:
     """The ``MicroWB`` walking bouts of one reference system in a trial struct, or an empty
@@ -111,10 +121,16 @@ def load_trial(participant: str, info: dict[str, object], trial_key: str,
     contacts = [np.asarray(b.get("InitialContact_Event", []), dtype=float).ravel()
                 for b in bouts]
     all_contacts = np.concatenate(contacts) if contacts else np.empty(0)
-    all_contacts = np.sort(all_contacts[np.isfinite(all_contacts)])
+    sides = np.concatenate([_contact_sides(b, len(c)) for b, c in zip(bouts, contacts,
+                                                                      strict=True)]
+                           ) if contacts else np.empty(0, dtype=str)
+    finite = np.isfinite(all_contacts)
+    all_contacts, sides = all_contacts[finite], sides[finite]
     return ReferenceRecording(
         DATASET, recording_id, {"lower_back": sensor},
-        reference_events={"initial_contacts": all_contacts,
+        reference_events={"initial_contacts": np.sort(all_contacts),
+                          "initial_contacts_left": np.sort(all_contacts[sides == "left"]),
+                          "initial_contacts_right": np.sort(all_contacts[sides == "right"]),
                           "walking_bout_speed_m_per_s": speeds},
         reference_windows={"walking_bouts": windows},
         info=info, problem=problem)
