@@ -1,7 +1,8 @@
 """Which foot made each initial contact: left or right.
 
-From a lower-back IMU (any mounting) two physical signatures of the stepping side are
-combined, each with its sign fixed by mechanics, not by the sensor's axes:
+From a lower-back IMU (any mounting) four signatures of the stepping side are summed, each
+with its sign fixed by mechanics rather than by the sensor's axes, each in units of its
+typical size during the walk, all weighted equally:
 
 * **Lateral velocity of the trunk at the contact.** In the frontal plane the body moves
   like an inverted pendulum from one stance foot to the other: the centre of mass sways
@@ -9,17 +10,30 @@ combined, each with its sign fixed by mechanics, not by the sensor's axes:
   towards the foot that has just landed (MacKinnon & Winter 1993, J Biomech 26:633;
   Hof et al. 2005, J Biomech 38:1). So at a left initial contact the lower back moves
   left.
+* **Lateral acceleration during loading response** (the first ≈ 10 % of the cycle,
+  ≈ 0.1 s, Perry & Burnfield, Gait Analysis, 2nd ed. 2010). The landing foot lies to the
+  side of the centre of mass, so the ground pushes the body medially, away from that
+  foot, and brakes the sway just described (Winter 1995, Gait Posture 3:193): after a
+  left contact the lower back accelerates to the right.
+* **Roll during loading response.** As weight passes onto the landing leg the pelvis
+  drops on the other side, now unloaded (contralateral pelvic drop, Perry & Burnfield):
+  after a left contact the right side goes down, a rotation about the forward axis that
+  lifts the left side.
 * **Yaw rate at the contact.** McCamley et al. (2012, Gait Posture 36:316) found the
   band-passed vertical angular velocity of the lower trunk negative (clockwise seen from
   above) at left initial contacts and positive at right ones: the pelvis is still rotating
   the side of the landing foot forward when it lands. Mobilise-D keeps this rule
   (mobgap ``LrcMcCamley``; Ullrich et al. 2021, IEEE EMBC, band-pass 0.5-2 Hz).
 
+The sway cues are band-passed around the stride frequency; the loading-response cues are
+high-passed above it (they are brief) and averaged over the window after the contact.
+
 "Up" comes from gravity (``BodyFrameEstimator``). "Forward" is estimated, not assumed:
 walking exchanges kinetic and potential energy like an inverted pendulum (Cavagna et al.
 1977, Am J Physiol 233:R243), so the body decelerates while it rises and speeds up while
 it falls; forward is the horizontal direction whose acceleration is most negatively
-correlated with the vertical velocity. Left = up × forward.
+correlated with the vertical velocity. Left = up × forward. Only the yaw rate needs no
+forward direction: when that direction does not show clearly, it alone is used.
 
 Steps alternate. The per-contact evidence is therefore decoded over the whole sequence
 (Viterbi, two states): successive contacts change side unless the interval between them
@@ -88,6 +102,21 @@ def _bandpass(values: np.ndarray, low_hz: float, high_hz: float, rate_hz: float)
     return signal.sosfiltfilt(sos, values, axis=0, padlen=max(padlen, 0))
 
 
+def _highpass(values: np.ndarray, cutoff_hz: float, rate_hz: float) -> np.ndarray:
+    sos = signal.butter(2, cutoff_hz, btype="highpass", fs=rate_hz, output="sos")
+    padlen = min(values.shape[0] - 1, 3 * (2 * len(sos) + 1) * 4)
+    return signal.sosfiltfilt(sos, values, axis=0, padlen=max(padlen, 0))
+
+
+def _mean_ahead(values: np.ndarray, window_samples: int) -> np.ndarray:
+    """Mean of ``values`` over the ``window_samples`` starting at each sample."""
+    window = max(int(window_samples), 1)
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    stop = np.minimum(np.arange(len(values)) + window, len(values))
+    start = np.arange(len(values))
+    return (cumulative[stop] - cumulative[start]) / (stop - start)
+
+
 def _sample_index(imu: ImuSignal, times_s: np.ndarray) -> np.ndarray:
     index = np.round((times_s - imu.time_s[0]) * imu.rate_hz).astype(int)
     return np.clip(index, 0, len(imu.time_s) - 1)
@@ -152,7 +181,9 @@ class StepSideClassifier:
     """Left/right of each initial contact from a lower-back IMU (module docstring).
 
     ``band_low_hz``–``band_high_hz`` keeps the stride-frequency sway (0.5-2 Hz as
-    Ullrich et al. 2021 filter the yaw rate) and removes drift and heel-strike transients.
+    Ullrich et al. 2021 filter the yaw rate) and removes drift and heel-strike transients;
+    above ``band_high_hz`` lie the loading-response cues, averaged over
+    ``loading_response_s`` after each contact (≈ 10 % of a 1 s stride, Perry & Burnfield).
     ``walking_margin_s``: samples this close to a contact count as walking when the
     forward direction and the signals' typical sizes are estimated.
     ``min_forward_correlation``: below it the forward direction (hence the lateral
@@ -161,14 +192,15 @@ class StepSideClassifier:
     result is flagged ``sides_ambiguous``.
     """
 
-    method = "lower_back_lateral_velocity_and_yaw"
+    method = "lower_back_sway_loading_and_yaw"
 
     def __init__(self, band_low_hz: float = 0.5, band_high_hz: float = 2.0,
-                 walking_margin_s: float = 0.6, min_forward_correlation: float = 0.3,
-                 min_agreement: float = 0.7,
+                 loading_response_s: float = 0.1, walking_margin_s: float = 0.6,
+                 min_forward_correlation: float = 0.3, min_agreement: float = 0.7,
                  decoder: AlternationDecoder | None = None) -> None:
         self.band_low_hz = band_low_hz
         self.band_high_hz = band_high_hz
+        self.loading_response_s = loading_response_s
         self.walking_margin_s = walking_margin_s
         self.min_forward_correlation = min_forward_correlation
         self.min_agreement = min_agreement
@@ -194,17 +226,20 @@ class StepSideClassifier:
         left_unit, correlation = self._left_direction(frame.up_unit, frame.vertical_acc_m_per_s2,
                                                       frame.horizontal_acc_m_per_s2,
                                                       imu.rate_hz, walking)
-        # McCamley: clockwise (negative) yaw rate at a left contact. Each cue counts in
-        # units of its typical size during walking, and the two count equally.
-        yaw = -_bandpass(frame.yaw_rate_rad_per_s, *band)
-        evidence = yaw[index] / self._typical(yaw, walking)
+        # McCamley: clockwise (negative) yaw rate at a left contact
+        cues = [-_bandpass(frame.yaw_rate_rad_per_s, *band)]
         if correlation >= self.min_forward_correlation:
-            lateral_acc = _bandpass(
-                np.einsum("ij,ij->i", frame.horizontal_acc_m_per_s2, left_unit), *band)
-            velocity = _bandpass(np.cumsum(lateral_acc) / imu.rate_hz, *band)
-            evidence = evidence + velocity[index] / self._typical(velocity, walking)
+            lateral = np.einsum("ij,ij->i", frame.horizontal_acc_m_per_s2, left_unit)
+            forward = np.cross(left_unit, frame.up_unit)
+            roll = np.einsum("ij,ij->i", imu.gyro_rad_per_s, forward)  # + lifts the left
+            velocity = _bandpass(np.cumsum(_bandpass(lateral, *band)) / imu.rate_hz, *band)
+            loading = round(self.loading_response_s * imu.rate_hz)
+            cues += [velocity,
+                     -_mean_ahead(_highpass(lateral, self.band_high_hz, imu.rate_hz), loading),
+                     _mean_ahead(_highpass(roll, self.band_high_hz, imu.rate_hz), loading)]
         else:
             flags.append("forward_direction_uncertain")
+        evidence = sum(cue[index] / self._typical(cue, walking) for cue in cues)
         is_left = self.decoder.decode(contacts, evidence)
         agreement = float(np.mean((evidence > 0) == is_left))
         if agreement < self.min_agreement:
