@@ -24,10 +24,14 @@ clinical.md §3.10); generic gait-bout detectors fail on TUG's few steps (§0.5)
   minimum of the angle after the half-way point, deeper than ``rise_end_prominence_deg``):
   there the first step's swing or the arm swing of gait begins, and during gait a thigh
   swings ±15-25° about upright, so a fixed fraction can be first crossed a few steps later.
-* **braking** (wrist, since 1.5): a wrist's posture is the arm's, back to hanging before the
-  trunk is upright, so a wrist's rise ends at the deepest dip of the specific force's norm
-  after the half-way posture, where the body's ascent is braked (``_braking_trough``).
-  With the posture alone, uji-tug wrist rise ends were 0.34 s early (median).
+* **specific force** (wrist, since 1.5): a wrist's posture is the arm's, back to hanging
+  before the trunk is upright and hanging still while the body starts to sit, so two
+  events come from the norm of the specific force (g plus the vertical acceleration,
+  whatever the orientation), low-passed at ``braking_lowpass_hz``: the rise ends at its
+  deepest dip after the half-way posture, where the ascent is braked
+  (``_braking_trough``; with the posture alone, uji-tug wrist rise ends were 0.34 s early,
+  median), and the second turn ends where the descent onto the chair accelerates most
+  (``_descent_dip``).
 
 Each candidate pair of consecutive large turns with rest before and after is a trial, so
 several runs in one recording are found one by one.
@@ -71,11 +75,12 @@ _REST_FRACTION_BY_PLACEMENT = {"thigh": 0.1, "wrist": 0.25, "lower_back": 0.15}
 #: armrests, settling on the lap) before the rise and after sitting, which the video
 #: references do not count, so its edge may only shed the smoothing blur.
 _EDGE_SEARCH_S_BY_PLACEMENT = {"thigh": 0.8, "wrist": 0.15, "lower_back": 0.8}
-#: Where the rise's end is taken from the braking of the body's ascent instead of the
-#: sensor's posture: a wrist's posture is the arm's, which hangs down again before the trunk
-#: and hips finish extending (see ``TugAnalyzer._braking_trough``); a thigh or the lower
-#: back is itself a body segment of the rise, and its posture ends the rise.
-_RISE_END_AT_BRAKING_BY_PLACEMENT = {"thigh": False, "wrist": True, "lower_back": False}
+#: Where the end of the rise and the start of the sitting down are taken from the body's
+#: vertical acceleration (the specific force's norm) instead of the sensor's posture and
+#: turning: a wrist's are the arm's, which hangs down again before the trunk and hips finish
+#: extending and keeps hanging while the body starts to descend (``_braking_trough``,
+#: ``_descent_dip``); a thigh or the lower back is itself a body segment of the transitions.
+_TRANSITIONS_FROM_FORCE_BY_PLACEMENT = {"thigh": False, "wrist": True, "lower_back": False}
 
 
 class TugAnalyzer:
@@ -96,7 +101,7 @@ class TugAnalyzer:
                  still_lowpass_hz: float = 5.0, seated_fraction: float = 0.95,
                  seated_margin_s: float | None = 0.6,
                  rise_end_prominence_deg: float | None = 2.0,
-                 rise_end_at_braking: bool | None = None, braking_lowpass_hz: float = 2.0,
+                 transitions_from_force: bool | None = None, braking_lowpass_hz: float = 2.0,
                  braking_window_s: float = 1.0) -> None:
         if placement not in PLACEMENTS:
             raise ConfigurationError(
@@ -126,8 +131,9 @@ class TugAnalyzer:
         self.seated_fraction = seated_fraction
         self.seated_margin_s = seated_margin_s
         self.rise_end_prominence_deg = rise_end_prominence_deg
-        self.rise_end_at_braking = (_RISE_END_AT_BRAKING_BY_PLACEMENT[placement]
-                                    if rise_end_at_braking is None else rise_end_at_braking)
+        self.transitions_from_force = (_TRANSITIONS_FROM_FORCE_BY_PLACEMENT[placement]
+                                       if transitions_from_force is None
+                                       else transitions_from_force)
         self.braking_lowpass_hz = braking_lowpass_hz
         self.braking_window_s = braking_window_s
 
@@ -146,7 +152,7 @@ class TugAnalyzer:
         rest_level = min(float(np.percentile(activity, 5)), _MAX_REST_LEVEL_RAD_PER_S)
         specific_force = (butter_lowpass(np.linalg.norm(imu.acc_m_per_s2, axis=1),
                                          self.braking_lowpass_hz, rate)
-                          if self.rise_end_at_braking else None)
+                          if self.transitions_from_force else None)
         turns = self._turns(yaw, rate)
         first_turn_rad = np.radians(self.min_turn_angle_deg)
         trials: list[TugTrial] = []
@@ -259,6 +265,8 @@ class TugAnalyzer:
             flags.append("rise_end_estimated")
         sit_start = turn2[2] if sit_start is None else min(max(sit_start, turn2[0] + 1),
                                                            turn2[2])
+        if sit_mid is not None and specific_force is not None:
+            sit_start = self._descent_dip(specific_force, turn2[1], sit_mid, sit_start)
         time = imu.time_s
         total = float(time[end] - time[start])
         if not self.min_total_s <= total <= self.max_total_s:
@@ -330,14 +338,15 @@ class TugAnalyzer:
         recording (no braking seen): the posture estimate then stands.
 
         Used for a wrist: its posture is the arm's, which swings back to hanging as soon as
-        the hands leave the armrests or thighs, before the trunk is upright; the uji-tug
-        wrist rise ends came 0.34 s (median) after the arm reached 80 % of upright, while
-        the braking dip lay 0.04 s from the video's end of STANDING_UP (tug-watch: 0.24 s
-        and 0.2 s). The norm is orientation-free; 2 Hz keeps the 0.5-1 s braking and
-        removes most of the heel-strike transients of the first steps. Any window of
-        0.8-1.2 s gives nearly the same errors (uji-tug wrist 0.18-0.20 s, tug-watch
-        0.23-0.25 s); it covers the 0.4-0.9 s from half-way to upright (uji-tug, tug-watch
-        references) without reaching the second step."""
+        the hands leave the armrests or thighs, before the trunk is upright; ended at the
+        arm's posture (version 1.4), uji-tug wrist rises ended 0.34 s early (median; MAE
+        0.37 s). The dip lies 0.38 s before the end of a simulated rise that ends at rest;
+        the video references end the rise at the dip (uji-tug STANDING_UP: MAE 0.14 s) or
+        a little before it (tug-watch: 0.23 s). 2 Hz keeps the 0.5-1 s braking and
+        removes most heel-strike transients of the first steps. The window covers the
+        0.4-0.9 s from half-way to upright without reaching the second step; 1-2 Hz and
+        0.8-1.2 s give nearly the same errors, and chosen on uji-tug subjects s01-s06 it
+        gives 0.14 s on s07-s12, chosen on s07-s12 0.17 s on s01-s06."""
         hi = min(rise_mid + round(self.braking_window_s * rate), stop)
         if hi - rise_mid < 2:
             return None
@@ -345,6 +354,29 @@ class TugAnalyzer:
         if specific_force[trough] >= np.median(specific_force):
             return None
         return trough
+
+    @staticmethod
+    @staticmethod
+    def _descent_dip(specific_force: np.ndarray, turn_peak: int, sit_mid: int,
+                     posture_start: int) -> int:
+        """Start of the sitting down seen from a wrist: the deepest dip of the low-passed
+        specific-force norm between the second turn's peak rate and the posture's half-way
+        point, where the body's descent onto the chair accelerates most; ``posture_start``
+        when that window is empty. A wrist's own signals mistime it: the arm keeps hanging
+        while the body starts to descend and then reaches for the armrest or the lap (its
+        tilt), and it stops rotating before or after the trunk (its yaw rate).
+
+        The dip is the peak downward acceleration, not the kinematic onset of the descent:
+        in a simulated TUG that turns fully and only then sits, it lies a quarter of the
+        1.8 s descent after the onset. Real people sit while still turning, and the video
+        references put the start of sitting at or after the dip: uji-tug (start of
+        SITTING_DOWN, at 73 % of the turn's angle, median) median error −0.01 s, MAE 0.24 s
+        against 0.30 s (median +0.26 s) from posture and yaw rate; tug-watch, whose
+        annotator ends the second turn only once it is complete (99 % of the angle),
+        MAE 0.34 s against 0.38 s."""
+        if sit_mid <= turn_peak + 1:
+            return posture_start
+        return turn_peak + int(np.argmin(specific_force[turn_peak:sit_mid + 1]))
 
     def _refine_edges(self, imu: ImuSignal, start: int, end: int, anchor_start: int,
                       anchor_end: int, flags: list[str]) -> tuple[int, int]:
