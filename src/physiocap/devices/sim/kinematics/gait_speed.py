@@ -59,6 +59,7 @@ class GaitSpeedWalk(MovementScenario):
     leading_side: str = "right"
     step_time_cv: float = 0.02  # step-to-step variability of healthy adults (Hausdorff 2005)
     variability_seed: int = 0
+    step_time_ratio_left_right: float = 1.0  # left over right step time (a limp if ≠ 1)
     heading_deg: float = 0.0
     quiet_before_s: float = 1.0
     quiet_after_s: float = 1.0
@@ -112,7 +113,8 @@ class GaitSpeedWalk(MovementScenario):
                            cadence_steps_per_min=self.cadence_steps_per_min,
                            leading_side=parse_side(self.leading_side, "leading_side"),
                            acceleration_duration_s=self.acceleration_duration_s,
-                           step_time_cv=self.step_time_cv, seed=self.variability_seed)
+                           step_time_cv=self.step_time_cv, seed=self.variability_seed,
+                           step_time_ratio_left_right=self.step_time_ratio_left_right)
         events: list[tuple[str, float]] = [("walk_start", start)]
         if self.out_and_back:
             events.append(("trial_start", start))

@@ -30,6 +30,9 @@ FIRST_CONTACT_STEP_FRACTION = 0.6
 #: Largest step-time coefficient of variation accepted (healthy adults walk at ~2-3 %,
 #: Hausdorff 2005, J NeuroEng Rehabil 2:19; fallers and neurological patients to ~10 %).
 MAX_STEP_TIME_CV = 0.15
+#: Accepted range of the left/right step-time ratio: beyond it one step would last more
+#: than twice the other, no longer the alternating gait this model draws.
+STEP_TIME_RATIO_RANGE = (0.5, 2.0)
 #: Fraction of a step over which the gait-phase rate moves to the next step's rate.
 PHASE_RATE_CHANGE_STEPS = 0.3
 #: Strength of the closing step's heel strike (the trailing foot set down beside the other
@@ -214,12 +217,18 @@ class WalkBuilder:
 
     def __init__(self, start_s: float, *, speed_m_per_s: float, cadence_steps_per_min: float,
                  leading_side: Side, acceleration_duration_s: float,
-                 step_time_cv: float = 0.0, seed: int = 0) -> None:
+                 step_time_cv: float = 0.0, seed: int = 0,
+                 step_time_ratio_left_right: float = 1.0) -> None:
         validate_gait(speed_m_per_s, cadence_steps_per_min)
         if not 0.0 <= step_time_cv <= MAX_STEP_TIME_CV:
             raise ConfigurationError(
                 f"step_time_cv must be 0-{MAX_STEP_TIME_CV}, got {step_time_cv}")
+        low, high = STEP_TIME_RATIO_RANGE
+        if not low <= step_time_ratio_left_right <= high:
+            raise ConfigurationError(f"step_time_ratio_left_right must be {low}-{high}, "
+                                     f"got {step_time_ratio_left_right}")
         self.step_time_cv = step_time_cv
+        self.step_time_ratio_left_right = step_time_ratio_left_right
         self.seed = seed
         if not acceleration_duration_s > 0:
             raise ConfigurationError("acceleration duration must be > 0 s")
@@ -289,9 +298,19 @@ class WalkBuilder:
 
     def _step_durations(self, count: int) -> np.ndarray:
         """Durations of successive steps: the mean step time, or with ``step_time_cv`` each
-        drawn normal around it with that coefficient of variation (clipped at ±2.5 σ)."""
+        drawn normal around it with that coefficient of variation (clipped at ±2.5 σ).
+
+        With ``step_time_ratio_left_right`` ≠ 1 the steps ending on a left contact last that
+        many times the ones ending on a right contact (a limp), the mean step time staying
+        the cadence's.
+        """
         spread = np.clip(np.random.default_rng(self.seed).standard_normal(count), -2.5, 2.5)
-        return self.step_duration_s * (1.0 + self.step_time_cv * spread)
+        ratio = self.step_time_ratio_left_right
+        # step k ends on contact k + 1, which is the leading side's when k + 1 is even
+        ends_leading = np.arange(1, count + 1) % 2 == 0
+        ends_left = ends_leading == (self.leading_side is Side.LEFT)
+        side_factor = np.where(ends_left, 2.0 * ratio, 2.0) / (1.0 + ratio)
+        return self.step_duration_s * side_factor * (1.0 + self.step_time_cv * spread)
 
     def _phase_rate(self, contact_s: np.ndarray) -> SmoothSteps:
         """Gait-phase rate (cycles/s) that puts a half cycle between successive contacts.

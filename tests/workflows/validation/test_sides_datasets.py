@@ -1,0 +1,67 @@
+"""Left/right of lower-back contacts and step-time asymmetry against the real datasets'
+sided references (ipol-gait foot-sensor footsteps, mobgap-lab INDIP), skipped when
+../shared/data is absent. Issue-3 goal: side accuracy ≥ 95 % on ipol-gait."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from physiocap.analysis.gait.step_sides import StepSideClassifier
+from physiocap.workflows.validation.datasets import load_dataset
+from physiocap.workflows.validation.runner import run_validation
+
+pytestmark = [pytest.mark.dataset, pytest.mark.slow]
+_cache: dict[str, dict[str, Any]] = {}
+
+
+def _report(shared_data: Path, dataset: str) -> dict[str, Any]:
+    if dataset not in _cache:
+        _cache[dataset] = run_validation(dataset, shared_data / dataset)
+    return _cache[dataset]
+
+
+@pytest.mark.parametrize(("dataset", "goal"), [("ipol-gait", 0.95), ("mobgap-lab", 0.95)])
+def test_side_accuracy_of_detected_contacts(shared_data: Path, dataset: str,
+                                            goal: float) -> None:
+    report = _report(shared_data, dataset)
+    sides = report["side_accuracy"]["initial_contacts_lower_back"]
+    assert sides["matched"] >= 0.5 * report["detection"]["initial_contacts"]["tp"]
+    assert sides["accuracy"] >= goal
+
+
+@pytest.mark.parametrize("dataset", ["ipol-gait", "mobgap-lab"])
+def test_sided_detections_are_reported(shared_data: Path, dataset: str) -> None:
+    detection = _report(shared_data, dataset)["detection"]
+    for name in ("initial_contacts_left", "initial_contacts_right"):
+        assert detection[name]["f1"] >= 0.6, name
+
+
+def test_sides_of_the_reference_contacts_themselves(shared_data: Path) -> None:
+    """The classifier alone, given the reference contact times (no detector involved)."""
+    correct = total = 0
+    for dataset in ("ipol-gait", "mobgap-lab"):
+        for recording in load_dataset(dataset, shared_data / dataset):
+            if recording.problem:
+                continue
+            left = recording.reference_events["initial_contacts_left"]
+            right = recording.reference_events["initial_contacts_right"]
+            contacts = np.concatenate([left, right])
+            truth = np.concatenate([np.ones(len(left), bool), np.zeros(len(right), bool)])
+            order = np.argsort(contacts)
+            sensor = recording.sensors["lower_back"]
+            result = StepSideClassifier().classify(sensor.time_s, sensor.acc_m_per_s2,
+                                                   sensor.gyro_rad_per_s, contacts[order])
+            correct += int(np.sum(result.is_left == truth[order]))
+            total += len(contacts)
+    assert total > 2000
+    assert correct / total >= 0.93
+
+
+def test_ipol_step_time_asymmetry(shared_data: Path) -> None:
+    metric = _report(shared_data, "ipol-gait")["metrics"]["step_time_asymmetry_pct"]
+    assert metric["n"] >= 50
+    assert metric["mae"] <= 5.0
