@@ -6,8 +6,9 @@ no more than ``max_step_ratio`` times the median interval apart are steps; a pau
 missed contact breaks the chain.
 
 Asymmetry follows Patterson et al. (2010, Gait Posture 31:241), who compared symmetry
-measures after stroke and recommended the plain ratio of the two sides' mean values with
-the larger one on top, so that 1 is perfect symmetry whichever side is slower:
+measures after stroke and recommended the plain ratio of the two sides' mean values. We
+put the larger one on top, so that 1 is perfect symmetry whichever side is slower and
+the percentage grows with the asymmetry:
 
     step_time_ratio = max(mean left, mean right) / min(mean left, mean right)
     step_time_asymmetry_pct = 100 × (step_time_ratio − 1)
@@ -40,7 +41,7 @@ class StepAsymmetry:
     left_step_time_s: float | None
     right_step_time_s: float | None
     step_time_left_right_ratio: float | None
-    step_time_ratio: float | None  # Patterson et al. 2010: larger over smaller, ≥ 1
+    step_time_ratio: float | None  # larger over smaller, ≥ 1
     step_time_asymmetry_pct: float | None
     flags: tuple[str, ...] = ()
 

@@ -55,9 +55,7 @@ from scipy import signal
 from physiocap.analysis.signal.frame import BodyFrameEstimator
 from physiocap.analysis.signal.resampling import ImuSignal, UniformResampler
 from physiocap.core.errors import InputValidationError
-
-LEFT = "left"
-RIGHT = "right"
+from physiocap.core.records import Side
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,8 @@ class StepSides:
     flags: tuple[str, ...] = ()
 
     @property
-    def sides(self) -> tuple[str, ...]:
-        return tuple(LEFT if left else RIGHT for left in self.is_left)
+    def sides(self) -> tuple[Side, ...]:
+        return tuple(Side.LEFT if left else Side.RIGHT for left in self.is_left)
 
     @property
     def left_contacts_s(self) -> np.ndarray:
@@ -117,31 +115,59 @@ def _mean_ahead(values: np.ndarray, window_samples: int) -> np.ndarray:
     return (cumulative[stop] - cumulative[start]) / (stop - start)
 
 
+def _walking_mask(time_s: np.ndarray, contacts: np.ndarray, margin_s: float) -> np.ndarray:
+    """Samples within ``margin_s`` of a contact: the walking the typical sizes of the
+    signals (and the forward direction) are measured on."""
+    nearest = np.searchsorted(contacts, time_s)
+    after = np.abs(contacts[np.clip(nearest, 0, len(contacts) - 1)] - time_s)
+    before = np.abs(contacts[np.clip(nearest - 1, 0, len(contacts) - 1)] - time_s)
+    mask = np.minimum(after, before) <= margin_s
+    if not mask.any():
+        raise InputValidationError("the contacts lie outside the recording")
+    return mask
+
+
+def _checked_contacts(contacts_s: np.ndarray) -> np.ndarray:
+    contacts = _sorted_contacts(contacts_s)
+    if len(contacts) < 2:
+        raise InputValidationError("telling steps apart needs at least two contacts")
+    return contacts
+
+
 def _sample_index(imu: ImuSignal, times_s: np.ndarray) -> np.ndarray:
     index = np.round((times_s - imu.time_s[0]) * imu.rate_hz).astype(int)
     return np.clip(index, 0, len(imu.time_s) - 1)
 
 
 class AlternationDecoder:
-    """Most likely left/right sequence given per-contact evidence and that steps alternate.
+    """Most likely left/right sequence given per-contact evidence and that steps alternate
+    (Viterbi decoding of a two-state chain).
 
-    ``alternation_error_rate``: prior probability that two successive contacts one typical
-    step apart come from the same foot (a spurious or missed detection); healthy and
-    pathological gait alike alternate, so it is small. ``evidence_gain``: log-odds per unit
-    of evidence. Intervals longer than ``max_gap_steps`` typical steps break the chain
-    (a pause: either foot may lead next).
+    The interval between successive contacts, in typical (median) steps, sets how likely
+    the side changes. Within ``step_tolerance`` of one step: the other foot, except with
+    ``alternation_error_rate`` (healthy and pathological gait alike alternate, so it is
+    small; what remains is a mis-detection). Within ``step_tolerance`` of two or three
+    steps (contacts missed in between): the same or the other foot, trusted less
+    (``missed_contact_error_rate``). Any other interval (a pause longer than
+    ``max_gap_steps``, a turn on the spot, a spurious contact half a step away) says
+    nothing about the sides. ``evidence_gain``: log-odds of "left" per unit of evidence.
     """
 
-    def __init__(self, alternation_error_rate: float = 0.05, evidence_gain: float = 2.0,
-                 max_gap_steps: float = 3.5, missed_contact_error_rate: float = 0.25) -> None:
+    def __init__(self, alternation_error_rate: float = 0.05,
+                 missed_contact_error_rate: float = 0.25, step_tolerance: float = 0.25,
+                 max_gap_steps: float = 3.5, evidence_gain: float = 2.0) -> None:
         self.alternation_error_rate = alternation_error_rate
         self.missed_contact_error_rate = missed_contact_error_rate
-        self.evidence_gain = evidence_gain
+        self.step_tolerance = step_tolerance
         self.max_gap_steps = max_gap_steps
+        self.evidence_gain = evidence_gain
 
     def decode(self, contacts_s: np.ndarray, evidence: np.ndarray) -> np.ndarray:
-        """``True`` where the decoded side is left."""
+        """``True`` where the decoded side is left; contacts in time order (s), evidence
+        per contact (positive = left)."""
         n = len(contacts_s)
+        if len(evidence) != n:
+            raise InputValidationError(f"{n} contacts but {len(evidence)} evidence values")
         if n == 0:
             return np.zeros(0, dtype=bool)
         intervals = np.diff(contacts_s)
@@ -155,14 +181,10 @@ class AlternationDecoder:
         for k in range(1, n):
             steps = intervals[k - 1] / typical
             whole = round(steps)
-            if 1 <= whole <= self.max_gap_steps and abs(steps - whole) <= 0.25:
-                # one step apart: the other foot; two (a contact missed): the same one,
-                # less surely
+            if 1 <= whole <= self.max_gap_steps and abs(steps - whole) <= self.step_tolerance:
                 error = eps if whole == 1 else self.missed_contact_error_rate
                 p_switch = 1.0 - error if whole % 2 == 1 else error
             else:
-                # after a pause, a turn on the spot or a spurious contact half a step
-                # away, the interval says nothing about the sides
                 p_switch = 0.5
             log_stay, log_switch = np.log(1.0 - p_switch), np.log(p_switch)
             # transition[i, j]: from state i to state j (0 = left, 1 = right)
@@ -210,16 +232,14 @@ class StepSideClassifier:
                  gyro_rad_per_s: np.ndarray, contacts_s: np.ndarray) -> StepSides:
         """Sides of ``contacts_s`` (s, same clock as ``time_s``), e.g. a gait analysis's
         detected initial contacts."""
-        contacts = _sorted_contacts(contacts_s)
-        if len(contacts) < 2:
-            raise InputValidationError("telling steps apart needs at least two contacts")
         imu = UniformResampler().resample(time_s, acc_m_per_s2, gyro_rad_per_s)
-        return self.classify_signal(imu, contacts)
+        return self.classify_signal(imu, contacts_s)
 
     def classify_signal(self, imu: ImuSignal, contacts_s: np.ndarray) -> StepSides:
-        contacts = _sorted_contacts(contacts_s)
+        """As :meth:`classify`, on an already resampled signal."""
+        contacts = _checked_contacts(contacts_s)
         frame = BodyFrameEstimator().estimate(imu)
-        walking = self._walking_mask(imu.time_s, contacts)
+        walking = _walking_mask(imu.time_s, contacts, self.walking_margin_s)
         flags: list[str] = []
         band = (self.band_low_hz, self.band_high_hz, imu.rate_hz)
         index = _sample_index(imu, contacts)
@@ -245,15 +265,6 @@ class StepSideClassifier:
         if agreement < self.min_agreement:
             flags.append("sides_ambiguous")
         return StepSides(contacts, is_left, evidence, agreement, self.method, tuple(flags))
-
-    def _walking_mask(self, time_s: np.ndarray, contacts: np.ndarray) -> np.ndarray:
-        nearest = np.searchsorted(contacts, time_s)
-        after = np.abs(contacts[np.clip(nearest, 0, len(contacts) - 1)] - time_s)
-        before = np.abs(contacts[np.clip(nearest - 1, 0, len(contacts) - 1)] - time_s)
-        mask = np.minimum(after, before) <= self.walking_margin_s
-        if not mask.any():
-            raise InputValidationError("the contacts lie outside the recording")
-        return mask
 
     @staticmethod
     def _typical(values: np.ndarray, walking: np.ndarray) -> float:
@@ -311,13 +322,13 @@ class ThighStepSideClassifier:
 
     method = "thigh_sagittal_angle"
 
-    def __init__(self, sensor_side: str, band_low_hz: float = 0.5, band_high_hz: float = 2.0,
-                 walking_margin_s: float = 0.6, min_agreement: float = 0.7,
-                 decoder: AlternationDecoder | None = None) -> None:
-        if sensor_side not in (LEFT, RIGHT):
+    def __init__(self, sensor_side: Side | str, band_low_hz: float = 0.5,
+                 band_high_hz: float = 2.0, walking_margin_s: float = 0.6,
+                 min_agreement: float = 0.7, decoder: AlternationDecoder | None = None) -> None:
+        if sensor_side not in (Side.LEFT, Side.RIGHT):
             raise InputValidationError(
-                f"the thigh sensor's side must be {LEFT!r} or {RIGHT!r}, got {sensor_side!r}")
-        self.sensor_side = sensor_side
+                f"the thigh sensor's side must be left or right, got {sensor_side!r}")
+        self.sensor_side = Side(sensor_side)
         self.band_low_hz = band_low_hz
         self.band_high_hz = band_high_hz
         self.walking_margin_s = walking_margin_s
@@ -326,15 +337,15 @@ class ThighStepSideClassifier:
 
     def classify(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
                  gyro_rad_per_s: np.ndarray, contacts_s: np.ndarray) -> StepSides:
-        contacts = _sorted_contacts(contacts_s)
-        if len(contacts) < 2:
-            raise InputValidationError("telling steps apart needs at least two contacts")
+        """Sides of ``contacts_s`` (s, same clock as ``time_s``)."""
+        contacts = _checked_contacts(contacts_s)
         imu = UniformResampler().resample(time_s, acc_m_per_s2, gyro_rad_per_s)
-        walking = StepSideClassifier(walking_margin_s=self.walking_margin_s)._walking_mask(
-            imu.time_s, contacts)
+        walking = _walking_mask(imu.time_s, contacts, self.walking_margin_s)
         gyro = imu.gyro_rad_per_s - imu.gyro_rad_per_s[walking].mean(axis=0)
         _, _, vt = np.linalg.svd(gyro[walking], full_matrices=False)
         sagittal = gyro @ vt[0]
+        # the swing's peak rate lasts a few tenths of a second: up to 4× the stride band
+        # keeps it and leaves out the heel-strike jolts, whose sign says nothing of flexion
         lowpassed = _bandpass(sagittal, self.band_low_hz, 4.0 * self.band_high_hz, imu.rate_hz)
         skew = float(np.mean(lowpassed[walking] ** 3))
         flexion_rate = sagittal if skew >= 0 else -sagittal
@@ -342,7 +353,7 @@ class ThighStepSideClassifier:
                           self.band_high_hz, imu.rate_hz)
         size = float(np.sqrt(np.mean(angle[walking] ** 2))) or 1.0
         own = angle[_sample_index(imu, contacts)] / size
-        evidence = own if self.sensor_side == LEFT else -own
+        evidence = own if self.sensor_side is Side.LEFT else -own
         is_left = self.decoder.decode(contacts, evidence)
         agreement = float(np.mean((evidence > 0) == is_left))
         flags = ("sides_ambiguous",) if agreement < self.min_agreement else ()
