@@ -101,7 +101,7 @@ class TugAnalyzer:
                  still_lowpass_hz: float = 5.0, seated_fraction: float = 0.95,
                  seated_margin_s: float | None = 0.6,
                  rise_end_prominence_deg: float | None = 2.0,
-                 transitions_from_force: bool | None = None, braking_lowpass_hz: float = 2.0,
+                 transitions_from_force: bool | None = None, braking_lowpass_hz: float = 1.0,
                  braking_window_s: float = 1.0) -> None:
         if placement not in PLACEMENTS:
             raise ConfigurationError(
@@ -340,13 +340,15 @@ class TugAnalyzer:
         Used for a wrist: its posture is the arm's, which swings back to hanging as soon as
         the hands leave the armrests or thighs, before the trunk is upright; ended at the
         arm's posture (version 1.4), uji-tug wrist rises ended 0.34 s early (median; MAE
-        0.37 s). The dip lies 0.38 s before the end of a simulated rise that ends at rest;
-        the video references end the rise at the dip (uji-tug STANDING_UP: MAE 0.14 s) or
-        a little before it (tug-watch: 0.23 s). 2 Hz keeps the 0.5-1 s braking and
-        removes most heel-strike transients of the first steps. The window covers the
-        0.4-0.9 s from half-way to upright without reaching the second step; 1-2 Hz and
-        0.8-1.2 s give nearly the same errors, and chosen on uji-tug subjects s01-s06 it
-        gives 0.14 s on s07-s12, chosen on s07-s12 0.17 s on s01-s06."""
+        0.37 s). The dip lies 0.32 s before the end of a simulated rise that ends at rest;
+        the video references end the rise at the dip (uji-tug STANDING_UP: MAE 0.15 s) or
+        a little before it (tug-watch: 0.19 s). The 1 Hz low-pass keeps the 0.5-1 s
+        braking and removes the steps of TUG gait (1.5-2 Hz, 90-120 steps/min), whose
+        heel strikes would otherwise make dips of their own. The window covers the
+        0.4-0.9 s from half-way to upright without reaching the second step. 0.8-1.2 Hz
+        and 0.8-1.2 s give nearly the same errors; choosing both on uji-tug subjects
+        s01-s06 (1 Hz, 0.8 s) gives 0.14 s on s07-s12, choosing on s07-s12 (1 Hz, 1 s)
+        0.17 s on s01-s06 (version 1.4: 0.39 and 0.34 s)."""
         hi = min(rise_mid + round(self.braking_window_s * rate), stop)
         if hi - rise_mid < 2:
             return None
@@ -355,7 +357,6 @@ class TugAnalyzer:
             return None
         return trough
 
-    @staticmethod
     @staticmethod
     def _descent_dip(specific_force: np.ndarray, turn_peak: int, sit_mid: int,
                      posture_start: int) -> int:
@@ -367,13 +368,14 @@ class TugAnalyzer:
         tilt), and it stops rotating before or after the trunk (its yaw rate).
 
         The dip is the peak downward acceleration, not the kinematic onset of the descent:
-        in a simulated TUG that turns fully and only then sits, it lies a quarter of the
-        1.8 s descent after the onset. Real people sit while still turning, and the video
-        references put the start of sitting at or after the dip: uji-tug (start of
-        SITTING_DOWN, at 73 % of the turn's angle, median) median error −0.01 s, MAE 0.24 s
-        against 0.30 s (median +0.26 s) from posture and yaw rate; tug-watch, whose
-        annotator ends the second turn only once it is complete (99 % of the angle),
-        MAE 0.34 s against 0.38 s."""
+        in a simulated TUG that turns fully and only then sits, it lies 0.42 s (a quarter
+        of the 1.8 s descent) after the onset. Real people sit while still turning, and
+        the video references put the start of sitting at or after the dip. uji-tug (start
+        of SITTING_DOWN, at 73 % of the turn's angle, median): median error +0.02 s, MAE
+        0.23 s, against +0.26 s and 0.30 s from posture and yaw rate (version 1.4).
+        tug-watch, whose annotator ends the second turn only once it is complete (99 % of
+        the angle): MAE 0.32 s against 0.38 s; its median error of −0.32 s is the
+        difference between the two annotators' conventions."""
         if sit_mid <= turn_peak + 1:
             return posture_start
         return turn_peak + int(np.argmin(specific_force[turn_peak:sit_mid + 1]))
