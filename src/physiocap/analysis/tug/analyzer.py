@@ -27,7 +27,7 @@ clinical.md §3.10); generic gait-bout detectors fail on TUG's few steps (§0.5)
 * **specific force** (wrist, since 1.5): a wrist's posture is the arm's, back to hanging
   before the trunk is upright and hanging still while the body starts to sit, so two
   events come from the norm of the specific force (g plus the vertical acceleration,
-  whatever the orientation), low-passed at ``braking_lowpass_hz``: the rise ends at its
+  whatever the orientation), low-passed at ``force_lowpass_hz``: the rise ends at its
   deepest dip after the half-way posture, where the ascent is braked
   (``_braking_trough``; with the posture alone, uji-tug wrist rise ends were 0.34 s early,
   median), and the second turn ends where the descent onto the chair accelerates most
@@ -101,7 +101,7 @@ class TugAnalyzer:
                  still_lowpass_hz: float = 5.0, seated_fraction: float = 0.95,
                  seated_margin_s: float | None = 0.6,
                  rise_end_prominence_deg: float | None = 2.0,
-                 transitions_from_force: bool | None = None, braking_lowpass_hz: float = 1.0,
+                 transitions_from_force: bool | None = None, force_lowpass_hz: float = 1.0,
                  braking_window_s: float = 1.0) -> None:
         if placement not in PLACEMENTS:
             raise ConfigurationError(
@@ -134,7 +134,7 @@ class TugAnalyzer:
         self.transitions_from_force = (_TRANSITIONS_FROM_FORCE_BY_PLACEMENT[placement]
                                        if transitions_from_force is None
                                        else transitions_from_force)
-        self.braking_lowpass_hz = braking_lowpass_hz
+        self.force_lowpass_hz = force_lowpass_hz
         self.braking_window_s = braking_window_s
 
     def analyze(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
@@ -151,7 +151,7 @@ class TugAnalyzer:
                                   round(self.activity_window_s * rate))
         rest_level = min(float(np.percentile(activity, 5)), _MAX_REST_LEVEL_RAD_PER_S)
         specific_force = (butter_lowpass(np.linalg.norm(imu.acc_m_per_s2, axis=1),
-                                         self.braking_lowpass_hz, rate)
+                                         self.force_lowpass_hz, rate)
                           if self.transitions_from_force else None)
         turns = self._turns(yaw, rate)
         first_turn_rad = np.radians(self.min_turn_angle_deg)
@@ -327,7 +327,7 @@ class TugAnalyzer:
     def _braking_trough(self, specific_force: np.ndarray, rise_mid: int, stop: int,
                         rate: float) -> int | None:
         """The deepest dip of the specific force's norm (low-passed at
-        ``braking_lowpass_hz``) within ``braking_window_s`` after the sensor's posture is
+        ``force_lowpass_hz``) within ``braking_window_s`` after the sensor's posture is
         half-way to upright. The body starts and ends the rise at rest, so its upward
         acceleration is positive up to the peak upward velocity and negative after it; the
         dip is where the ascent is braked hardest as hips and knees reach full extension,
