@@ -53,6 +53,14 @@ def _detection_table(detection: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _side_table(sides: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [f"{'left/right of matched contacts':<34}{'matched':>8}{'correct':>8}"
+             f"{'accuracy':>9}"]
+    lines += [f"{name:<34}{s['matched']:8d}{s['correct']:8d}{s['accuracy']:9.3f}"
+              for name, s in sides.items()]
+    return lines
+
+
 def format_report(report: dict[str, Any]) -> str:
     lines = [f"dataset {report['dataset']}: {report['n_recordings']} recordings, "
              f"{len(report['failures'])} failures, {len(report['skipped'])} skipped, "
@@ -61,6 +69,8 @@ def format_report(report: dict[str, Any]) -> str:
         lines += [*_metric_table(report["metrics"]), ""]
     if report["detection"]:
         lines += [*_detection_table(report["detection"]), ""]
+    if report.get("side_accuracy"):
+        lines += [*_side_table(report["side_accuracy"]), ""]
     for placement, block in report.get("by_placement", {}).items():
         lines += [f"placement {placement}:", *_metric_table(block["metrics"]), ""]
     for failure in report["failures"]:

@@ -1,5 +1,7 @@
-"""Gait from one IMU: initial contacts, walking bouts, gait-speed tests, stride-model speed."""
+"""Gait from one IMU: initial contacts and their sides, walking bouts, gait-speed tests,
+stride-model speed, step asymmetry."""
 
+from physiocap.analysis.gait.asymmetry import StepAsymmetry, StepAsymmetryAnalyzer
 from physiocap.analysis.gait.bouts import WalkingBout, WalkingBoutDetector
 from physiocap.analysis.gait.contacts import (
     ContactResult,
@@ -7,15 +9,27 @@ from physiocap.analysis.gait.contacts import (
     LowerBackContactDetector,
 )
 from physiocap.analysis.gait.speed_test import GaitSpeedAnalyzer, GaitSpeedResult
+from physiocap.analysis.gait.step_sides import (
+    FootSideLabeler,
+    StepSideClassifier,
+    StepSides,
+    ThighStepSideClassifier,
+)
 from physiocap.analysis.gait.stride_speed import InvertedPendulumSpeed
 
 __all__ = [
     "ContactResult",
     "FootContactDetector",
+    "FootSideLabeler",
     "GaitSpeedAnalyzer",
     "GaitSpeedResult",
     "InvertedPendulumSpeed",
     "LowerBackContactDetector",
+    "StepAsymmetry",
+    "StepAsymmetryAnalyzer",
+    "StepSideClassifier",
+    "StepSides",
+    "ThighStepSideClassifier",
     "WalkingBout",
     "WalkingBoutDetector",
 ]

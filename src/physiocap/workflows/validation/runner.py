@@ -31,6 +31,7 @@ from physiocap.workflows.validation.statistics import (
     agreement,
     detection_scores,
     match_events,
+    matched_pairs,
 )
 
 CONTACT_TOLERANCE_S = 0.1
@@ -97,25 +98,6 @@ def _contacts_in(windows: tuple[tuple[float, float], ...], detected: np.ndarray,
     return tp, fp, fn
 
 
-def _matched_pairs(detected: np.ndarray, reference: np.ndarray) -> list[tuple[int, int]]:
-    """(reference index, detected index) pairs, one-to-one, closest first, within the
-    tolerance (the rule of ``match_events``)."""
-    candidates = []
-    for i, r in enumerate(reference):
-        lo, hi = np.searchsorted(detected, [r - CONTACT_TOLERANCE_S,
-                                            r + CONTACT_TOLERANCE_S + 1e-12])
-        candidates.extend((abs(detected[j] - r), i, j) for j in range(lo, hi))
-    used_ref: set[int] = set()
-    used_det: set[int] = set()
-    pairs = []
-    for _, i, j in sorted(candidates):
-        if i not in used_ref and j not in used_det:
-            used_ref.add(i)
-            used_det.add(j)
-            pairs.append((i, j))
-    return pairs
-
-
 def _inside(times: np.ndarray, windows: tuple[tuple[float, float], ...],
             margin_s: float) -> np.ndarray:
     keep = np.zeros(len(times), dtype=bool)
@@ -143,7 +125,7 @@ def _count_sided(recording: ReferenceRecording, windows: tuple[tuple[float, floa
     in_ref = _inside(reference, windows, 0.0)
     in_det = _inside(sides.contacts_s, windows, CONTACT_TOLERANCE_S)
     detected, detected_left = sides.contacts_s[in_det], sides.is_left[in_det]
-    pairs = _matched_pairs(detected, reference[in_ref])
+    pairs = matched_pairs(detected, reference[in_ref], CONTACT_TOLERANCE_S)
     correct = sum(bool(detected_left[j] == reference_left[in_ref][i]) for i, j in pairs)
     for collector in collectors:
         collector.count_sides("initial_contacts_lower_back", len(pairs), correct)

@@ -40,23 +40,31 @@ def icc_absolute_agreement(a: np.ndarray, b: np.ndarray) -> float:
     return float((ms_rows - ms_error) / denominator) if denominator > 0 else float("nan")
 
 
-def match_events(detected: np.ndarray, reference: np.ndarray,
-                 tolerance_s: float) -> tuple[int, int, int]:
-    """One-to-one matching, closest pairs first, within ``tolerance_s``:
-    (true positives, false positives, false negatives)."""
-    det = np.sort(np.asarray(detected, dtype=float))
-    ref = np.sort(np.asarray(reference, dtype=float))
-    pairs = []
-    for i, r in enumerate(ref):
-        lo, hi = np.searchsorted(det, [r - tolerance_s, r + tolerance_s + 1e-12])
-        pairs.extend((abs(det[j] - r), i, j) for j in range(lo, hi))
+def matched_pairs(detected: np.ndarray, reference: np.ndarray,
+                  tolerance_s: float) -> list[tuple[int, int]]:
+    """One-to-one matching of two sorted event-time arrays, closest pairs first, within
+    ``tolerance_s``: the (reference index, detected index) pairs."""
+    candidates = []
+    for i, r in enumerate(reference):
+        lo, hi = np.searchsorted(detected, [r - tolerance_s, r + tolerance_s + 1e-12])
+        candidates.extend((abs(detected[j] - r), i, j) for j in range(lo, hi))
     used_ref: set[int] = set()
     used_det: set[int] = set()
-    for _, i, j in sorted(pairs):
+    pairs = []
+    for _, i, j in sorted(candidates):
         if i not in used_ref and j not in used_det:
             used_ref.add(i)
             used_det.add(j)
-    tp = len(used_ref)
+            pairs.append((i, j))
+    return pairs
+
+
+def match_events(detected: np.ndarray, reference: np.ndarray,
+                 tolerance_s: float) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) of ``matched_pairs``."""
+    det = np.sort(np.asarray(detected, dtype=float))
+    ref = np.sort(np.asarray(reference, dtype=float))
+    tp = len(matched_pairs(det, ref, tolerance_s))
     return tp, len(det) - tp, len(ref) - tp
 
 

@@ -1,0 +1,36 @@
+"""The printed validation report shows every block of the JSON report it is made from."""
+
+from __future__ import annotations
+
+from physiocap.cli.validate_command import format_report
+
+
+def _report() -> dict[str, object]:
+    return {
+        "dataset": "ipol-gait", "n_recordings": 2, "runtime_s": 0.5,
+        "metrics": {"gait_speed_m_per_s": {"n": 2, "mae": 0.02, "bias": -0.01,
+                                           "loa_low": -0.05, "loa_high": 0.03, "icc": 0.9}},
+        "detection": {"initial_contacts_left": {"precision": 0.9, "recall": 0.8, "f1": 0.847,
+                                                "tolerance_s": 0.1}},
+        "side_accuracy": {"initial_contacts_lower_back": {"matched": 40, "correct": 38,
+                                                          "accuracy": 0.95,
+                                                          "tolerance_s": 0.1}},
+        "failures": [{"recording": "1-1", "reason": "no walk found"}],
+        "skipped": [],
+    }
+
+
+def test_report_prints_metrics_detection_sides_and_failures() -> None:
+    lines = format_report(_report()).splitlines()
+    assert lines[0] == "dataset ipol-gait: 2 recordings, 1 failures, 0 skipped, 0.5 s"
+    assert any(line.startswith("gait_speed_m_per_s") and "0.020" in line for line in lines)
+    assert any(line.startswith("initial_contacts_left") and "0.847" in line for line in lines)
+    sides = next(line for line in lines if line.startswith("initial_contacts_lower_back"))
+    assert sides.split()[1:] == ["40", "38", "0.950"]
+    assert lines[-1] == "failure 1-1: no walk found"
+
+
+def test_report_without_sides_has_no_side_table() -> None:
+    report = _report()
+    del report["side_accuracy"]
+    assert "left/right" not in format_report(report)
