@@ -46,7 +46,8 @@ def test_uji_thigh_turn_and_sit_boundaries(shared_data: Path) -> None:
 
 
 @pytest.mark.xfail(strict=False, reason="goal: every TUG phase boundary MAE ≤ 0.3 s "
-                                        "(wrist: sit_to_stand_end 0.365, turn2_end 0.30-0.38)")
+                                        "(tug-watch turn2_end 0.319: its annotator ends the "
+                                        "turn later than uji-tug's)")
 def test_every_tug_phase_boundary(shared_data: Path) -> None:
     for dataset in ("uji-tug", "tug-watch"):
         for name, metric in _report(shared_data, dataset)["metrics"].items():
@@ -96,7 +97,7 @@ def test_ipol_lower_back_contacts_at_least_match_mobgap(shared_data: Path) -> No
 
 
 @pytest.mark.xfail(strict=False, reason="goal: mobgap-lab IC F1 ≥ 0.85 inside the "
-                                        "reference bouts (0.74)")
+                                        "reference bouts (0.757)")
 def test_mobgap_goals(shared_data: Path) -> None:
     report = _report(shared_data, "mobgap-lab")
     assert report["detection"]["initial_contacts"]["f1"] >= 0.85
