@@ -1,0 +1,166 @@
+"""The last heel strike of a walk that ends standing still, from a lower-back IMU.
+
+A walk ends with soft steps: a braking step, then a closing step that sets the trailing
+foot down beside the other. The trunk has almost stopped by then, so these steps barely
+jolt it and the step detector misses them, while movements after the stop (a sway, a
+weight shift, a bounce of the trunk) can jolt it as much as a step does. Two cues tell
+them apart:
+
+* **the closing step jolts the trunk least.** Gait termination brakes the body over the
+  last steps and the closing step only completes it (Jaeger & Vanitchatchavan 1992,
+  J Biomech 25:1233-1236; Sparrow & Tirosh 2005, Gait Posture 22:362-371), so the walk
+  ends at the first step whose vertical trunk jolt is a small fraction of a walking
+  step's; trunk movements after it are not steps of the walk;
+* **a step sets a foot down on the floor.** Every heel strike, soft or not, sends a short
+  high-frequency vibration up to the trunk (the heel-strike transient, which reaches the
+  pelvis in the 10-30 Hz band: Simon et al. 1981, J Biomech 14:817-822; Whittle 1999,
+  Gait Posture 10:264-275), while a person standing on both feet makes none; a peak of
+  the trunk's vertical acceleration without it (a sway, or the ringing of the low-pass
+  filter after the last step) is not a step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import butter, find_peaks, sosfiltfilt
+
+from physiocap.analysis.signal.filters import butter_lowpass
+from physiocap.analysis.signal.resampling import ImuSignal
+
+
+@dataclass(frozen=True)
+class WalkEndSignals:
+    """What the walk-end search looks at, computed once per recording."""
+
+    time_s: np.ndarray
+    impact: np.ndarray  # per sample: heel-strike vibration / its median over the walk
+    candidates_s: np.ndarray  # candidate contacts (trunk vertical-acceleration peaks)
+    relative_jolt: np.ndarray  # each candidate's peak prominence / a walking step's
+
+
+class WalkEndFinder:
+    """The walk's last contact: trailing contacts after the closing step dropped, soft
+    closing steps the step detector missed added.
+
+    Impact: the norm of the acceleration band-passed to ``impact_band_hz`` (the heel-strike
+    transient), smoothed at ``impact_smooth_hz``, over its median during the walk. Standing
+    still leaves only sensor noise, below ``min_impact_fraction`` of a walk's: a candidate
+    step needs at least that much within ``impact_window_s``.
+
+    Trunk jolt: peaks of the vertical acceleration low-passed at ``closing_lowpass_hz``
+    with prominence ≥ ``closing_prominence_m_per_s2``, the contact ``peak_delay_s`` before
+    the peak (0.07 s: the median delay of these peaks after the foot-sensor heel strikes of
+    ipol-gait's walking steps), the prominence taken relative to the median of the walk's
+    detected steps. A closing step jolts the trunk by less than ``closing_fraction`` of a
+    walking step: the walk ends there.
+
+    Closing steps the detector missed are looked for one step time at a time, up to
+    ``closing_steps`` of them: the first candidate ``window_steps`` (0.6-1.5) step times
+    after the previous contact (a step is no quicker than ~0.6 step times, and a longer
+    pause ends the walk), until one is a closing step.
+
+    A detected contact after a pause longer than the window, preceded by a closing step
+    in that pause and carrying less than ``pause_impact_fraction`` of a walking step's
+    impact, is a trunk movement after the stop, not a step (ipol-gait 10-2). The
+    fractions were set on ipol-gait (development data; split-half check in
+    docs/validation.md), not taken from the literature.
+    """
+
+    def __init__(self, impact_band_hz: tuple[float, float] = (8.0, 30.0),
+                 impact_smooth_hz: float = 10.0, impact_window_s: float = 0.1,
+                 min_impact_fraction: float = 0.15, pause_impact_fraction: float = 0.5,
+                 closing_steps: int = 3, closing_lowpass_hz: float = 3.0,
+                 closing_prominence_m_per_s2: float = 0.15, closing_fraction: float = 0.15,
+                 peak_delay_s: float = 0.07, window_steps: tuple[float, float] = (0.6, 1.5),
+                 match_s: float = 0.1) -> None:
+        self.impact_band_hz = impact_band_hz
+        self.impact_smooth_hz = impact_smooth_hz
+        self.impact_window_s = impact_window_s
+        self.min_impact_fraction = min_impact_fraction
+        self.pause_impact_fraction = pause_impact_fraction
+        self.closing_steps = closing_steps
+        self.closing_lowpass_hz = closing_lowpass_hz
+        self.closing_prominence_m_per_s2 = closing_prominence_m_per_s2
+        self.closing_fraction = closing_fraction
+        self.peak_delay_s = peak_delay_s
+        self.window_steps = window_steps
+        self.match_s = match_s
+
+    def signals(self, imu: ImuSignal, vertical_m_per_s2: np.ndarray,
+                walk_s: np.ndarray) -> WalkEndSignals:
+        """Impact level and candidate contacts, scaled to the walk ``walk_s`` (contacts)."""
+        rate = imu.rate_hz
+        lo, hi = (int(i) for i in np.searchsorted(imu.time_s, [walk_s[0], walk_s[-1]]))
+        high_hz = min(self.impact_band_hz[1], 0.45 * rate)
+        sos = butter(4, (self.impact_band_hz[0], high_hz), btype="band", fs=rate,
+                     output="sos")
+        vibration = np.linalg.norm(sosfiltfilt(sos, imu.acc_m_per_s2, axis=0), axis=1)
+        level = butter_lowpass(vibration, min(self.impact_smooth_hz, 0.45 * rate), rate)
+        walking = float(np.median(level[lo:hi] if hi > lo else level))
+        smooth = butter_lowpass(vertical_m_per_s2, self.closing_lowpass_hz, rate, order=4)
+        peaks, properties = find_peaks(smooth, prominence=self.closing_prominence_m_per_s2)
+        candidates = imu.time_s[peaks] - self.peak_delay_s
+        prominence = properties["prominences"]
+        steps = [i for i in (self._match(candidates, float(c)) for c in walk_s)
+                 if i is not None]
+        typical = float(np.median(prominence[steps])) if steps else 1.0
+        return WalkEndSignals(imu.time_s, level / max(walking, 1e-12), candidates,
+                              prominence / max(typical, 1e-12))
+
+    def walk_length(self, signals: WalkEndSignals, walk_s: np.ndarray, after_s: float,
+                    step_s: float) -> int:
+        """How many of the contacts ``walk_s`` belong to the walk: after ``after_s``, the
+        walk ends at its closing step, whether the detector found it or it lies in a
+        pause before a contact without a foot impact (class docstring)."""
+        for k in np.flatnonzero(walk_s > after_s):
+            i = self._match(signals.candidates_s, float(walk_s[k]))
+            if i is not None and signals.relative_jolt[i] < self.closing_fraction:
+                return int(k) + 1
+            if (k + 1 < len(walk_s)
+                    and walk_s[k + 1] - walk_s[k] > self.window_steps[1] * step_s
+                    and self._closing(signals, float(walk_s[k]), step_s)[1]
+                    and not self._has_impact(signals, float(walk_s[k + 1]),
+                                             self.pause_impact_fraction)):
+                return int(k) + 1
+        return len(walk_s)
+
+    def last_contact_s(self, signals: WalkEndSignals, last_s: float, step_s: float) -> float:
+        """The walk's last contact: ``last_s`` (the last detected one), or the closing
+        steps after it."""
+        return self._closing(signals, last_s, step_s)[0]
+
+    def _closing(self, signals: WalkEndSignals, last_s: float,
+                 step_s: float) -> tuple[float, bool]:
+        """The last contact from ``last_s`` on, and whether it is a closing step."""
+        i = self._match(signals.candidates_s, last_s)
+        if i is not None and signals.relative_jolt[i] < self.closing_fraction:
+            return last_s, True
+        for _ in range(self.closing_steps):
+            lo = last_s + self.window_steps[0] * step_s
+            hi = last_s + self.window_steps[1] * step_s
+            if hi >= signals.time_s[-1]:
+                break
+            inside = np.flatnonzero((signals.candidates_s >= lo) & (signals.candidates_s <= hi))
+            steps = [j for j in inside if self._has_impact(
+                signals, float(signals.candidates_s[j]), self.min_impact_fraction)]
+            if not steps:
+                break
+            last_s = float(signals.candidates_s[steps[0]])
+            if signals.relative_jolt[steps[0]] < self.closing_fraction:
+                return last_s, True
+        return last_s, False
+
+    def _match(self, candidates_s: np.ndarray, contact_s: float) -> int | None:
+        """The candidate within ``match_s`` of a contact, if any."""
+        if not len(candidates_s):
+            return None
+        i = int(np.argmin(np.abs(candidates_s - contact_s)))
+        return i if abs(candidates_s[i] - contact_s) <= self.match_s else None
+
+    def _has_impact(self, signals: WalkEndSignals, contact_s: float, fraction: float) -> bool:
+        lo, hi = (int(i) for i in np.searchsorted(
+            signals.time_s, [contact_s - self.impact_window_s,
+                             contact_s + self.impact_window_s]))
+        return hi > lo and float(np.max(signals.impact[lo:hi])) >= fraction
