@@ -3,7 +3,7 @@ at trunk movements after the stop, and not before a soft closing step.
 
 The synthetic lower-back signal: an upward trunk jolt 70 ms after each contact, scaled by
 the step's strength (a closing step's is a small fraction of a walking step's); for every
-foot set down, the heel-strike transient (a decaying 20 Hz vibration); the broadband
+foot set down, the heel-strike transient (a 20 Hz burst); the broadband
 shaking of walking between the first and the last regular step; a 180° turn in the middle
 of the steps; seeded sensor noise.
 """
@@ -31,10 +31,9 @@ def _out_and_back(contacts: np.ndarray, duration_s: float, *,
     vertical = np.zeros_like(t)
     for c, s, foot_down in zip(contacts, strength, impact, strict=True):
         vertical += 3.0 * s * np.exp(-0.5 * ((t - c - 0.07) / 0.06) ** 2)
-        if foot_down:
-            after = np.clip(t - c, 0.0, None)
-            vertical += np.where(t >= c, np.sin(2 * np.pi * 20.0 * after)
-                                 * np.exp(-after / 0.03), 0.0)
+        if foot_down:  # a 20 Hz burst without low-frequency content of its own
+            burst = (t - c - 0.03) / 0.03
+            vertical += 4.0 * np.cos(2 * np.pi * 20.0 * (t - c)) * np.exp(-0.5 * burst**2)
     rng = np.random.default_rng(7)
     walking = (t >= WALK[0]) & (t <= WALK[-1] + 0.1)
     vertical += np.where(walking, rng.normal(0.0, 0.6, len(t)), 0.0)
