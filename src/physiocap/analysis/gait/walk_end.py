@@ -55,7 +55,9 @@ class WalkEndFinder:
     the peak (0.07 s: the median delay of these peaks after the foot-sensor heel strikes of
     ipol-gait's walking steps), the prominence taken relative to the median of the walk's
     detected steps. A closing step jolts the trunk by less than ``closing_fraction`` of a
-    walking step: the walk ends there.
+    walking step: the walk ends there, unless the next detected step follows within the
+    walking rhythm (``window_steps``). A closing step is timed at its own peak: the contact
+    detector's heavier low-pass delays a soft jolt (``match_s`` pairs the two).
 
     Closing steps the detector missed are looked for one step time at a time, up to
     ``closing_steps`` of them: the first candidate ``window_steps`` (0.6-1.5) step times
@@ -83,7 +85,7 @@ class WalkEndFinder:
                  closing_steps: int = 3, closing_lowpass_hz: float = 3.0,
                  closing_prominence_m_per_s2: float = 0.15, closing_fraction: float = 0.15,
                  peak_delay_s: float = 0.07, window_steps: tuple[float, float] = (0.6, 1.5),
-                 match_s: float = 0.1, impact_peak_prominence: float = 0.2,
+                 match_s: float = 0.2, impact_peak_prominence: float = 0.2,
                  impact_delay_s: float = 0.03,
                  impact_search_s: tuple[float, float] = (0.25, 0.05)) -> None:
         self.impact_band_hz = impact_band_hz
@@ -128,14 +130,16 @@ class WalkEndFinder:
     def walk_length(self, signals: WalkEndSignals, walk_s: np.ndarray, after_s: float,
                     step_s: float) -> int:
         """How many of the contacts ``walk_s`` belong to the walk: after ``after_s``, the
-        walk ends at its closing step, whether the detector found it or it lies in a
-        pause before a contact without a foot impact (class docstring)."""
+        walk ends at its closing step (not followed by a step at the walking rhythm),
+        whether the detector found it or it lies in a pause before a contact without a
+        foot impact (class docstring)."""
         for k in np.flatnonzero(walk_s > after_s):
+            if k + 1 < len(walk_s) and walk_s[k + 1] - walk_s[k] <= self.window_steps[1] * step_s:
+                continue  # the next step follows at the walking rhythm: still walking
             i = self._match(signals.candidates_s, float(walk_s[k]))
             if i is not None and signals.relative_jolt[i] < self.closing_fraction:
                 return int(k) + 1
             if (k + 1 < len(walk_s)
-                    and walk_s[k + 1] - walk_s[k] > self.window_steps[1] * step_s
                     and self._closing(signals, float(walk_s[k]), step_s)[1]
                     and not self._has_impact(signals, float(walk_s[k + 1]),
                                              self.pause_impact_fraction)):
@@ -157,7 +161,7 @@ class WalkEndFinder:
         """The last contact from ``last_s`` on, and whether it is a closing step."""
         i = self._match(signals.candidates_s, last_s)
         if i is not None and signals.relative_jolt[i] < self.closing_fraction:
-            return last_s, True
+            return float(signals.candidates_s[i]), True
         for _ in range(self.closing_steps):
             lo = last_s + self.window_steps[0] * step_s
             hi = last_s + self.window_steps[1] * step_s
