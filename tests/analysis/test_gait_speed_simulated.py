@@ -15,6 +15,7 @@ from tests.analysis.simulated import render
 from physiocap.analysis.gait import GaitSpeedAnalyzer
 from physiocap.analysis.gait.progression import StrapdownProgression
 from physiocap.analysis.signal.resampling import UniformResampler
+from physiocap.core.errors import ConfigurationError
 from physiocap.devices.sim.kinematics.gait_speed import GaitSpeedWalk
 
 SPEED_TOLERANCE_M_PER_S = 0.05
@@ -35,7 +36,9 @@ def test_static_start_speed_whatever_the_walk_on_past_the_line(
     walk = GaitSpeedWalk(walking_speed_m_per_s=speed, cadence_steps_per_min=_cadence(speed),
                          acceleration_distance_m=0.0, deceleration_distance_m=walk_on,
                          variability_seed=seed)
-    result = GaitSpeedAnalyzer(4.0).analyze(*render(walk, placement, seed=seed))
+    side = "right" if placement == "thigh" else None
+    result = GaitSpeedAnalyzer(4.0, placement=placement, sensor_side=side).analyze(
+        *render(walk, placement, seed=seed, side=side))
     assert result is not None
     assert abs(result.speed_m_per_s - walk.timed_speed_m_per_s) <= SPEED_TOLERANCE_M_PER_S
     truth = walk.events()
@@ -93,8 +96,9 @@ def test_dynamic_start_from_a_thigh(speed: float, variability_seed: int, seed: i
                          deceleration_distance_m=2.0, walking_speed_m_per_s=speed,
                          cadence_steps_per_min=_cadence(speed),
                          variability_seed=variability_seed)
-    analyzer = GaitSpeedAnalyzer(10.0, start="dynamic", zone_start_m=2.0, zone_end_m=8.0)
-    result = analyzer.analyze(*render(walk, "thigh", seed=seed))
+    analyzer = GaitSpeedAnalyzer(10.0, start="dynamic", zone_start_m=2.0, zone_end_m=8.0,
+                                 placement="thigh", sensor_side="left")
+    result = analyzer.analyze(*render(walk, "thigh", seed=seed, side="left"))
     assert result is not None
     assert result.flags == ()  # timed by the travelled distance, not by step counting
     assert abs(result.speed_m_per_s - walk.timed_speed_m_per_s) <= SPEED_TOLERANCE_M_PER_S
@@ -114,3 +118,18 @@ def test_thigh_travel_stays_level_whatever_the_accelerometer_offset() -> None:
     assert travel.plausible
     assert np.max(np.abs(travel.vertical_m)) < 0.15  # the thigh sensor bobs by ±5 cm
     assert travel.total_m == pytest.approx(walk.path_length_m(walk.duration_s), rel=0.03)
+
+
+def test_a_thigh_of_unknown_side_gives_no_sides() -> None:
+    walk = GaitSpeedWalk(walking_speed_m_per_s=1.0, acceleration_distance_m=0.0,
+                         deceleration_distance_m=1.0)
+    result = GaitSpeedAnalyzer(4.0, placement="thigh").analyze(*render(walk, "thigh", seed=3))
+    assert result is not None
+    assert result.contact_is_left is None
+    assert result.step_asymmetry is None
+    assert "step_sides_unknown" in result.flags
+
+
+def test_gait_speed_from_a_wrist_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="lower-back or thigh"):
+        GaitSpeedAnalyzer(4.0, placement="wrist")

@@ -111,10 +111,23 @@ def _gait(record: dict[str, Any]) -> tuple[Metric | None, list[Metric], list[Int
                Metric("steps", record.get("step_count"), "", 0),
                Metric("cadence", record.get("cadence_steps_per_min"), "steps/min", 0),
                Metric("step time CV", record.get("step_time_cv_pct"), "%", 1)]
-    intervals = [Interval("timed walk", record["trial_start_s"], record["trial_end_s"])]
+    asymmetry = record.get("step_asymmetry") or {}
+    if asymmetry:
+        metrics += [Metric("step time asymmetry", asymmetry.get("step_time_asymmetry_pct"),
+                           "%", 1),
+                    Metric("left/right step time", asymmetry.get("step_time_left_right_ratio"),
+                           "", 2)]
+    if record.get("zone_entry_s") is not None and record.get("zone_exit_s") is not None:
+        intervals = [Interval("walk", record["trial_start_s"], record["trial_end_s"]),
+                     Interval("timed zone", record["zone_entry_s"], record["zone_exit_s"])]
+    else:
+        intervals = [Interval("timed walk", record["trial_start_s"], record["trial_end_s"])]
     if record.get("uturn_start_s") is not None and record.get("uturn_end_s") is not None:
         intervals.append(Interval("U-turn", record["uturn_start_s"], record["uturn_end_s"]))
-    marks = [Mark("step", float(t)) for t in record.get("contacts_s") or []]
+    contacts = record.get("contacts_s") or []
+    is_left = record.get("contact_is_left") or [None] * len(contacts)
+    marks = [Mark("step" if left is None else ("left step" if left else "right step"), float(t))
+             for t, left in zip(contacts, is_left, strict=True)]
     return Metric("gait speed", record["speed_m_per_s"], "m/s", 2), metrics, intervals, marks
 
 

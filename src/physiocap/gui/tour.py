@@ -145,6 +145,14 @@ class Tour:
         self.shot("battery-tug-outcome")
         self.record(TestKind.SIT_TO_STAND)
         self.shot("battery-sts-outcome")
+        battery = window.battery_screen
+        battery.choose_tests([TestKind.TUG, TestKind.GAIT_SPEED, TestKind.SIT_TO_STAND,
+                              TestKind.GRIP])
+        battery.form_by_test[TestKind.GAIT_SPEED].set_values(  # 10 m walk, middle 6 m timed
+            {"distance_m": 6.0, "start_type": "dynamic", "acceleration_distance_m": 2.0,
+             "deceleration_distance_m": 2.0})
+        self.record(TestKind.GAIT_SPEED)
+        self.shot("battery-gait-outcome")
         self.record(TestKind.GRIP, repeat_note="let go before the count of three")
         self.shot("battery-grip-outcome")
         self.record(TestKind.GRIP)

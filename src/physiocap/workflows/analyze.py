@@ -163,13 +163,17 @@ def _analyze_gait(signals: TrialSignals, trial: TrialInfo, participant: Particip
         layout="out_and_back" if protocol.get("course") == "out_and_back" else "straight",
         zone_start_m=lead_in if dynamic else None,
         zone_end_m=lead_in + distance if dynamic else None,
-        sensor_height_m=sensor_height)
+        sensor_height_m=sensor_height, placement=str(imu.device.placement),
+        sensor_side=imu.device.side or None)
     result = analyzer.analyze(imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s)
     if result is None:
         raise AnalysisError(f"trial {trial.trial_id}: no walk found in the recording")
+    asymmetry = result.step_asymmetry
     headline = {"gait_speed_m_per_s": result.speed_m_per_s, "time_s": result.time_s,
                 "steps": result.step_count,
-                "cadence_steps_per_min": result.cadence_steps_per_min}
+                "cadence_steps_per_min": result.cadence_steps_per_min,
+                "step_time_asymmetry_pct": None if asymmetry is None
+                else asymmetry.step_time_asymmetry_pct}
     return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
                         result.to_record(), headline, tuple(result.flags), result=result)
 

@@ -113,7 +113,7 @@ GAIT_SPEED = TestProtocol(
      ProtocolVariable("deceleration_distance_m", "Untimed lead-out", 0.0, "m", minimum=0.0,
                       maximum=5.0),
      ProtocolVariable("course", "Course", "straight", choices=("straight", "out_and_back")),
-     ProtocolVariable("sensor_height_m", "Measured lower-back sensor height (optional)", None,
+     ProtocolVariable("sensor_height_m", "Measured sensor height (optional)", None,
                       "m", minimum=0.4, maximum=1.5),
      _WALKING_AID, _PACE, _FIXATION),
     instructions=("Walk at your usual, comfortable pace until you pass the end line. "

@@ -12,16 +12,22 @@ from typing import Any
 
 import numpy as np
 
+from physiocap.analysis.gait.asymmetry import StepAsymmetry, StepAsymmetryAnalyzer
 from physiocap.analysis.gait.bouts import WalkingBout, WalkingBoutDetector
 from physiocap.analysis.gait.contacts import LowerBackContactDetector
 from physiocap.analysis.gait.progression import Progression, StrapdownProgression
+from physiocap.analysis.gait.step_sides import (
+    StepSideClassifier,
+    StepSides,
+    ThighStepSideClassifier,
+)
 from physiocap.analysis.gait.stride_speed import InvertedPendulumSpeed
 from physiocap.analysis.gait.walk_end import WalkEndFinder
 from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot, to_jsonable
 from physiocap.analysis.signal.events import first_crossing, last_crossing, runs_above
 from physiocap.analysis.signal.filters import butter_lowpass
 from physiocap.analysis.signal.frame import BodyFrameEstimator
-from physiocap.analysis.signal.resampling import UniformResampler
+from physiocap.analysis.signal.resampling import ImuSignal, UniformResampler
 from physiocap.core.errors import ConfigurationError
 
 #: Swing lasts about 40 % of the gait cycle in healthy walking (Perry & Burnfield, Gait
@@ -37,6 +43,7 @@ _MIN_UTURN_ANGLE_DEG = 120.0
 
 START_TYPES = ("static", "dynamic")
 LAYOUTS = ("straight", "out_and_back")
+PLACEMENTS = ("lower_back", "thigh")
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class GaitSpeedResult:
     flags: tuple[str, ...] = ()
     zone_entry_s: float | None = None  # dynamic start: the timed zone
     zone_exit_s: float | None = None
+    contact_is_left: np.ndarray | None = None  # per contact; None when sides are unknown
+    step_asymmetry: StepAsymmetry | None = None
 
     def to_record(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -94,6 +103,13 @@ class GaitSpeedAnalyzer:
     Out-and-back walks (ipol-gait): timed from the first toe-off to the last contact, the
     distance being the whole course (``distance_m`` = out + back).
 
+    ``placement``: ``"lower_back"`` or ``"thigh"``. Each contact's side comes from the
+    trunk's sway and rotation (``StepSideClassifier``) or, for a thigh, from the thigh's
+    swing and ``sensor_side`` (``ThighStepSideClassifier``; without a side the sides stay
+    unknown, flag ``step_sides_unknown``); the step-time asymmetry follows from them
+    (``StepAsymmetryAnalyzer``, Patterson et al. 2010), ``None`` with a flag when a side
+    has too few steps (the reason in its own flags). Since version 1.8.
+
     The last contact (``WalkEndFinder``, gait/walk_end.py): the walk ends at its closing
     step, the first step after the U-turn whose trunk jolt is below ``closing_fraction``
     of a walking step's; the soft closing steps the contact detector misses (up to
@@ -108,7 +124,7 @@ class GaitSpeedAnalyzer:
     """
 
     name = "gait_speed_lower_back"
-    version = "1.7"
+    version = "1.8"
 
     def __init__(self, distance_m: float, *, start: str = "static",
                  layout: str = "straight", zone_start_m: float | None = None,
@@ -119,7 +135,11 @@ class GaitSpeedAnalyzer:
                  closing_prominence_m_per_s2: float = 0.15,
                  closing_fraction: float = 0.15, min_impact_fraction: float = 0.15,
                  pause_impact_fraction: float = 0.5,
-                 max_end_pause_steps: float = 5.0) -> None:
+                 max_end_pause_steps: float = 5.0, placement: str = "lower_back",
+                 sensor_side: str | None = None) -> None:
+        if placement not in PLACEMENTS:
+            raise ConfigurationError(
+                f"gait speed needs a lower-back or thigh IMU, not {placement!r}")
         if distance_m <= 0:
             raise ConfigurationError(f"walk distance must be positive, got {distance_m} m")
         if start not in START_TYPES:
@@ -146,6 +166,8 @@ class GaitSpeedAnalyzer:
         self.min_impact_fraction = min_impact_fraction
         self.pause_impact_fraction = pause_impact_fraction
         self.max_end_pause_steps = max_end_pause_steps
+        self.placement = placement
+        self.sensor_side = sensor_side
 
     def analyze(self, time_s: np.ndarray, acc_m_per_s2: np.ndarray,
                 gyro_rad_per_s: np.ndarray) -> GaitSpeedResult | None:
@@ -246,6 +268,11 @@ class GaitSpeedAnalyzer:
                 ok = np.isfinite(all_lengths)
                 stride_speed = float(all_lengths[ok].sum() / all_durations[ok].sum())
         enough = len(step_times) >= MIN_STEPS_FOR_VARIABILITY
+        sides = self._sides(imu, walk, flags)
+        asymmetry = None
+        if sides is not None:
+            asymmetry = StepAsymmetryAnalyzer().analyze(sides.contacts_s, sides.is_left)
+            flags.extend(sides.flags)
         return GaitSpeedResult(
             algorithm=AlgorithmInfo(self.name, self.version, parameter_snapshot(self)),
             trial_start_s=start_s, trial_end_s=end_s, time_s=float(timed),
@@ -259,7 +286,24 @@ class GaitSpeedAnalyzer:
             stride_time_cv_pct=_cv(stride_times) if enough else None,
             stride_speed_m_per_s=stride_speed, contacts_s=walk, flags=tuple(flags),
             zone_entry_s=None if zone_s is None else zone_s[0],
-            zone_exit_s=None if zone_s is None else zone_s[1])
+            zone_exit_s=None if zone_s is None else zone_s[1],
+            contact_is_left=None if sides is None else sides.is_left,
+            step_asymmetry=asymmetry)
+
+    def _sides(self, imu: ImuSignal, walk: np.ndarray, flags: list[str]) -> StepSides | None:
+        """Left/right of the walk's contacts, or ``None`` (flagged) when they cannot be
+        told: a thigh sensor of unknown side, or fewer than two contacts."""
+        if len(walk) < 2:
+            flags.append("step_sides_unknown")
+            return None
+        if self.placement == "lower_back":
+            classifier: StepSideClassifier | ThighStepSideClassifier = StepSideClassifier()
+        elif self.sensor_side in ("left", "right"):
+            classifier = ThighStepSideClassifier(self.sensor_side)
+        else:
+            flags.append("step_sides_unknown")
+            return None
+        return classifier.classify(imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s, walk)
 
     def _timed_by_travel(self, travel: Progression | None,
                          flags: list[str]) -> tuple[float, float] | None:

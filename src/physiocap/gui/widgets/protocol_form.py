@@ -50,6 +50,9 @@ class ProtocolForm(QWidget):
         self.editors: dict[str, QWidget] = {}
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # each editor below its label: long labels (the gait test's measured sensor height)
+        # would otherwise push the editors out of the narrow panel at 1366×768
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         for variable in protocol.variables:
             editor = _editor_for(variable)
             self.editors[variable.name] = editor

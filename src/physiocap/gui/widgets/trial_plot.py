@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from physiocap.core.units import UNIT_ACCELERATION, UNIT_ANGULAR_VELOCITY, UNIT_FORCE
 from physiocap.gui.outcomes import Signals, TrialView
-from physiocap.gui.style import CHANNEL_COLOURS, PHASE_COLOURS
+from physiocap.gui.style import CHANNEL_COLOURS, MARK_COLOURS, PHASE_COLOURS
 
 _TITLES = {UNIT_ACCELERATION: ("acceleration magnitude", "m/s²"),
            UNIT_ANGULAR_VELOCITY: ("angular rate magnitude", "rad/s"),
@@ -86,11 +86,17 @@ class TrialPlot(pg.GraphicsLayoutWidget):
                 label.setPos(interval.start_s - t0_s,
                              y[1] + (y[1] - y[0]) * (0.45 - 0.15 * (index % 3)))
                 plot.addItem(label)
-        if outcome.marks and len(t):
-            times = np.array([mark.t_s for mark in outcome.marks])
+        if not len(t):
+            return
+        labels = sorted({mark.label for mark in outcome.marks})
+        if first and len(labels) > 1:
+            plot.addLegend(offset=(-10, 10))
+        for label in labels:
+            times = np.array([mark.t_s for mark in outcome.marks if mark.label == label])
             heights = np.interp(times, t, magnitude)
             plot.addItem(pg.ScatterPlotItem(times - t0_s, heights, size=9, symbol="t",
-                                            brush=pg.mkBrush("#D55E00"), pen=None))
+                                            brush=pg.mkBrush(MARK_COLOURS.get(label, "#D55E00")),
+                                            pen=None, name=label if first else None))
 
     def set_cursor(self, t_s: float) -> None:
         """Move the playback cursor to session time ``t_s``."""
