@@ -1,0 +1,139 @@
+"""Time each detected initial contact by the heel-strike impact it sends up the trunk.
+
+The contact detector (``LowerBackContactDetector``) times a step by the peak of the
+trunk's vertical acceleration low-passed at 2 Hz. That filter passes little more than the
+step frequency (≈ 1.8 Hz), so the peaks come almost evenly spaced whatever the feet do, and
+a real left/right difference in step time shrinks: a simulated limp with a true step-time
+ratio of 1.12 came out at 1.03.
+
+Each heel strike sends a short transient up the body, reaching the pelvis in the 10-30 Hz
+band (Simon et al. 1981, J Biomech 14:817-822; Whittle 1999, Gait Posture 10:264-275;
+Lafortune et al. 1996, J Biomech 29:1523-1529 for its attenuation towards the trunk). Its
+upward peak is a per-step landmark, tens of milliseconds wide instead of a quarter of a
+second, so it carries each step's own timing. We look for it near each detected contact
+and move the contact there, minus the impact's delay after the heel strike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import butter, sosfiltfilt
+
+from physiocap.analysis.signal.frame import BodyFrameEstimator
+from physiocap.analysis.signal.resampling import ImuSignal
+from physiocap.core.errors import InputValidationError
+
+
+@dataclass(frozen=True)
+class ContactTiming:
+    """Contact times (s) after refinement; ``refined`` is False where no impact was found
+    and the detected time was kept."""
+
+    times_s: np.ndarray
+    refined: np.ndarray
+
+    @property
+    def refined_count(self) -> int:
+        return int(np.count_nonzero(self.refined))
+
+    @property
+    def kept_count(self) -> int:
+        return int(len(self.refined) - self.refined_count)
+
+
+class ContactTimingRefiner:
+    """Move detected contacts to their heel-strike impact (module docstring).
+
+    The impact: the vertical acceleration band-passed to ``impact_band_hz`` (the heel-strike
+    transient's band at the pelvis, Simon et al. 1981), its largest upward peak within
+    ``search_s`` = (before, after) the detected contact. The contact is then that peak minus
+    ``impact_delay_s``, the impact's delay after the heel strike (measured against the
+    foot-sensor heel strikes of ipol-gait; see the tests and the validation report). The
+    peak is interpolated between samples (parabola through the top three).
+
+    A peak counts only if it stands out: at least ``min_impact_ratio`` times the
+    root-mean-square of the band-passed signal over the contacts' span, and not on the edge
+    of the search window (then the impact lies outside it). Otherwise the contact keeps its
+    detected time. A contact never moves by more than ``max_shift_fraction`` of the interval
+    to its neighbour on that side, so contacts keep their order and a step is never timed by
+    the next step's impact.
+    """
+
+    def __init__(self, impact_band_hz: tuple[float, float] = (8.0, 30.0),
+                 search_s: tuple[float, float] = (0.06, 0.10), impact_delay_s: float = 0.045,
+                 min_impact_ratio: float = 1.0, max_shift_fraction: float = 0.3) -> None:
+        low_hz, high_hz = impact_band_hz
+        if not 0 < low_hz < high_hz:
+            raise InputValidationError(
+                f"impact band must be 0 < low < high Hz, got {impact_band_hz}")
+        if min(search_s) < 0:
+            raise InputValidationError(f"search window must not be negative, got {search_s}")
+        if not 0 < max_shift_fraction < 0.5:
+            raise InputValidationError(
+                f"max_shift_fraction must lie in (0, 0.5), got {max_shift_fraction}")
+        self.impact_band_hz = impact_band_hz
+        self.search_s = search_s
+        self.impact_delay_s = impact_delay_s
+        self.min_impact_ratio = min_impact_ratio
+        self.max_shift_fraction = max_shift_fraction
+
+    def refine(self, imu: ImuSignal, contacts_s: np.ndarray) -> ContactTiming:
+        """Refined times of ``contacts_s`` (s, sorted, on ``imu``'s clock)."""
+        contacts = np.asarray(contacts_s, dtype=float).ravel()
+        if not np.all(np.isfinite(contacts)):
+            raise InputValidationError("contact times must be finite numbers (s)")
+        if np.any(np.diff(contacts) <= 0):
+            raise InputValidationError("contact times must be strictly increasing")
+        if len(contacts) == 0:
+            return ContactTiming(contacts, np.zeros(0, dtype=bool))
+        impact = self._impact(imu)
+        time = imu.time_s
+        lo, hi = np.searchsorted(time, [contacts[0], contacts[-1]])
+        span = impact[lo:hi + 1]
+        threshold = self.min_impact_ratio * float(np.sqrt(np.mean(span ** 2)))
+        gaps = np.diff(contacts)
+        before = np.minimum(self.search_s[0],
+                            self.max_shift_fraction * np.r_[np.inf, gaps])
+        after = np.minimum(self.search_s[1], self.max_shift_fraction * np.r_[gaps, np.inf])
+        refined = contacts.copy()
+        found = np.zeros(len(contacts), dtype=bool)
+        for k, contact in enumerate(contacts):
+            peak_s = self._peak_s(time, impact, contact - before[k], contact + after[k],
+                                  threshold)
+            if peak_s is None:
+                continue
+            shifted = peak_s - self.impact_delay_s
+            if contact - before[k] <= shifted <= contact + after[k]:
+                refined[k] = shifted
+                found[k] = True
+        return ContactTiming(refined, found)
+
+    def _impact(self, imu: ImuSignal) -> np.ndarray:
+        rate = imu.rate_hz
+        low_hz, high_hz = self.impact_band_hz
+        high_hz = min(high_hz, 0.45 * rate)
+        if high_hz <= low_hz:
+            raise InputValidationError(
+                f"{rate:g} Hz sampling cannot show the {low_hz:g}-{self.impact_band_hz[1]:g} Hz "
+                "heel-strike impact")
+        vertical = BodyFrameEstimator().estimate(imu).vertical_acc_m_per_s2
+        sos = butter(4, (low_hz, high_hz), btype="band", fs=rate, output="sos")
+        return sosfiltfilt(sos, vertical)
+
+    @staticmethod
+    def _peak_s(time: np.ndarray, impact: np.ndarray, start_s: float, end_s: float,
+                threshold: float) -> float | None:
+        """Time of the largest upward impact in [start_s, end_s], or None when it is too
+        small or lies on the window's edge (the true peak is outside)."""
+        lo, hi = (int(i) for i in np.searchsorted(time, [start_s, end_s]))
+        if hi - lo < 3:
+            return None
+        i = lo + int(np.argmax(impact[lo:hi]))
+        if i in (lo, hi - 1) or impact[i] < threshold:
+            return None
+        left, centre, right = impact[i - 1], impact[i], impact[i + 1]
+        curvature = left - 2.0 * centre + right
+        offset = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
+        return float(time[i] + offset * (time[i + 1] - time[i]))
