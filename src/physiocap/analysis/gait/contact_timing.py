@@ -66,11 +66,17 @@ class ContactTimingRefiner:
     never timed by the next step's impact.
 
     Measured: on simulated limps (step-time ratio 0.87-1.2) the step-time asymmetry is
-    recovered within 0.4 pp (1-7 pp off without refinement). On real walks it is not
-    better: ipol-gait contact timing MAE 0.023 -> 0.021 s, asymmetry MAE 3.5 -> 3.8 pp,
-    ICC ≈ 0 either way (healthy subjects, true asymmetries of a few %); on mobgap-lab's MS
-    participant the trunk impact of the right foot comes 80 ms before INDIP's right
-    contact, so neither timing recovers its 24 % asymmetry.
+    recovered within 0.4 pp (1-7 pp off without refinement); the simulator puts each trunk
+    transient exactly at its heel strike, a best case. On real walks it is not better:
+    ipol-gait contact timing MAE 0.023 -> 0.021 s, but step-interval error SD 25 -> 27 ms
+    (subjects 1-5) and 26 -> 30 ms (6-10), per-recording left-minus-right timing offset
+    17 -> 18 ms RMS, asymmetry MAE 3.5 -> 3.8 pp, ICC ≈ 0 either way. The trunk impact's
+    delay after the heel strike differs between the two feet of one walker by 10-30 ms
+    (ipol-gait 7-1: 0-10 ms left, 35 ms right, while both feet's own impacts come 20 ms
+    after), as the 2 Hz peak's does, and on mobgap-lab's MS participant the right foot's
+    trunk impact comes 80 ms before INDIP's right contact: neither timing recovers its 24 %
+    asymmetry. Use the refined times where a per-step landmark is wanted, not yet for
+    clinical step-time asymmetry.
     """
 
     def __init__(self, impact_band_hz: tuple[float, float] = (8.0, 30.0),
