@@ -57,14 +57,9 @@ def test_refined_contacts_recover_a_simulated_step_time_asymmetry(
             or truth.step_time_asymmetry_pct < 3.0)
 
 
-@pytest.mark.parametrize(("placement", "min_refined_fraction"),
-                         [("lower_back", 0.8), ("thigh", 0.3)])
-def test_each_refined_contact_carries_its_own_heel_strike_time(
-        placement: str, min_refined_fraction: float) -> None:
-    """A thigh sensor feels its own leg's heel strike far more than the other's: the
-    other leg's contacts may keep their detected time, but the refined ones are exact."""
+def test_each_refined_contact_carries_its_own_heel_strike_time() -> None:
     walk = _limp(1.15, 4)
-    imu = _imu(walk, placement, 7)
+    imu = _imu(walk, "lower_back", 7)
     detected = LowerBackContactDetector().detect_signal(imu).times_s
     refiner = ContactTimingRefiner()
     timing = refiner.refine(imu, detected)
@@ -72,10 +67,10 @@ def test_each_refined_contact_carries_its_own_heel_strike_time(
     nearest = truth[np.argmin(np.abs(detected[:, None] - truth[None, :]), axis=1)]
     # the simulator puts the trunk's impact at the heel strike itself: add the delay back
     error = timing.times_s[timing.refined] + refiner.impact_delay_s - nearest[timing.refined]
-    assert timing.refined_count >= min_refined_fraction * len(detected)
+    assert timing.refined_count >= 0.8 * len(detected)
     assert np.percentile(np.abs(error), 90) < 0.015
-    if placement == "lower_back":  # the 2 Hz peak is off by more, differently per side
-        assert np.percentile(np.abs(detected - nearest), 90) > 0.03
+    # the 2 Hz peak is off by more, and differently for each side (issue 3)
+    assert np.percentile(np.abs(detected - nearest), 90) > 0.03
 
 
 def test_contacts_keep_their_order_and_move_less_than_a_fraction_of_a_step() -> None:
