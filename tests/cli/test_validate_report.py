@@ -34,3 +34,16 @@ def test_report_without_sides_has_no_side_table() -> None:
     report = _report()
     del report["side_accuracy"]
     assert "left/right" not in format_report(report)
+
+
+def test_long_metric_names_keep_the_columns_aligned() -> None:
+    report = _report()
+    report["metrics"]["initial_contact_time_lower_back_s"] = {
+        "n": 1814, "mae": 0.023, "bias": 0.01, "loa_low": -0.045, "loa_high": 0.065,
+        "icc": 1.0}
+    lines = format_report(report).splitlines()
+    header = next(line for line in lines if line.startswith("metric"))
+    rows = [line for line in lines if line.startswith(("gait_speed", "initial_contact_time"))]
+    assert len(rows) == 2
+    assert {len(row) for row in rows} == {len(header)}
+    assert all(row.split()[1] in {"2", "1814"} for row in rows)

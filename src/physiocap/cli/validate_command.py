@@ -35,20 +35,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _metric_table(metrics: dict[str, dict[str, Any]]) -> list[str]:
-    lines = [f"{'metric':<26}{'n':>5}{'MAE':>9}{'bias':>9}{'LoA low':>9}{'LoA high':>9}"
-             f"{'ICC':>7}"]
-    for name, m in metrics.items():
-        if not m.get("n"):
-            continue
+    shown = {name: m for name, m in metrics.items() if m.get("n")}
+    width = max([len("metric"), *map(len, shown)]) + 2
+    lines = [f"{'metric':<{width}}{'n':>5}{'MAE':>9}{'bias':>9}{'LoA low':>9}"
+             f"{'LoA high':>9}{'ICC':>7}"]
+    for name, m in shown.items():
         icc = f"{m['icc']:7.2f}" if "icc" in m else f"{'':>7}"
-        lines.append(f"{name:<26}{m['n']:>5}{m['mae']:9.3f}{m['bias']:+9.3f}"
+        lines.append(f"{name:<{width}}{m['n']:>5}{m['mae']:9.3f}{m['bias']:+9.3f}"
                      f"{m['loa_low']:+9.3f}{m['loa_high']:+9.3f}{icc}")
     return lines
 
 
 def _detection_table(detection: dict[str, dict[str, Any]]) -> list[str]:
-    lines = [f"{'detection':<28}{'precision':>10}{'recall':>8}{'F1':>7}{'tol (s)':>9}"]
-    lines += [f"{name:<28}{d['precision']:10.3f}{d['recall']:8.3f}{d['f1']:7.3f}"
+    width = max([len("detection"), *map(len, detection)]) + 2
+    lines = [f"{'detection':<{width}}{'precision':>10}{'recall':>8}{'F1':>7}{'tol (s)':>9}"]
+    lines += [f"{name:<{width}}{d['precision']:10.3f}{d['recall']:8.3f}{d['f1']:7.3f}"
               f"{d['tolerance_s']:9.2f}" for name, d in detection.items()]
     return lines
 
@@ -78,4 +79,4 @@ def format_report(report: dict[str, Any]) -> str:
     for skip in report["skipped"]:
         what = f" ({skip['metric']})" if "metric" in skip else ""
         lines.append(f"skipped {skip['recording']}{what}: {skip['reason']}")
-    return "\n".join(lines).rstrip()
+    return "\n".join(line.rstrip() for line in lines).rstrip()
