@@ -111,12 +111,6 @@ def _gait(record: dict[str, Any]) -> tuple[Metric | None, list[Metric], list[Int
                Metric("steps", record.get("step_count"), "", 0),
                Metric("cadence", record.get("cadence_steps_per_min"), "steps/min", 0),
                Metric("step time CV", record.get("step_time_cv_pct"), "%", 1)]
-    asymmetry = record.get("step_asymmetry") or {}
-    if asymmetry:
-        metrics += [Metric("step time asymmetry", asymmetry.get("step_time_asymmetry_pct"),
-                           "%", 1),
-                    Metric("left/right step time", asymmetry.get("step_time_left_right_ratio"),
-                           "", 2)]
     if record.get("zone_entry_s") is not None and record.get("zone_exit_s") is not None:
         intervals = [Interval("walk", record["trial_start_s"], record["trial_end_s"]),
                      Interval("timed zone", record["zone_entry_s"], record["zone_exit_s"])]

@@ -168,12 +168,9 @@ def _analyze_gait(signals: TrialSignals, trial: TrialInfo, participant: Particip
     result = analyzer.analyze(imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s)
     if result is None:
         raise AnalysisError(f"trial {trial.trial_id}: no walk found in the recording")
-    asymmetry = result.step_asymmetry
     headline = {"gait_speed_m_per_s": result.speed_m_per_s, "time_s": result.time_s,
                 "steps": result.step_count,
-                "cadence_steps_per_min": result.cadence_steps_per_min,
-                "step_time_asymmetry_pct": None if asymmetry is None
-                else asymmetry.step_time_asymmetry_pct}
+                "cadence_steps_per_min": result.cadence_steps_per_min}
     return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
                         result.to_record(), headline, tuple(result.flags), result=result)
 

@@ -1,6 +1,7 @@
-"""Left/right of lower-back contacts and step-time asymmetry against the real datasets'
-sided references (ipol-gait foot-sensor footsteps, mobgap-lab INDIP), skipped when
-../shared/data is absent. Issue-3 goal: side accuracy ≥ 95 % on ipol-gait."""
+"""Left/right of lower-back contacts against the real datasets' sided references (ipol-gait
+foot-sensor footsteps, mobgap-lab INDIP), skipped when ../shared/data is absent. Goal: side
+accuracy ≥ 95 %. The step-time asymmetry has no goal here: from the trunk it does no
+better than a constant on ipol-gait (docs/validation.md), so the product does not show it."""
 
 from __future__ import annotations
 
@@ -60,8 +61,3 @@ def test_sides_of_the_reference_contacts_themselves(shared_data: Path) -> None:
     assert total > 2000
     assert correct / total >= 0.93
 
-
-def test_ipol_step_time_asymmetry(shared_data: Path) -> None:
-    metric = _report(shared_data, "ipol-gait")["metrics"]["step_time_asymmetry_pct"]
-    assert metric["n"] >= 50
-    assert metric["mae"] <= 5.0

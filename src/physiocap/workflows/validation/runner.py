@@ -22,7 +22,7 @@ from physiocap.analysis.gait import (
 )
 from physiocap.analysis.gait.asymmetry import StepAsymmetryAnalyzer
 from physiocap.analysis.gait.contact_timing import ContactTimingRefiner
-from physiocap.analysis.gait.step_sides import StepSideClassifier, StepSides
+from physiocap.analysis.gait.step_sides import FootSideLabeler, StepSideClassifier, StepSides
 from physiocap.analysis.gait.stride_speed import SENSOR_HEIGHT_PER_BODY_HEIGHT
 from physiocap.analysis.signal import BodyFrameEstimator, ImuSignal, UniformResampler
 from physiocap.analysis.tug import TugAnalyzer
@@ -204,9 +204,10 @@ def _run_ipol(recording: ReferenceRecording, collectors: list[_Collector],
             collector.add(name, value, reference)
     windows = recording.reference_windows["trial"]
     reference = recording.reference_events["initial_contacts"]
-    feet = np.sort(np.concatenate([
+    foot_sides = FootSideLabeler().label(*(
         FootContactDetector().detect(*_imu(recording, side)).times_s
-        for side in ("left_foot", "right_foot")]))
+        for side in ("left_foot", "right_foot")))
+    feet = foot_sides.contacts_s
     lower_back = LowerBackContactDetector().detect(*_imu(recording, "lower_back")).times_s
     for collector in collectors:
         collector.count("initial_contacts", *_contacts_in(windows, feet, reference))
@@ -225,7 +226,8 @@ def _run_ipol(recording: ReferenceRecording, collectors: list[_Collector],
                     "flags": list(sides.flags)}
     walk = ((result.trial_start_s, result.trial_end_s),)
     for name, sided in (("step_time_asymmetry_pct", sides),
-                        ("step_time_asymmetry_refined_pct", timed)):
+                        ("step_time_asymmetry_refined_pct", timed),
+                        ("step_time_asymmetry_feet_pct", foot_sides)):
         ours = _inside(sided.contacts_s, walk, CONTACT_TOLERANCE_S)
         estimate = StepAsymmetryAnalyzer().analyze(sided.contacts_s[ours], sided.is_left[ours])
         row[name] = {"estimate": estimate.step_time_asymmetry_pct,
