@@ -16,9 +16,12 @@ RESULT_POINT_SIZE = 34
 #: Colours of plotted channels (x, y, z, norm) and of overlays; colour-blind safe (Okabe-Ito).
 CHANNEL_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#000000")
 PHASE_COLOURS = ("#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#0072B2")
-#: Event marks over a trial's signal (Okabe-Ito colours, told apart by colour-blind readers).
-MARK_COLOURS = {"left step": "#0072B2", "right step": "#D55E00", "step": "#D55E00",
-                "peak": "#D55E00"}
+#: Event marks over a trial's signal (Okabe-Ito colours, told apart by colour-blind readers;
+#: none is a channel colour, so a mark never disappears into the trace it sits on, and
+#: each is drawn with a dark outline).
+MARK_COLOURS = {"left step": "#56B4E9", "right step": "#E69F00", "step": "#E69F00",
+                "peak": "#E69F00"}
+MARK_OUTLINE = "#222222"
 FLAG_COLOUR = "#B8000B"
 OK_COLOUR = "#1B7F3A"
 SIMULATED_COLOUR = "#8A4FBF"

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from physiocap.core.units import UNIT_ACCELERATION, UNIT_ANGULAR_VELOCITY, UNIT_FORCE
 from physiocap.gui.outcomes import Signals, TrialView
-from physiocap.gui.style import CHANNEL_COLOURS, MARK_COLOURS, PHASE_COLOURS
+from physiocap.gui.style import CHANNEL_COLOURS, MARK_COLOURS, MARK_OUTLINE, PHASE_COLOURS
 
 _TITLES = {UNIT_ACCELERATION: ("acceleration magnitude", "m/s²"),
            UNIT_ANGULAR_VELOCITY: ("angular rate magnitude", "rad/s"),
@@ -94,9 +94,12 @@ class TrialPlot(pg.GraphicsLayoutWidget):
         for label in labels:
             times = np.array([mark.t_s for mark in outcome.marks if mark.label == label])
             heights = np.interp(times, t, magnitude)
-            plot.addItem(pg.ScatterPlotItem(times - t0_s, heights, size=9, symbol="t",
-                                            brush=pg.mkBrush(MARK_COLOURS.get(label, "#D55E00")),
-                                            pen=None, name=label if first else None))
+            marks = pg.ScatterPlotItem(times - t0_s, heights, size=11, symbol="t",
+                                       brush=pg.mkBrush(MARK_COLOURS.get(label, "#E69F00")),
+                                       pen=pg.mkPen(MARK_OUTLINE, width=1),
+                                       name=label if first else None)
+            marks.setZValue(10)
+            plot.addItem(marks)
 
     def set_cursor(self, t_s: float) -> None:
         """Move the playback cursor to session time ``t_s``."""
