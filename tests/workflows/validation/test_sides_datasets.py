@@ -5,6 +5,7 @@ better than a constant on ipol-gait (docs/validation.md), so the product does no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +14,23 @@ import pytest
 
 from physiocap.analysis.gait.step_sides import StepSideClassifier
 from physiocap.workflows.validation.datasets import load_dataset
-from physiocap.workflows.validation.runner import run_validation
 
 pytestmark = [pytest.mark.dataset, pytest.mark.slow]
-_cache: dict[str, dict[str, Any]] = {}
-
-
-def _report(shared_data: Path, dataset: str) -> dict[str, Any]:
-    if dataset not in _cache:
-        _cache[dataset] = run_validation(dataset, shared_data / dataset)
-    return _cache[dataset]
+Report = Callable[[str], dict[str, Any]]  # the validation_report fixture (conftest.py)
 
 
 @pytest.mark.parametrize(("dataset", "goal"), [("ipol-gait", 0.95), ("mobgap-lab", 0.95)])
-def test_side_accuracy_of_detected_contacts(shared_data: Path, dataset: str,
+def test_side_accuracy_of_detected_contacts(validation_report: Report, dataset: str,
                                             goal: float) -> None:
-    report = _report(shared_data, dataset)
+    report = validation_report(dataset)
     sides = report["side_accuracy"]["initial_contacts_lower_back"]
     assert sides["matched"] >= 0.5 * report["detection"]["initial_contacts"]["tp"]
     assert sides["accuracy"] >= goal
 
 
 @pytest.mark.parametrize("dataset", ["ipol-gait", "mobgap-lab"])
-def test_sided_detections_are_reported(shared_data: Path, dataset: str) -> None:
-    detection = _report(shared_data, dataset)["detection"]
+def test_sided_detections_are_reported(validation_report: Report, dataset: str) -> None:
+    detection = validation_report(dataset)["detection"]
     for name in ("initial_contacts_left", "initial_contacts_right"):
         assert detection[name]["f1"] >= 0.6, name
 
