@@ -60,9 +60,16 @@ class WalkEndFinder:
     detector's heavier low-pass delays a soft jolt (``match_s`` pairs the two).
 
     Closing steps the detector missed are looked for one step time at a time, up to
-    ``closing_steps`` of them: the first candidate ``window_steps`` (0.6-1.5) step times
+    ``closing_steps`` of them, among the candidates ``window_steps`` (0.6-1.5) step times
     after the previous contact (a step is no quicker than ~0.6 step times, and a longer
-    pause ends the walk), until one is a closing step.
+    pause ends the walk): a closing step among them ends the walk; otherwise the first is
+    the next step and the search goes on from it. A closing step is taken even when a
+    larger jolt comes before it in the same window: that jolt is either the trunk's
+    rebound 0.3-0.4 s after the previous step (no foot set down: ipol-gait 1-6) or a quick
+    braking step just before the closing one (3-4: 0.33 s apart, under 0.6 step times).
+    Neither is the last contact, and searching on from it would put the closing step
+    before the next window and miss it (gait speed 1.10; before, the first candidate was
+    always taken).
 
     The last contact is then timed by its heel-strike vibration: the nearest peak of the
     impact level (prominence ≥ ``impact_peak_prominence``) from ``impact_search_s`` =
@@ -76,9 +83,10 @@ class WalkEndFinder:
     in that pause and carrying less than ``pause_impact_fraction`` of a walking step's
     impact, is a trunk movement after the stop, not a step (ipol-gait 10-2). The
     fractions (closing, min and pause impact) were set on ipol-gait, not taken from the
-    literature. Split-half check of that choice on its trial ends: chosen on subjects 1-5,
-    subjects 6-10 get 0.178 s MAE; chosen on 6-10, 1-5 get 0.179 s (0.30 and 0.26 s with
-    gait speed 1.6's search).
+    literature. Split-half check of that choice on its trial ends (grid of closing 0.10-0.20,
+    min impact 0.10-0.30, pause impact 0.3-0.7): chosen on subjects 1-5, subjects 6-10 get
+    0.178 s MAE; chosen on 6-10, 1-5 get 0.146 s (0.178 and 0.178 s with gait speed 1.9's
+    first-candidate search, 0.30 and 0.26 s with 1.6's).
     """
 
     def __init__(self, impact_band_hz: tuple[float, float] = (8.0, 30.0),
@@ -174,9 +182,10 @@ class WalkEndFinder:
                 signals, float(signals.candidates_s[j]), self.min_impact_fraction)]
             if not steps:
                 break
+            closing = [j for j in steps if signals.relative_jolt[j] < self.closing_fraction]
+            if closing:
+                return float(signals.candidates_s[closing[0]]), True
             last_s = float(signals.candidates_s[steps[0]])
-            if signals.relative_jolt[steps[0]] < self.closing_fraction:
-                return last_s, True
         return last_s, False
 
     def _match(self, candidates_s: np.ndarray, contact_s: float) -> int | None:
