@@ -1,6 +1,7 @@
 """The wrist's TUG transitions from the body's vertical acceleration (TugAnalyzer 1.5): the
 rise ends where the ascent is braked, the sitting down starts where the descent
-accelerates most, not where the arm's posture or rotation says.
+accelerates most, not where the arm's posture or rotation says; since 1.6 the test ends
+no later than a margin after the descent has stopped, however long the hand moves on.
 
 Against simulated ground truth and the uji-tug video labels (watch on the left wrist;
 dataset tests, skipped without the data).
@@ -33,6 +34,29 @@ def test_simulated_wrist_transitions_fall_inside_the_true_ones(speed: float) -> 
     # A smooth descent from rest accelerates downward most in its first half.
     sit_start, sit_end = truth["stand_to_sit_start"], truth["sit_end"]
     assert sit_start <= trial.events["turn2_end_s"] <= 0.5 * (sit_start + sit_end)
+
+
+@pytest.mark.parametrize("speed", [0.4, 1.2])
+def test_simulated_wrist_ends_when_seated_although_the_hand_keeps_moving(speed: float) -> None:
+    """The test ends once seated (clinical.md: "from go until seated"); a hand that goes on
+    moving to the lap for 1.2 s after the body is seated is not sitting down. Simulated by
+    a 2 Hz wrist rotation of 1.5 rad/s after the true end (rotation leaves the specific
+    force's norm unchanged and the arm's posture seated); version 1.5 ended these 0.46 s
+    late, at the seated posture's cap."""
+    scenario = TugScenario(walking_speed_m_per_s=speed)
+    time_s, acc, gyro = render(scenario, "wrist", seed=11)
+    truth = scenario.events()
+    seated = truth["sit_end"]
+    settling = (time_s >= seated) & (time_s < seated + 1.2)
+    axis = np.array([0.48, -0.6, 0.64])
+    gyro = gyro.copy()
+    gyro[settling] += np.outer(1.5 * np.sin(2 * np.pi * 2.0 * (time_s[settling] - seated)),
+                               axis)
+    trial = TugAnalyzer("wrist").analyze(time_s, acc, gyro).primary
+    assert trial is not None
+    assert -0.2 <= trial.events["sit_end_s"] - seated <= 0.3
+    true_total = seated - truth["sit_to_stand_start"]
+    assert abs(trial.total_time_s - true_total) <= 0.3  # issue 3 goal for the total
 
 
 def _uji_wrist_errors_s(folder: Path, event: str) -> np.ndarray:
