@@ -1,7 +1,7 @@
 """The wrist's TUG transitions from the body's vertical acceleration (TugAnalyzer 1.5): the
 rise ends where the ascent is braked, the sitting down starts where the descent
 accelerates most, not where the arm's posture or rotation says; since 1.6 the test ends
-no later than a margin after the descent has stopped, however long the hand moves on.
+where the descent has stopped, however long the hand moves on.
 
 Against simulated ground truth and the uji-tug video labels (watch on the left wrist;
 dataset tests, skipped without the data).
@@ -42,7 +42,9 @@ def test_simulated_wrist_ends_when_seated_although_the_hand_keeps_moving(speed: 
     moving to the lap for 1.2 s after the body is seated is not sitting down. Simulated by
     a 2 Hz wrist rotation of 1.5 rad/s after the true end (rotation leaves the specific
     force's norm unchanged and the arm's posture seated); version 1.5 ended these 0.46 s
-    late, at the seated posture's cap."""
+    late, at the seated posture's cap. The analyzer's descent-stopped lead was measured on
+    other simulated runs (1.5 and 2.2 s descents, seeds 1-3, no hand movement); this one
+    sits down in 1.8 s."""
     scenario = TugScenario(walking_speed_m_per_s=speed)
     time_s, acc, gyro = render(scenario, "wrist", seed=11)
     truth = scenario.events()
@@ -54,9 +56,9 @@ def test_simulated_wrist_ends_when_seated_although_the_hand_keeps_moving(speed: 
                                axis)
     trial = TugAnalyzer("wrist").analyze(time_s, acc, gyro).primary
     assert trial is not None
-    assert -0.2 <= trial.events["sit_end_s"] - seated <= 0.3
+    assert abs(trial.events["sit_end_s"] - seated) <= 0.15
     true_total = seated - truth["sit_to_stand_start"]
-    assert abs(trial.total_time_s - true_total) <= 0.3  # issue 3 goal for the total
+    assert abs(trial.total_time_s - true_total) <= 0.1  # simulated-scenario TUG goal
 
 
 def _uji_wrist_errors_s(folder: Path, event: str) -> np.ndarray:
