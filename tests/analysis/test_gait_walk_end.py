@@ -102,7 +102,7 @@ def test_a_small_jolt_without_a_foot_impact_is_not_a_closing_step() -> None:
 def test_ipol_trial_end_in_both_halves_of_the_subjects(shared_data: Path) -> None:
     """Against ipol-gait's hand-checked last heel strike: each half of the subjects within
     0.2 s MAE (0.26 and 0.30 s with gait speed 1.6; the constants were set on all
-    subjects, and chosen on one half they give 0.18 s on subjects 6-10 and 0.15 s on 1-5
+    subjects, and chosen on one half they give 0.16 s on subjects 6-10 and 0.12 s on 1-5
     since gait speed 1.10)."""
     errors: dict[bool, list[float]] = {True: [], False: []}
     for recording in iter_recordings(shared_data / "ipol-gait"):

@@ -71,6 +71,17 @@ class WalkEndFinder:
     before the next window and miss it (gait speed 1.10; before, the first candidate was
     always taken).
 
+    A closing step can come in two parts: the trailing foot set down with a jolt as
+    small as a closing step's, then moved once more into place with none the trunk peak
+    detector sees (ipol-gait 3-1, 7-6, 10-5: the foot sensors show swings of only 1-3
+    rad/s). That last contact still leaves its heel-strike vibration, so after a closing
+    step a vibration peak at the walking rhythm, ``final_step_window_steps`` (0.8-1.2)
+    step times later, is the walk's last contact (the strongest, if more). The window is
+    narrower than the search window because a vibration peak alone is weaker evidence
+    than a jolt with one: foot shuffles after the stop leave vibration peaks too, at
+    0.6-0.7 and 1.3-1.5 step times on ipol-gait (1-2, 1-5, 8-5, 5-1), and one at 1.09
+    (9-2) that the window does not keep out.
+
     The last contact is then timed by its heel-strike vibration: the nearest peak of the
     impact level (prominence ≥ ``impact_peak_prominence``) from ``impact_search_s`` =
     (0.25 s before, 0.05 s after) the contact, minus ``impact_delay_s``. The trunk's
@@ -83,10 +94,13 @@ class WalkEndFinder:
     in that pause and carrying less than ``pause_impact_fraction`` of a walking step's
     impact, is a trunk movement after the stop, not a step (ipol-gait 10-2). The
     fractions (closing, min and pause impact) were set on ipol-gait, not taken from the
-    literature. Split-half check of that choice on its trial ends (grid of closing 0.10-0.20,
-    min impact 0.10-0.30, pause impact 0.3-0.7): chosen on subjects 1-5, subjects 6-10 get
-    0.178 s MAE; chosen on 6-10, 1-5 get 0.146 s (0.178 and 0.178 s with gait speed 1.9's
-    first-candidate search, 0.30 and 0.26 s with 1.6's).
+    literature, and so was ``final_step_window_steps``. Split-half check of the fractions
+    on the trial ends (grid of closing 0.10-0.20, min impact 0.10-0.30, pause impact
+    0.3-0.7): chosen on subjects 1-5, subjects 6-10 get 0.163 s MAE (0.146-0.168 s over
+    the choices that tie on 1-5); chosen on 6-10, 1-5 get 0.120 s (0.120-0.152 s); 0.178
+    and 0.178 s with gait speed 1.9's search, 0.30 and 0.26 s with 1.6's. The window:
+    chosen on 6-10 (0.75-0.85 to 1.1-1.3 step times tie), 1-5 get 0.083 s; chosen on 1-5,
+    6-10 get 0.163 s, or 0.176-0.188 s for the wider windows that tie there.
     """
 
     def __init__(self, impact_band_hz: tuple[float, float] = (8.0, 30.0),
@@ -97,7 +111,8 @@ class WalkEndFinder:
                  peak_delay_s: float = 0.07, window_steps: tuple[float, float] = (0.6, 1.5),
                  match_s: float = 0.2, impact_peak_prominence: float = 0.2,
                  impact_delay_s: float = 0.03,
-                 impact_search_s: tuple[float, float] = (0.25, 0.05)) -> None:
+                 impact_search_s: tuple[float, float] = (0.25, 0.05),
+                 final_step_window_steps: tuple[float, float] = (0.8, 1.2)) -> None:
         self.impact_band_hz = impact_band_hz
         self.impact_smooth_hz = impact_smooth_hz
         self.impact_window_s = impact_window_s
@@ -113,6 +128,7 @@ class WalkEndFinder:
         self.impact_peak_prominence = impact_peak_prominence
         self.impact_delay_s = impact_delay_s
         self.impact_search_s = impact_search_s
+        self.final_step_window_steps = final_step_window_steps
 
     def signals(self, imu: ImuSignal, vertical_m_per_s2: np.ndarray,
                 walk_s: np.ndarray) -> WalkEndSignals:
@@ -158,13 +174,28 @@ class WalkEndFinder:
 
     def last_contact_s(self, signals: WalkEndSignals, last_s: float, step_s: float) -> float:
         """The walk's last contact: ``last_s`` (the last detected one), or the closing
-        steps after it; timed by its heel-strike vibration when one lies within
-        ``impact_search_s`` of it (class docstring)."""
-        end_s = self._closing(signals, last_s, step_s)[0]
+        steps after it, or a foot set down once more one step time after the closing step;
+        timed by its heel-strike vibration when one lies within ``impact_search_s`` of it
+        (class docstring)."""
+        end_s, closing = self._closing(signals, last_s, step_s)
+        if closing:
+            end_s = self._set_down_after(signals, end_s, step_s)
         before_s, after_s = self.impact_search_s
         near = signals.impacts_s[(signals.impacts_s >= end_s - before_s)
                                  & (signals.impacts_s <= end_s + after_s)]
         return float(near[np.argmin(np.abs(near - end_s))]) if len(near) else end_s
+
+    def _set_down_after(self, signals: WalkEndSignals, closing_s: float,
+                        step_s: float) -> float:
+        """The foot set down once more one step time after the closing step
+        ``closing_s``, seen by its heel-strike vibration alone; else the closing step."""
+        lo, hi = (closing_s + f * step_s for f in self.final_step_window_steps)
+        inside = (signals.impacts_s >= lo) & (signals.impacts_s <= hi)
+        if not np.any(inside):
+            return closing_s
+        later = signals.impacts_s[inside]
+        level = np.interp(later + self.impact_delay_s, signals.time_s, signals.impact)
+        return float(later[np.argmax(level)])
 
     def _closing(self, signals: WalkEndSignals, last_s: float,
                  step_s: float) -> tuple[float, bool]:
