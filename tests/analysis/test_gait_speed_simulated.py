@@ -145,6 +145,23 @@ def test_each_contact_gets_the_side_of_the_simulated_foot(placement: str, side: 
     assert "step_time_asymmetry_unvalidated" in result.step_asymmetry.flags
 
 
+@pytest.mark.parametrize(("placement", "speed"), [("lower_back", 0.4), ("lower_back", 1.6),
+                                             ("thigh", 0.8), ("thigh", 1.2)])
+def test_steps_and_cadence_of_a_timed_walk(placement: str, speed: float) -> None:
+    """Step count within one contact and cadence within 2 steps/min of the simulated
+    walk's (the closing step after the line may or may not be felt)."""
+    walk = GaitSpeedWalk(walking_speed_m_per_s=speed, cadence_steps_per_min=_cadence(speed),
+                         deceleration_distance_m=1.0, variability_seed=2)
+    side = "left" if placement == "thigh" else None
+    result = GaitSpeedAnalyzer(4.0, placement=placement, sensor_side=side).analyze(
+        *render(walk, placement, seed=2, side=side))
+    assert result is not None
+    truth = np.array([c.time_s for c in walk.initial_contacts()])
+    assert abs(result.step_count - len(truth)) <= 1
+    true_cadence = 60.0 * (len(truth) - 1) / (truth[-1] - truth[0])
+    assert result.cadence_steps_per_min == pytest.approx(true_cadence, abs=2.0)
+
+
 def test_a_thigh_of_unknown_side_gives_no_sides() -> None:
     walk = GaitSpeedWalk(walking_speed_m_per_s=1.0, acceleration_distance_m=0.0,
                          deceleration_distance_m=1.0)

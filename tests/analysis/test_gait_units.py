@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from physiocap.analysis.gait import InvertedPendulumSpeed, WalkingBoutDetector
+from physiocap.analysis.gait import (
+    InvertedPendulumSpeed,
+    WalkingBoutDetector,
+    cadence_steps_per_min,
+    steps_between,
+)
 from physiocap.analysis.gait.contacts import LowerBackContactDetector
+from physiocap.core.errors import InputValidationError
 
 
 def test_inverted_pendulum_step_length_matches_the_arc_geometry() -> None:
@@ -21,6 +28,25 @@ def test_inverted_pendulum_step_length_matches_the_arc_geometry() -> None:
     expected = 2 * np.sqrt(2 * leg_m * h - h**2)
     assert np.allclose(lengths, expected, rtol=0.03)
     assert abs(model.speed_m_per_s(t, vertical_acc, contacts) - expected / step_s) < 0.03
+
+
+def test_missed_contacts_still_count_as_steps() -> None:
+    """21 contacts 0.5 s apart (20 steps, 120 steps/min) with 3 of them missed, one of
+    them next to another missed one."""
+    rng = np.random.default_rng(4)
+    contacts = np.arange(21) * 0.5 + rng.normal(0.0, 0.01, 21)
+    detected = np.delete(contacts, [5, 12, 13])
+    assert steps_between(detected) == 20
+    assert cadence_steps_per_min(detected) == pytest.approx(
+        60.0 * 20 / (contacts[-1] - contacts[0]))
+    assert cadence_steps_per_min(detected) == pytest.approx(120.0, abs=1.0)
+
+
+def test_cadence_needs_two_contacts() -> None:
+    with pytest.raises(InputValidationError, match="two finite contacts"):
+        cadence_steps_per_min(np.array([3.0]))
+    with pytest.raises(InputValidationError, match="two finite contacts"):
+        steps_between(np.array([1.0, np.nan, 2.0]))
 
 
 def test_bouts_split_at_pauses_and_need_enough_steps() -> None:

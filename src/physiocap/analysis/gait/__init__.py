@@ -7,6 +7,8 @@ from physiocap.analysis.gait.contacts import (
     ContactResult,
     FootContactDetector,
     LowerBackContactDetector,
+    cadence_steps_per_min,
+    steps_between,
 )
 from physiocap.analysis.gait.speed_test import GaitSpeedAnalyzer, GaitSpeedResult
 from physiocap.analysis.gait.step_sides import (
@@ -32,4 +34,6 @@ __all__ = [
     "ThighStepSideClassifier",
     "WalkingBout",
     "WalkingBoutDetector",
+    "cadence_steps_per_min",
+    "steps_between",
 ]

@@ -11,6 +11,40 @@ from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot
 from physiocap.analysis.signal.filters import butter_lowpass
 from physiocap.analysis.signal.frame import BodyFrameEstimator
 from physiocap.analysis.signal.resampling import ImuSignal, UniformResampler
+from physiocap.core.errors import InputValidationError
+
+
+def steps_between(contacts_s: np.ndarray) -> int:
+    """Steps from a walk's first to its last initial contact, counting the contacts the
+    detector missed: an interval of k typical (median) step times holds k steps.
+
+    Counting detected contacts alone undercounts wherever the trunk barely registers a
+    step (turns, soft steps): on ipol-gait (lower back, whole out-and-back trials) it read
+    1.9 contacts per trial too few and on mobgap-lab's short reference bouts 2.1, and the
+    cadence 3.3 and 15.2 steps/min low (MAE 3.7 and 15.3). With the gaps filled the step
+    counts are off by 1.0 and 1.6 contacts (bias −0.2 and +0.8) and the cadence by 2.8
+    and 6.0 steps/min (bias +2.1 and +3.3). What is left over-counts: a slow step of 1.5
+    typical step times or more (in a U-turn, or hesitating) counts as two.
+    """
+    contacts = _walk_contacts(contacts_s)
+    intervals = np.diff(contacts)
+    typical = float(np.median(intervals[intervals > 0]))
+    return int(np.maximum(1.0, np.round(intervals / typical)).sum())
+
+
+def cadence_steps_per_min(contacts_s: np.ndarray) -> float:
+    """Steps per minute from a walk's initial contacts: :func:`steps_between` over the
+    time from the first to the last contact."""
+    contacts = _walk_contacts(contacts_s)
+    return float(60.0 * steps_between(contacts) / (contacts[-1] - contacts[0]))
+
+
+def _walk_contacts(contacts_s: np.ndarray) -> np.ndarray:
+    contacts = np.sort(np.asarray(contacts_s, dtype=float).ravel())
+    if len(contacts) < 2 or not contacts[-1] > contacts[0] or not np.all(np.isfinite(contacts)):
+        raise InputValidationError(
+            "steps and cadence need at least two finite contacts at different times")
+    return contacts
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,11 @@ import numpy as np
 
 from physiocap.analysis.gait.asymmetry import StepAsymmetry, StepAsymmetryAnalyzer
 from physiocap.analysis.gait.bouts import WalkingBout, WalkingBoutDetector
-from physiocap.analysis.gait.contacts import LowerBackContactDetector
+from physiocap.analysis.gait.contacts import (
+    LowerBackContactDetector,
+    cadence_steps_per_min,
+    steps_between,
+)
 from physiocap.analysis.gait.progression import Progression, StrapdownProgression
 from physiocap.analysis.gait.step_sides import (
     StepSideClassifier,
@@ -142,10 +146,13 @@ class GaitSpeedAnalyzer:
     window chosen on 6-10 gives 0.083 s on 1-5; chosen on 1-5, where only 3-1 informs
     it, 6-10 gets 0.163 s for this window and 0.176-0.188 s for the wider ones that tie
     on 1-5 (0.178 s without the rule).
+    Version 1.11: the step count and the cadence fill in the contacts the detector missed
+    (``steps_between``, gait/contacts.py): on ipol-gait the step count's MAE went from 2.0
+    to 1.0 contacts and the cadence's from 3.7 to 2.8 steps/min.
     """
 
     name = "gait_speed_lower_back"
-    version = "1.10"
+    version = "1.11"
 
     def __init__(self, distance_m: float, *, start: str = "static",
                  layout: str = "straight", zone_start_m: float | None = None,
@@ -302,8 +309,8 @@ class GaitSpeedAnalyzer:
             speed_m_per_s=float(speed),
             uturn_start_s=None if uturn is None else uturn[0],
             uturn_end_s=None if uturn is None else uturn[1],
-            step_count=len(walk),
-            cadence_steps_per_min=float(60.0 * len(step_times) / (walk[-1] - walk[0])),
+            step_count=steps_between(walk) + 1,
+            cadence_steps_per_min=cadence_steps_per_min(walk),
             step_times_s=step_times, stride_times_s=stride_times,
             step_time_cv_pct=_cv(step_times) if enough else None,
             stride_time_cv_pct=_cv(stride_times) if enough else None,
