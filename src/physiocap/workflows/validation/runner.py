@@ -19,6 +19,8 @@ from physiocap.analysis.gait import (
     GaitSpeedAnalyzer,
     InvertedPendulumSpeed,
     LowerBackContactDetector,
+    cadence_steps_per_min,
+    steps_between,
 )
 from physiocap.analysis.gait.asymmetry import StepAsymmetryAnalyzer
 from physiocap.analysis.gait.contact_timing import ContactTimingRefiner
@@ -36,6 +38,9 @@ from physiocap.workflows.validation.statistics import (
 )
 
 CONTACT_TOLERANCE_S = 0.1
+#: Reference contacts on a reference window's edge belong to it (the windows run from the
+#: first to the last annotated contact; their times are rounded to the sample).
+REFERENCE_EDGE_S = 0.005
 TUG_METRICS = ("tug_total_time_s", "sit_to_stand_start_s", "sit_to_stand_end_s",
                "turn1_start_s", "turn1_end_s", "turn2_start_s", "turn2_end_s", "sit_end_s")
 
@@ -153,6 +158,18 @@ def _add_contact_timing(recording: ReferenceRecording,
                               inside[i] - start)
 
 
+def _reference_steps(recording: ReferenceRecording) -> dict[str, float]:
+    """Step count (the annotated initial contacts in the reference trial) and cadence
+    (their steps over the time from the first to the last): every step is annotated, so
+    no gap is filled."""
+    contacts = recording.reference_events["initial_contacts"]
+    trial = contacts[_inside(contacts, recording.reference_windows["trial"], REFERENCE_EDGE_S)]
+    if len(trial) < 2:
+        return {}
+    return {"step_count": float(len(trial)),
+            "cadence_steps_per_min": 60.0 * (len(trial) - 1) / float(trial[-1] - trial[0])}
+
+
 def _reference_sided(recording: ReferenceRecording,
                      window: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     left = recording.reference_events["initial_contacts_left"]
@@ -195,10 +212,13 @@ def _run_ipol(recording: ReferenceRecording, collectors: list[_Collector],
     estimates = {"trial_start_s": result.trial_start_s, "trial_end_s": result.trial_end_s,
                  "uturn_start_s": result.uturn_start_s, "uturn_end_s": result.uturn_end_s,
                  "gait_speed_m_per_s": result.speed_m_per_s,
-                 "stride_speed_m_per_s": result.stride_speed_m_per_s}
+                 "stride_speed_m_per_s": result.stride_speed_m_per_s,
+                 "step_count": result.step_count,
+                 "cadence_steps_per_min": result.cadence_steps_per_min}
+    references = dict(recording.reference, **_reference_steps(recording))
     row["flags"] = list(result.flags)
     for name, value in estimates.items():
-        reference = recording.reference.get(name)
+        reference = references.get(name)
         row[name] = {"estimate": value, "reference": reference}
         for collector in collectors:
             collector.add(name, value, reference)
@@ -246,6 +266,7 @@ def _run_mobgap(recording: ReferenceRecording, collectors: list[_Collector],
     reference = recording.reference_events["initial_contacts"]
     for collector in collectors:
         collector.count("initial_contacts", *_contacts_in(windows, contacts, reference))
+    _add_mobgap_steps(recording, contacts, collectors, row)
     if len(contacts) >= 2:
         _run_mobgap_sides(recording, imu, contacts, windows, collectors, row)
     sensor_height = recording.info.get("sensor_height_m")
@@ -267,6 +288,30 @@ def _run_mobgap(recording: ReferenceRecording, collectors: list[_Collector],
             collector.add("stride_speed_m_per_s", estimate, float(reference_speed))
     row["walking_bouts"] = bout_rows
     return None
+
+
+def _add_mobgap_steps(recording: ReferenceRecording, contacts: np.ndarray,
+                      collectors: list[_Collector], row: dict[str, Any]) -> None:
+    """Per reference bout, from our contacts inside it (its edges ± the contact tolerance),
+    the step count (contacts, with the missed ones filled in as the gait analysis does)
+    against the INDIP contacts, and the cadence against INDIP's ``Cadence``."""
+    windows = recording.reference_windows["walking_bouts"]
+    reference = recording.reference_events["initial_contacts"]
+    cadences = recording.reference_events["walking_bout_cadence_steps_per_min"]
+    bout_rows = []
+    for window, reference_cadence in zip(windows, cadences, strict=True):
+        ours = contacts[_inside(contacts, (window,), CONTACT_TOLERANCE_S)]
+        theirs = reference[_inside(reference, (window,), REFERENCE_EDGE_S)]
+        enough = len(ours) >= 2
+        count = steps_between(ours) + 1 if enough else len(ours)
+        cadence = cadence_steps_per_min(ours) if enough else None
+        truth = float(reference_cadence) if np.isfinite(reference_cadence) else None
+        bout_rows.append({"step_count": {"estimate": count, "reference": len(theirs)},
+                          "cadence_steps_per_min": {"estimate": cadence, "reference": truth}})
+        for collector in collectors:
+            collector.add("step_count", float(count), float(len(theirs)))
+            collector.add("cadence_steps_per_min", cadence, truth)
+    row["walking_bout_steps"] = bout_rows
 
 
 def _run_mobgap_sides(recording: ReferenceRecording, imu: ImuSignal, contacts: np.ndarray,

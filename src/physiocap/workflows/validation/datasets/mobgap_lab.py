@@ -118,6 +118,7 @@ def load_trial(participant: str, info: dict[str, object], trial_key: str,
     bouts, problem = reference_bouts(trial)
     windows = tuple((float(b["Start"]), float(b["End"])) for b in bouts)
     speeds = np.array([_float_or_nan(b.get("WalkingSpeed")) for b in bouts])
+    cadences = np.array([_float_or_nan(b.get("Cadence")) for b in bouts])
     contacts = [np.asarray(b.get("InitialContact_Event", []), dtype=float).ravel()
                 for b in bouts]
     all_contacts = np.concatenate(contacts) if contacts else np.empty(0)
@@ -131,7 +132,8 @@ def load_trial(participant: str, info: dict[str, object], trial_key: str,
         reference_events={"initial_contacts": np.sort(all_contacts),
                           "initial_contacts_left": np.sort(all_contacts[sides == "left"]),
                           "initial_contacts_right": np.sort(all_contacts[sides == "right"]),
-                          "walking_bout_speed_m_per_s": speeds},
+                          "walking_bout_speed_m_per_s": speeds,
+                          "walking_bout_cadence_steps_per_min": cadences},
         reference_windows={"walking_bouts": windows},
         info=info, problem=problem)
 
