@@ -1,5 +1,5 @@
 """Gait from one IMU: initial contacts and their sides, walking bouts, gait-speed tests,
-stride-model speed, step asymmetry."""
+stride-model speed, step asymmetry, variability of steady steps."""
 
 from physiocap.analysis.gait.asymmetry import StepAsymmetry, StepAsymmetryAnalyzer
 from physiocap.analysis.gait.bouts import WalkingBout, WalkingBoutDetector
@@ -18,6 +18,7 @@ from physiocap.analysis.gait.step_sides import (
     ThighStepSideClassifier,
 )
 from physiocap.analysis.gait.stride_speed import InvertedPendulumSpeed
+from physiocap.analysis.gait.variability import GaitVariability, SteadyGaitVariability
 
 __all__ = [
     "ContactResult",
@@ -25,8 +26,10 @@ __all__ = [
     "FootSideLabeler",
     "GaitSpeedAnalyzer",
     "GaitSpeedResult",
+    "GaitVariability",
     "InvertedPendulumSpeed",
     "LowerBackContactDetector",
+    "SteadyGaitVariability",
     "StepAsymmetry",
     "StepAsymmetryAnalyzer",
     "StepSideClassifier",
