@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 pytestmark = [pytest.mark.dataset, pytest.mark.slow]
@@ -107,3 +108,15 @@ def test_step_count_and_cadence(validation_report: Report, dataset: str, n: int,
     assert metrics["step_count"]["n"] == n
     assert metrics["step_count"]["mae"] <= max_count_mae
     assert metrics["cadence_steps_per_min"]["mae"] <= max_cadence_mae
+
+
+def test_ipol_stride_time_variability_tells_walkers_apart(validation_report: Report) -> None:
+    """No goal in issue 3. The stride-time CV of the steady strides must say more about
+    each walker than the reference's median taken for everybody."""
+    report = validation_report("ipol-gait")
+    reference = np.array([row["stride_time_cv_pct"]["reference"]
+                          for row in report["recordings"]
+                          if row.get("stride_time_cv_pct", {}).get("reference") is not None])
+    constant_mae = float(np.mean(np.abs(reference - np.median(reference))))
+    assert len(reference) >= 50
+    assert report["metrics"]["stride_time_cv_pct"]["mae"] < 0.8 * constant_mae

@@ -19,6 +19,7 @@ from physiocap.analysis.gait import (
     GaitSpeedAnalyzer,
     InvertedPendulumSpeed,
     LowerBackContactDetector,
+    SteadyGaitVariability,
     cadence_steps_per_min,
     steps_between,
 )
@@ -158,16 +159,21 @@ def _add_contact_timing(recording: ReferenceRecording,
                               inside[i] - start)
 
 
-def _reference_steps(recording: ReferenceRecording) -> dict[str, float]:
-    """Step count (the annotated initial contacts in the reference trial) and cadence
-    (their steps over the time from the first to the last): every step is annotated, so
-    no gap is filled."""
+def _reference_steps(recording: ReferenceRecording) -> dict[str, float | None]:
+    """Step count (the annotated initial contacts in the reference trial), cadence (their
+    steps over the time from the first to the last: every step is annotated, so no gap is
+    filled) and the variability of their steady steps, the reference U-turn left out."""
     contacts = recording.reference_events["initial_contacts"]
     trial = contacts[_inside(contacts, recording.reference_windows["trial"], REFERENCE_EDGE_S)]
     if len(trial) < 2:
         return {}
+    uturn = (recording.reference.get("uturn_start_s"), recording.reference.get("uturn_end_s"))
+    turns = () if None in uturn else ((float(uturn[0]), float(uturn[1])),)
+    variability = SteadyGaitVariability().analyze(trial, turns)
     return {"step_count": float(len(trial)),
-            "cadence_steps_per_min": 60.0 * (len(trial) - 1) / float(trial[-1] - trial[0])}
+            "cadence_steps_per_min": 60.0 * (len(trial) - 1) / float(trial[-1] - trial[0]),
+            "step_time_cv_pct": variability.step_time_cv_pct,
+            "stride_time_cv_pct": variability.stride_time_cv_pct}
 
 
 def _reference_sided(recording: ReferenceRecording,
@@ -214,7 +220,9 @@ def _run_ipol(recording: ReferenceRecording, collectors: list[_Collector],
                  "gait_speed_m_per_s": result.speed_m_per_s,
                  "stride_speed_m_per_s": result.stride_speed_m_per_s,
                  "step_count": result.step_count,
-                 "cadence_steps_per_min": result.cadence_steps_per_min}
+                 "cadence_steps_per_min": result.cadence_steps_per_min,
+                 "step_time_cv_pct": result.step_time_cv_pct,
+                 "stride_time_cv_pct": result.stride_time_cv_pct}
     references = dict(recording.reference, **_reference_steps(recording))
     row["flags"] = list(result.flags)
     for name, value in estimates.items():
