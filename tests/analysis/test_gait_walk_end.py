@@ -1,11 +1,7 @@
 """Out-and-back walks end at the walk's last step: not at steps taken after the test, nor
 at trunk movements after the stop, and not before a soft closing step.
 
-The synthetic lower-back signal: an upward trunk jolt 70 ms after each contact, scaled by
-the step's strength (a closing step's is a small fraction of a walking step's); for every
-foot set down, the heel-strike transient (a 20 Hz burst); the broadband
-shaking of walking between the first and the last regular step; a 180° turn in the middle
-of the steps; seeded sensor noise.
+The synthetic lower-back signal is described in synthetic_trunk.py.
 """
 
 from __future__ import annotations
@@ -14,37 +10,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.analysis.synthetic_trunk import out_and_back_trunk
 
 from physiocap.analysis.gait import GaitSpeedAnalyzer, GaitSpeedResult
 from physiocap.workflows.validation.datasets.ipol_gait import iter_recordings
 
-RATE_HZ, STEP_S = 100.0, 0.5
+STEP_S = 0.5
 WALK = np.arange(2.0, 2.0 + 30 * STEP_S, STEP_S)
 
 
 def _out_and_back(contacts: np.ndarray, duration_s: float, *,
                   strength: np.ndarray | None = None,
                   impact: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    t = np.arange(0, duration_s, 1 / RATE_HZ)
-    strength = np.ones(len(contacts)) if strength is None else strength
-    impact = np.ones(len(contacts), dtype=bool) if impact is None else impact
-    vertical = np.zeros_like(t)
-    for c, s, foot_down in zip(contacts, strength, impact, strict=True):
-        vertical += 3.0 * s * np.exp(-0.5 * ((t - c - 0.07) / 0.06) ** 2)
-        if foot_down:  # a 20 Hz burst without low-frequency content of its own
-            burst = (t - c - 0.03) / 0.03
-            vertical += 4.0 * np.cos(2 * np.pi * 20.0 * (t - c)) * np.exp(-0.5 * burst**2)
-    rng = np.random.default_rng(7)
-    walking = (t >= WALK[0]) & (t <= WALK[-1] + 0.1)
-    vertical += np.where(walking, rng.normal(0.0, 0.6, len(t)), 0.0)
-    noise = rng.normal(0.0, 0.02, (len(t), 3))
-    acc = np.column_stack([np.zeros_like(t), np.zeros_like(t),
-                           9.81 + vertical - vertical.mean()]) + noise
-    gyro = np.zeros_like(acc)
-    turn_start = 0.5 * (contacts[0] + contacts[-1]) - 1.0
-    turning = (t >= turn_start) & (t < turn_start + 2.0)
-    gyro[turning, 2] = np.pi / 2.0
-    return t, acc, gyro
+    return out_and_back_trunk(contacts, duration_s, (WALK[0], WALK[-1] + 0.1),
+                              strength=strength, impact=impact, seed=7)
 
 
 def _analyze(*signals: np.ndarray) -> GaitSpeedResult:

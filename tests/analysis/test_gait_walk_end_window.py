@@ -5,10 +5,8 @@ A closing step in the same step window as a larger trunk jolt still ends the wal
 After a walking step the trunk can rebound 0.3-0.4 s later with a jolt larger than a
 soft closing step's, and the closing step can follow that rebound by less than 0.6 step
 times (ipol-gait 1-6; 3-4 with a quick braking step instead). The synthetic lower-back
-signal is the one of test_gait_walk_end.py (a trunk jolt 70 ms after each contact scaled
-by its strength, a 20 Hz heel-strike burst with every jolt, the shaking of
-walking, a 180° turn in the middle, seeded noise), here with a slower cadence (0.6 s
-steps) so that the rebound and the closing step are two separate trunk peaks.
+signal is the one of synthetic_trunk.py, here with a slower cadence (0.6 s steps) so that
+the rebound and the closing step are two separate trunk peaks.
 
 A foot set down once more one step time after the closing step, with a heel strike but
 no trunk jolt (ipol-gait 3-1, 7-6, 10-5), is the last contact; a foot shuffled sooner
@@ -18,31 +16,18 @@ after the stop (0.6 step times: ipol-gait 1-2, 1-5) is not.
 from __future__ import annotations
 
 import numpy as np
+from tests.analysis.synthetic_trunk import out_and_back_trunk
 
 from physiocap.analysis.gait import GaitSpeedAnalyzer
 
-RATE_HZ, STEP_S = 100.0, 0.6
+STEP_S = 0.6
 WALK = np.arange(2.0, 2.0 + 26 * STEP_S, STEP_S)
 
 
 def _out_and_back(contacts: np.ndarray, strength: np.ndarray,
                   duration_s: float) -> tuple[np.ndarray, ...]:
-    t = np.arange(0, duration_s, 1 / RATE_HZ)
-    vertical = np.zeros_like(t)
-    for c, s in zip(contacts, strength, strict=True):
-        vertical += 3.0 * s * np.exp(-0.5 * ((t - c - 0.07) / 0.06) ** 2)
-        burst = (t - c - 0.03) / 0.03
-        vertical += 4.0 * np.cos(2 * np.pi * 20.0 * (t - c)) * np.exp(-0.5 * burst**2)
-    rng = np.random.default_rng(11)
-    walking = (t >= WALK[0]) & (t <= WALK[-1] + 0.1)
-    vertical += np.where(walking, rng.normal(0.0, 0.6, len(t)), 0.0)
-    noise = rng.normal(0.0, 0.02, (len(t), 3))
-    acc = np.column_stack([np.zeros_like(t), np.zeros_like(t),
-                           9.81 + vertical - vertical.mean()]) + noise
-    gyro = np.zeros_like(acc)
-    turn_start = 0.5 * (contacts[0] + contacts[-1]) - 1.0
-    gyro[(t >= turn_start) & (t < turn_start + 2.0), 2] = np.pi / 2.0
-    return t, acc, gyro
+    return out_and_back_trunk(contacts, duration_s, (WALK[0], WALK[-1] + 0.1),
+                              strength=strength, seed=11)
 
 
 def test_a_closing_step_soon_after_a_trunk_rebound_ends_the_walk() -> None:
