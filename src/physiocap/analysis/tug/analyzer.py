@@ -267,11 +267,13 @@ class TugAnalyzer:
         if sit_mid is not None:
             end = self._end_at_seated_posture(tilt, seated_after, sit_mid, after.stop, end,
                                               rate, flags)
+        descent = (None if sit_mid is None or specific_force is None
+                   else self._descent_dip(specific_force, turn2[1], sit_mid))
         if sit_mid is not None and specific_force is not None:
-            descent = self._descent_dip(specific_force, turn2[1], sit_mid, turn2[1])
             resting = float(np.median(specific_force[rest] if rest.any() else specific_force))
-            end = self._end_at_descent_stopped(specific_force, resting, descent, end, rate,
-                                               flags)
+            braking_from = turn2[1] if descent is None else descent
+            end = self._end_at_descent_stopped(specific_force, resting, braking_from, end,
+                                               rate, flags)
         if rise_mid is not None and rise_end is not None:
             rise_end = self._upright_reached(tilt, rise_mid, rise_end, start)
         if rise_mid is not None and specific_force is not None:
@@ -282,8 +284,8 @@ class TugAnalyzer:
             flags.append("rise_end_estimated")
         sit_start = turn2[2] if sit_start is None else min(max(sit_start, turn2[0] + 1),
                                                            turn2[2])
-        if sit_mid is not None and specific_force is not None:
-            sit_start = self._descent_dip(specific_force, turn2[1], sit_mid, sit_start)
+        if descent is not None:
+            sit_start = descent
         time = imu.time_s
         total = float(time[end] - time[start])
         if not self.min_total_s <= total <= self.max_total_s:
@@ -375,12 +377,11 @@ class TugAnalyzer:
         return trough
 
     @staticmethod
-    def _descent_dip(specific_force: np.ndarray, turn_peak: int, sit_mid: int,
-                     posture_start: int) -> int:
+    def _descent_dip(specific_force: np.ndarray, turn_peak: int, sit_mid: int) -> int | None:
         """Start of the sitting down seen from a wrist: the deepest dip of the low-passed
         specific-force norm between the second turn's peak rate and the posture's half-way
-        point, where the body's descent onto the chair accelerates most; ``posture_start``
-        when that window is empty. A wrist's own signals mistime it: the arm keeps hanging
+        point, where the body's descent onto the chair accelerates most; ``None`` when that
+        window is empty. A wrist's own signals mistime it: the arm keeps hanging
         while the body starts to descend and then reaches for the armrest or the lap (its
         tilt), and it stops rotating before or after the trunk (its yaw rate).
 
@@ -394,7 +395,7 @@ class TugAnalyzer:
         the angle): MAE 0.32 s against 0.38 s; its median error of −0.32 s is the
         difference between the two annotators' conventions."""
         if sit_mid <= turn_peak + 1:
-            return posture_start
+            return None
         return turn_peak + int(np.argmin(specific_force[turn_peak:sit_mid + 1]))
 
     def _end_at_descent_stopped(self, specific_force: np.ndarray, resting: float,
