@@ -32,6 +32,45 @@ def test_resampling_refuses_a_too_low_rate() -> None:
         UniformResampler().resample(t, data, data)
 
 
+def test_resampling_accepts_a_nominal_20_hz_with_clock_error() -> None:
+    t = np.arange(0, 10, 1 / 19.9)
+    data = np.tile([0.0, 0.0, 9.81], (len(t), 1))
+    imu = UniformResampler().resample(t, data, np.zeros_like(data))
+    assert imu.duration_s == pytest.approx(t[-1], abs=0.01)
+
+
+def _turning_in_place(seconds: float = 10.0, rate_hz: float = 100.0
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Standing still, then turning about the vertical at 3 rad/s (a brisk TUG turn) for
+    1 s in the middle."""
+    t = np.arange(0, seconds, 1 / rate_hz)
+    acc = np.tile([0.0, 0.0, 9.81], (len(t), 1))
+    gyro = np.zeros_like(acc)
+    gyro[np.abs(t - seconds / 2) < 0.5, 2] = 3.0
+    return t, acc, gyro
+
+
+def test_a_gyroscope_in_degrees_per_second_is_refused() -> None:
+    t, acc, gyro = _turning_in_place()
+    with pytest.raises(InputValidationError, match=r"gyroscope exceeds 34.9 rad/s.*°/s\?"):
+        UniformResampler().resample(t, acc, np.degrees(gyro))
+
+
+def test_an_accelerometer_in_milli_g_is_refused() -> None:
+    t, acc, gyro = _turning_in_place()
+    with pytest.raises(InputValidationError, match=r"accelerometer exceeds .* mg"):
+        UniformResampler().resample(t, acc / 9.80665 * 1000.0, gyro)
+
+
+def test_a_single_glitch_sample_is_dropped_not_smeared() -> None:
+    t, acc, gyro = _turning_in_place()
+    glitched = gyro.copy()
+    glitched[200] = [0.0, 500.0, 0.0]
+    imu = UniformResampler().resample(t, acc, glitched)
+    assert np.max(np.abs(imu.gyro_rad_per_s)) <= 3.0
+    assert imu.gaps_s == ()
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_vertical_and_yaw_rate_do_not_depend_on_mounting(seed: int) -> None:
     """A sensor in any orientation, turning at 1 rad/s about the world vertical while
