@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from physiocap.analysis.tug.result import RULE_NOTES
 from physiocap.core.records import Participant, TestKind, TrialStatus
 from physiocap.core.units import n_to_kgf
 from physiocap.workflows.analyze import TrialOutcome
@@ -181,6 +182,9 @@ def view_of_record(test: TestKind, algorithm: str, version: str,
     flags = list(record.get("flags") or [])
     for effort in record.get("efforts") or []:
         flags += effort.get("flags") or []
+    if test is TestKind.TUG:
+        for tug_trial in (record.get("trials") or [])[:1]:
+            flags += [flag for flag in tug_trial.get("flags") or [] if flag not in RULE_NOTES]
     return TrialView(test, headline, tuple(metrics), tuple(intervals), tuple(marks),
                      _quality(flags), algorithm=algorithm, version=version)
 

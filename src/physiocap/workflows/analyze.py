@@ -131,7 +131,8 @@ def _analyze_tug(signals: TrialSignals, trial: TrialInfo, participant: Participa
                     "turn_direction": primary.turn_direction,
                     "steps": primary.steps,
                     "cadence_steps_per_min": primary.cadence_steps_per_min}
-    flags = tuple(result.flags) + (("no_trial_found",) if primary is None else ())
+    flags = tuple(result.flags) + (("no_trial_found",) if primary is None
+                                   else primary.quality_flags)
     return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
                         result.to_record(), headline, flags, result=result)
 

@@ -57,7 +57,7 @@ from physiocap.analysis.signal.filters import butter_lowpass, moving_average
 from physiocap.analysis.signal.frame import BodyFrameEstimator
 from physiocap.analysis.signal.resampling import ImuSignal, UniformResampler
 from physiocap.analysis.signal.stillness import StillnessDetector
-from physiocap.analysis.tug.result import TugPhase, TugResult, TugTrial
+from physiocap.analysis.tug.result import PHASE_NAMES, TugPhase, TugResult, TugTrial
 from physiocap.core.errors import ConfigurationError
 
 PLACEMENTS = ("lower_back", "thigh", "wrist")
@@ -78,6 +78,13 @@ _REST_FRACTION_BY_PLACEMENT = {"thigh": 0.1, "wrist": 0.25, "lower_back": 0.15}
 #: armrests, settling on the lap) before the rise and after sitting, which the video
 #: references do not count, so its edge may only shed the smoothing blur.
 _EDGE_SEARCH_S_BY_PLACEMENT = {"thigh": 0.8, "wrist": 0.15, "lower_back": 0.8}
+#: After the second turn the limb must come back at least this fraction of the way to its
+#: seated tilt before the trial (measured as the largest tilt from standing), or the
+#: sit-down is missing (the recording stops, or the person stays standing). Complete
+#: development runs return 0.42-2.35 of the way (uji-tug and tug-watch, thigh and wrist,
+#: minimum 0.42 at a wrist); simulated recordings cut where the second turn ends reach
+#: 0.16-0.31 at the wrist, thigh and lower back.
+_MIN_SEATED_RETURN_FRACTION = 0.35
 #: Where the end of the rise and the start of the sitting down are taken from the body's
 #: vertical acceleration (the specific force's norm) instead of the sensor's posture and
 #: turning: a wrist's are the arm's, which hangs down again before the trunk and hips finish
@@ -89,6 +96,13 @@ _TRANSITIONS_FROM_FORCE_BY_PLACEMENT = {"thigh": False, "wrist": True, "lower_ba
 class TugAnalyzer:
     """Find TUG trials and their phases in one IMU recording.
 
+    Version 1.7 (every placement; times unchanged): quality flags say what the recording
+    lacks: ``sit_down_missing`` when the limb does not come back towards its seated posture
+    after the second turn, ``trial_ends_at_recording_end`` when the recording stops less
+    than ``min_rest_s`` after the trial (no confirmed rest), ``data_gap_in_<phase>`` for a
+    gap anywhere inside a phase. Before, a simulated TUG cut where the second turn ends
+    gave a thigh total of 11.5 s (truth 13.6 s) with no flag at all.
+
     Version 1.6 (wrist only; thigh and lower back unchanged): the end of sitting down is
     capped ``descent_stop_lead_s`` after the body's descent has stopped in the specific
     force (``_end_at_descent_stopped``; the lead is taken from simulation). uji-tug wrist
@@ -98,7 +112,7 @@ class TugAnalyzer:
     """
 
     name = "tug_rule_based"
-    version = "1.6"
+    version = "1.7"
 
     def __init__(self, placement: str = "lower_back", *, rate_hz: float = 100.0,
                  turn_cutoff_hz: float = 0.6, turn_detect_deg_per_s: float = 30.0,
@@ -241,6 +255,8 @@ class TugAnalyzer:
         posture_seen = min(seated_before, seated_after) >= self.min_posture_change_deg
         if not posture_seen:
             flags.append("posture_change_small")
+        if seated_after < _MIN_SEATED_RETURN_FRACTION * seated_before:
+            flags.append("sit_down_missing")
         settle = 1.0 - self.posture_fraction
         rise_mid = rise_end = sit_mid = sit_start = None
         if posture_seen:
@@ -292,7 +308,7 @@ class TugAnalyzer:
             return None
         if start == 0:
             flags.append("trial_starts_at_recording_start")
-        if end == n - 1:
+        if n - 1 - end < min_rest:  # no confirmed rest after sitting: it may go on
             flags.append("trial_ends_at_recording_end")
         events = {
             "sit_to_stand_start_s": float(time[start]),
@@ -310,8 +326,11 @@ class TugAnalyzer:
                                       "turn1_start_s", "turn1_end_s", "turn2_start_s",
                                       "turn2_end_s", "sit_end_s")]
         bounds = list(np.maximum.accumulate(bounds))
-        names = ("sit_to_stand", "walk_out", "turn1", "walk_back", "turn2", "stand_to_sit")
-        phases = tuple(TugPhase(name, bounds[i], bounds[i + 1]) for i, name in enumerate(names))
+        phases = tuple(TugPhase(name, bounds[i], bounds[i + 1])
+                       for i, name in enumerate(PHASE_NAMES))
+        flags += [f"data_gap_in_{phase.name}" for phase in phases
+                  if any(gap_start < phase.end_s and gap_end > phase.start_s
+                         for gap_start, gap_end in imu.gaps_s)]
         walk = np.linalg.norm(imu.acc_m_per_s2[rise_end:sit_start], axis=1)
         frequency = step_frequency_hz(walk, rate)
         cadence = None if frequency is None else 60.0 * frequency

@@ -1,0 +1,75 @@
+"""TUG quality flags against what was done to a simulated recording: a recording cut
+before the person sits, cut during the sitting down, or with a hole in it must say so
+(issue 3: "quality flags (missing sit-down, a gap over an event ...)"), and the analysis of
+the trial must carry those flags to the user, not only the rule notes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from tests.analysis.simulated import render
+
+from physiocap.analysis.tug import TugAnalyzer, TugTrial
+from physiocap.analysis.tug.result import RULE_NOTES
+from physiocap.core.device_info import DeviceInfo, DeviceKind, Placement
+from physiocap.core.records import Participant, Sex, TestKind, TrialInfo
+from physiocap.devices.sim.kinematics.tug import TugScenario
+from physiocap.workflows.analyze import TrialSignals, analyze_trial
+from physiocap.workflows.trial_signals import ImuSignals
+
+PLACEMENTS = ("lower_back", "thigh", "wrist")
+SCENARIO = TugScenario(turn_direction="left")
+TRUTH = SCENARIO.events()
+
+
+def _analyze(placement: str,
+             kept: Callable[[np.ndarray], np.ndarray] | None = None) -> TugTrial:
+    """The trial found in the simulated TUG, keeping only the samples ``kept(t)``."""
+    t, acc, gyro = render(SCENARIO, placement, seed=2)
+    keep = np.ones(len(t), bool) if kept is None else kept(t)
+    trial = TugAnalyzer(placement).analyze(t[keep], acc[keep], gyro[keep]).primary
+    assert trial is not None
+    return trial
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_a_complete_recording_raises_no_quality_flag(placement: str) -> None:
+    assert _analyze(placement).quality_flags == ()
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_a_recording_that_stops_before_the_person_sits_says_the_sit_down_is_missing(
+        placement: str) -> None:
+    trial = _analyze(placement, lambda t: t < TRUTH["stand_to_sit_start"])
+    assert "sit_down_missing" in trial.quality_flags
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_a_recording_cut_during_the_sitting_down_is_flagged(placement: str) -> None:
+    trial = _analyze(placement, lambda t: t < TRUTH["sit_end"] - 0.6)
+    assert {"sit_down_missing", "trial_ends_at_recording_end",
+            "no_rest_after_sitting"} & set(trial.quality_flags)
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_a_gap_inside_a_phase_names_that_phase(placement: str) -> None:
+    middle = 0.5 * (TRUTH["walk_back_start"] + TRUTH["turn2_start"])
+    trial = _analyze(placement, lambda t: np.abs(t - middle) > 0.25)
+    assert "data_gap_in_walk_back" in trial.quality_flags
+    assert not any(flag.startswith("data_gap") and flag != "data_gap_in_walk_back"
+                   for flag in trial.flags)
+
+
+def test_the_trial_outcome_shows_quality_flags_and_not_rule_notes() -> None:
+    t, acc, gyro = render(SCENARIO, "wrist", seed=2)
+    keep = t < TRUTH["stand_to_sit_start"]
+    device = DeviceInfo("imu1", "sim-imu", DeviceKind.IMU, "SIM-IMU", "SIM-IMU-0001",
+                        placement=Placement.WRIST, simulated=True)
+    signals = TrialSignals(imu=ImuSignals(device, t[keep], acc[keep], gyro[keep]))
+    participant = Participant("P001", birth_year=1961, sex=Sex.FEMALE, height_m=1.64,
+                              body_mass_kg=61.5)
+    outcome = analyze_trial(signals, TrialInfo("T01", TestKind.TUG), participant)
+    assert "sit_down_missing" in outcome.flags
+    assert not RULE_NOTES & set(outcome.flags)
