@@ -175,3 +175,17 @@ def test_a_thigh_of_unknown_side_gives_no_sides() -> None:
 def test_gait_speed_from_a_wrist_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="lower-back or thigh"):
         GaitSpeedAnalyzer(4.0, placement="wrist")
+
+
+@pytest.mark.parametrize("placement", ["lower_back", "thigh"])
+def test_a_gap_inside_the_timed_walk_is_flagged(placement: str) -> None:
+    walk = GaitSpeedWalk(walking_speed_m_per_s=1.0, cadence_steps_per_min=_cadence(1.0),
+                         acceleration_distance_m=0.0, deceleration_distance_m=1.0)
+    truth = walk.events()
+    side = "right" if placement == "thigh" else None
+    t, acc, gyro = render(walk, placement, seed=3, side=side)
+    keep = np.abs(t - 0.5 * (truth["trial_start"] + truth["trial_end"])) > 0.1
+    analyzer = GaitSpeedAnalyzer(4.0, placement=placement, sensor_side=side)
+    result = analyzer.analyze(t[keep], acc[keep], gyro[keep])
+    assert result is not None
+    assert "data_gap_in_timed_walk" in result.flags

@@ -76,3 +76,13 @@ def test_too_low_a_sampling_rate_is_refused() -> None:
     data = np.tile([0.0, 0.0, 9.81], (len(t), 1))
     with pytest.raises(InputValidationError, match="below the 20 Hz"):
         SitToStandAnalyzer("thigh").analyze(t, data, np.zeros_like(data))
+
+
+@pytest.mark.parametrize("placement", ["lower_back", "thigh"])
+def test_a_gap_inside_a_rise_names_that_rise(placement: str) -> None:
+    scenario = SitToStandScenario()
+    truth = scenario.events()
+    t, acc, gyro = render(scenario, placement, seed=3)
+    keep = np.abs(t - 0.5 * (truth["rise_3_start"] + truth["rise_3_end"])) > 0.25
+    result = SitToStandAnalyzer(placement).analyze(t[keep], acc[keep], gyro[keep])
+    assert [f for f in result.flags if f.startswith("data_gap")] == ["data_gap_in_rise_3"]

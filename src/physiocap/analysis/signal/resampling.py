@@ -43,6 +43,11 @@ class ImuSignal:
         """True when a data gap lies within ``margin_s`` of ``time_s``."""
         return any(start - margin_s <= time_s <= end + margin_s for start, end in self.gaps_s)
 
+    def gap_within(self, start_s: float, end_s: float) -> bool:
+        """True when a data gap overlaps ``[start_s, end_s]``: what lies there was
+        interpolated, not measured."""
+        return any(gap_start < end_s and gap_end > start_s for gap_start, gap_end in self.gaps_s)
+
 
 class UniformResampler:
     """Resample timestamped IMU samples to ``rate_hz`` by linear interpolation.

@@ -35,10 +35,13 @@ PLACEMENTS = ("lower_back", "thigh")
 
 
 class SitToStandAnalyzer:
-    """Find the rises of a repeated sit-to-stand test and time them."""
+    """Find the rises of a repeated sit-to-stand test and time them.
+
+    Version 1.1: a data gap inside a rise or a sit names it (``data_gap_in_rise_3``); 1.0
+    flagged gaps only at the test's start and end."""
 
     name = "sit_to_stand_posture"
-    version = "1.0"
+    version = "1.1"
 
     def __init__(self, placement: str = "lower_back", *, repetitions: int = 5,
                  rate_hz: float = 100.0, posture_cutoff_hz: float = 1.5,
@@ -112,6 +115,8 @@ class SitToStandAnalyzer:
         for name, value in (("start", spans[0][0]), ("end", spans[-1][1])):
             if imu.gap_near(value):
                 flags.append(f"data_gap_at_{name}")
+        flags += [f"data_gap_in_{'sit' if i % 2 else 'rise'}_{i // 2 + 1}"
+                  for i, span in enumerate(spans) if imu.gap_within(*span)]
         total = seated = None
         if len(repetitions) >= self.repetitions:
             last = repetitions[self.repetitions - 1]

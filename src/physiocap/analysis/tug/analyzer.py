@@ -329,8 +329,7 @@ class TugAnalyzer:
         phases = tuple(TugPhase(name, bounds[i], bounds[i + 1])
                        for i, name in enumerate(PHASE_NAMES))
         flags += [f"data_gap_in_{phase.name}" for phase in phases
-                  if any(gap_start < phase.end_s and gap_end > phase.start_s
-                         for gap_start, gap_end in imu.gaps_s)]
+                  if imu.gap_within(phase.start_s, phase.end_s)]
         walk = np.linalg.norm(imu.acc_m_per_s2[rise_end:sit_start], axis=1)
         frequency = step_frequency_hz(walk, rate)
         cadence = None if frequency is None else 60.0 * frequency
