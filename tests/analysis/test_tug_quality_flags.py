@@ -16,8 +16,9 @@ from physiocap.analysis.tug.result import RULE_NOTES
 from physiocap.core.device_info import DeviceInfo, DeviceKind, Placement
 from physiocap.core.records import Participant, Sex, TestKind, TrialInfo
 from physiocap.devices.sim.kinematics.tug import TugScenario
-from physiocap.workflows.analyze import TrialSignals, analyze_trial
+from physiocap.workflows.analyze import TrialOutcome, TrialSignals, analyze_trial
 from physiocap.workflows.trial_signals import ImuSignals
+from physiocap.workflows.visit_summary import summarize_visit
 
 PLACEMENTS = ("lower_back", "thigh", "wrist")
 SCENARIO = TugScenario(turn_direction="left")
@@ -62,14 +63,33 @@ def test_a_gap_inside_a_phase_names_that_phase(placement: str) -> None:
                    for flag in trial.flags)
 
 
-def test_the_trial_outcome_shows_quality_flags_and_not_rule_notes() -> None:
+PARTICIPANT = Participant("P001", birth_year=1961, sex=Sex.FEMALE, height_m=1.64,
+                          body_mass_kg=61.5)
+
+
+def _outcome(trial_id: str, cut_s: float | None) -> TrialOutcome:
+    """The workflow's analysis of the simulated wrist TUG, cut at ``cut_s`` if given."""
     t, acc, gyro = render(SCENARIO, "wrist", seed=2)
-    keep = t < TRUTH["stand_to_sit_start"]
+    keep = np.ones(len(t), bool) if cut_s is None else t < cut_s
     device = DeviceInfo("imu1", "sim-imu", DeviceKind.IMU, "SIM-IMU", "SIM-IMU-0001",
                         placement=Placement.WRIST, simulated=True)
     signals = TrialSignals(imu=ImuSignals(device, t[keep], acc[keep], gyro[keep]))
-    participant = Participant("P001", birth_year=1961, sex=Sex.FEMALE, height_m=1.64,
-                              body_mass_kg=61.5)
-    outcome = analyze_trial(signals, TrialInfo("T01", TestKind.TUG), participant)
+    return analyze_trial(signals, TrialInfo(trial_id, TestKind.TUG), PARTICIPANT)
+
+
+def test_the_trial_outcome_shows_quality_flags_and_not_rule_notes() -> None:
+    outcome = _outcome("T01", TRUTH["stand_to_sit_start"])
     assert "sit_down_missing" in outcome.flags
     assert not RULE_NOTES & set(outcome.flags)
+    assert _outcome("T02", None).flags == ()
+
+
+def test_the_visit_summary_names_the_flagged_trial_in_its_mean() -> None:
+    outcomes = [_outcome("tug-01", None), _outcome("tug-02", TRUTH["stand_to_sit_start"])]
+    summary = next(s for s in summarize_visit(outcomes, PARTICIPANT, {"tug-01": {},
+                                                                      "tug-02": {}})
+                   if s.test is TestKind.TUG)
+    assert len(summary.per_trial) == 2
+    (note,) = summary.notes
+    assert "tug-02 (sit down missing" in note
+    assert "tug-01" not in note

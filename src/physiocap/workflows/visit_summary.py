@@ -55,7 +55,7 @@ class TestSummary:
 
 
 def _mobility_summary(test: TestKind, label: str, measure: str, values: list[float],
-                      rule: str) -> TestSummary:
+                      rule: str, flagged: list[TrialOutcome]) -> TestSummary:
     norms = load_mobility_norms()
     value = float(np.mean(values)) if values else None
     verdicts = () if value is None else tuple(
@@ -65,6 +65,11 @@ def _mobility_summary(test: TestKind, label: str, measure: str, values: list[flo
         for v in norms.classify(measure, value))
     unit = "m/s" if measure.endswith("_m_per_s") else "s"
     notes = () if values else ("no trial could be analysed",)
+    if flagged:
+        listed = "; ".join(f"{o.trial_id} ({', '.join(f.replace('_', ' ') for f in o.flags)})"
+                           for o in flagged)
+        notes += (f"the mean includes trials with quality flags: {listed}; check them, or "
+                  "reject them to leave them out",)
     return TestSummary(test, label, measure, value, unit, rule, tuple(values),
                        verdicts=verdicts, notes=notes)
 
@@ -139,9 +144,10 @@ def summarize_visit(outcomes: list[TrialOutcome], participant: Participant,
         trials = [o for o in outcomes if o.test is test]
         if not trials:
             continue
-        values = [float(o.headline[measure]) for o in analysed
-                  if o.test is test and o.headline.get(measure) is not None]
-        summaries.append(_mobility_summary(test, label, measure, values, rule))
+        scored = [o for o in analysed if o.test is test and o.headline.get(measure) is not None]
+        values = [float(o.headline[measure]) for o in scored]
+        summaries.append(_mobility_summary(test, label, measure, values, rule,
+                                           [o for o in scored if o.flags]))
     for test, key in ((TestKind.GRIP, "protocol"), (TestKind.KNEE_EXTENSION, "method")):
         groups: dict[str, list[TrialOutcome]] = defaultdict(list)
         for outcome in analysed:
