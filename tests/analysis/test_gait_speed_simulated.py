@@ -15,9 +15,12 @@ from tests.analysis.simulated import render
 from physiocap.analysis.gait import GaitSpeedAnalyzer
 from physiocap.analysis.gait.progression import StrapdownProgression
 from physiocap.analysis.signal.resampling import UniformResampler
+from physiocap.core.device_info import DeviceInfo, DeviceKind, Placement
 from physiocap.core.errors import ConfigurationError
-from physiocap.core.records import Side
+from physiocap.core.records import Participant, Sex, Side, TestKind, TrialInfo
 from physiocap.devices.sim.kinematics.gait_speed import GaitSpeedWalk
+from physiocap.workflows.analyze import TrialSignals, analyze_trial
+from physiocap.workflows.trial_signals import ImuSignals
 
 SPEED_TOLERANCE_M_PER_S = 0.05
 STATIC_CASES = [("lower_back", *case) for case in itertools.product(
@@ -189,3 +192,21 @@ def test_a_gap_inside_the_timed_walk_is_flagged(placement: str) -> None:
     result = analyzer.analyze(t[keep], acc[keep], gyro[keep])
     assert result is not None
     assert "data_gap_in_timed_walk" in result.flags
+
+
+def test_unknown_sides_are_kept_as_a_note_not_shown_as_a_problem() -> None:
+    """A thigh sensor whose side the protocol does not give: the speed is unaffected, so
+    the trial's outcome carries no quality flag, while the record keeps the note."""
+    walk = GaitSpeedWalk(walking_speed_m_per_s=1.0, cadence_steps_per_min=_cadence(1.0),
+                         acceleration_distance_m=0.0, deceleration_distance_m=1.0)
+    t, acc, gyro = render(walk, "thigh", seed=3, side="right")
+    device = DeviceInfo("imu1", "sim-imu", DeviceKind.IMU, "SIM-IMU", "SIM-IMU-0001",
+                        placement=Placement.THIGH, simulated=True)
+    participant = Participant("P001", birth_year=1961, sex=Sex.FEMALE, height_m=1.64,
+                              body_mass_kg=61.5)
+    outcome = analyze_trial(TrialSignals(imu=ImuSignals(device, t, acc, gyro)),
+                            TrialInfo("T01", TestKind.GAIT_SPEED, {"distance_m": 4.0}),
+                            participant)
+    assert abs(outcome.headline["gait_speed_m_per_s"] - walk.timed_speed_m_per_s) <= 0.05
+    assert "step_sides_unknown" in outcome.record["flags"]
+    assert outcome.flags == ()

@@ -12,7 +12,7 @@ import pytest
 from tests.analysis.simulated import render
 
 from physiocap.analysis.tug import TugAnalyzer, TugTrial
-from physiocap.analysis.tug.result import RULE_NOTES
+from physiocap.analysis.tug.result import NOTE_FLAGS
 from physiocap.core.device_info import DeviceInfo, DeviceKind, Placement
 from physiocap.core.records import Participant, Sex, TestKind, TrialInfo
 from physiocap.devices.sim.kinematics.tug import TugScenario
@@ -80,7 +80,7 @@ def _outcome(trial_id: str, cut_s: float | None) -> TrialOutcome:
 def test_the_trial_outcome_shows_quality_flags_and_not_rule_notes() -> None:
     outcome = _outcome("T01", TRUTH["stand_to_sit_start"])
     assert "sit_down_missing" in outcome.flags
-    assert not RULE_NOTES & set(outcome.flags)
+    assert not NOTE_FLAGS & set(outcome.flags)
     assert _outcome("T02", None).flags == ()
 
 

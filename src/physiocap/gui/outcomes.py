@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from physiocap.analysis.tug.result import RULE_NOTES
+from physiocap.analysis.gait.speed_test import NOTE_FLAGS as GAIT_NOTE_FLAGS
+from physiocap.analysis.tug.result import NOTE_FLAGS as TUG_NOTE_FLAGS
 from physiocap.core.records import Participant, TestKind, TrialStatus
 from physiocap.core.units import n_to_kgf
 from physiocap.workflows.analyze import TrialOutcome
@@ -166,6 +167,8 @@ def _strength(record: dict[str, Any]) -> tuple[Metric | None, list[Metric],
 _DRAWINGS = {TestKind.TUG: _tug, TestKind.GAIT_SPEED: _gait,
              TestKind.SIT_TO_STAND: _sit_to_stand, TestKind.GRIP: _strength,
              TestKind.KNEE_EXTENSION: _strength}
+#: Flags that explain without questioning the numbers: kept in the record, not shown.
+_NOTE_FLAGS = {TestKind.TUG: TUG_NOTE_FLAGS, TestKind.GAIT_SPEED: GAIT_NOTE_FLAGS}
 
 
 def _quality(flags: tuple[str, ...] | list[str]) -> tuple[Flag, ...]:
@@ -184,7 +187,8 @@ def view_of_record(test: TestKind, algorithm: str, version: str,
         flags += effort.get("flags") or []
     if test is TestKind.TUG:
         for tug_trial in (record.get("trials") or [])[:1]:
-            flags += [flag for flag in tug_trial.get("flags") or [] if flag not in RULE_NOTES]
+            flags += tug_trial.get("flags") or []
+    flags = [flag for flag in flags if flag not in _NOTE_FLAGS.get(test, frozenset())]
     return TrialView(test, headline, tuple(metrics), tuple(intervals), tuple(marks),
                      _quality(flags), algorithm=algorithm, version=version)
 

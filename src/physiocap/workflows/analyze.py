@@ -173,7 +173,7 @@ def _analyze_gait(signals: TrialSignals, trial: TrialInfo, participant: Particip
                 "steps": result.step_count,
                 "cadence_steps_per_min": result.cadence_steps_per_min}
     return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
-                        result.to_record(), headline, tuple(result.flags), result=result)
+                        result.to_record(), headline, result.quality_flags, result=result)
 
 
 def _analyze_sit_to_stand(signals: TrialSignals, trial: TrialInfo, participant: Participant,

@@ -49,6 +49,14 @@ LAYOUTS = ("straight", "out_and_back")
 PLACEMENTS = ("lower_back", "thigh")
 
 
+#: Flags that explain without questioning the speed, time, steps or cadence: which steps a
+#: rule left out or joined, and why left and right could not be told (the step-time
+#: asymmetry is not shown anyway). Every other flag questions the result and is shown.
+NOTE_FLAGS = frozenset({"steps_after_walk_ignored", "contacts_after_closing_step_ignored",
+                        "bouts_joined_across_uturn", "step_sides_unknown", "sides_ambiguous",
+                        "forward_direction_uncertain"})
+
+
 @dataclass(frozen=True)
 class GaitSpeedResult:
     algorithm: AlgorithmInfo
@@ -71,6 +79,11 @@ class GaitSpeedResult:
     zone_exit_s: float | None = None
     contact_is_left: np.ndarray | None = None  # per contact; None when sides are unknown
     step_asymmetry: StepAsymmetry | None = None
+
+    @property
+    def quality_flags(self) -> tuple[str, ...]:
+        """The flags that question the result (all but ``NOTE_FLAGS``)."""
+        return tuple(flag for flag in self.flags if flag not in NOTE_FLAGS)
 
     def to_record(self) -> dict[str, Any]:
         return to_jsonable(self)

@@ -9,9 +9,9 @@ from physiocap.analysis.result import AlgorithmInfo, to_jsonable
 
 #: Phase names in order (iTUG convention, Salarian et al. 2010, IEEE TNSRE 18:303).
 PHASE_NAMES = ("sit_to_stand", "walk_out", "turn1", "walk_back", "turn2", "stand_to_sit")
-#: Flags that only say which rule placed an event; every other flag questions the trial's
-#: numbers (a missing sit-down, a gap, a recording cut short) and is shown to the user.
-RULE_NOTES = frozenset({"sit_end_at_seated_posture", "sit_end_at_descent_stopped"})
+#: Flags that explain (which rule placed an event) without questioning the trial's numbers;
+#: every other flag does (a missing sit-down, a gap, a recording cut short) and is shown.
+NOTE_FLAGS = frozenset({"sit_end_at_seated_posture", "sit_end_at_descent_stopped"})
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class TugTrial:
 
     @property
     def quality_flags(self) -> tuple[str, ...]:
-        """The flags that question this trial's numbers (all but ``RULE_NOTES``)."""
-        return tuple(flag for flag in self.flags if flag not in RULE_NOTES)
+        """The flags that question this trial's numbers (all but ``NOTE_FLAGS``)."""
+        return tuple(flag for flag in self.flags if flag not in NOTE_FLAGS)
 
     def phase(self, name: str) -> TugPhase:
         return next(p for p in self.phases if p.name == name)
