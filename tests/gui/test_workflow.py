@@ -195,3 +195,34 @@ def test_replay_plays_back_and_stores_a_rerun_as_a_new_run(fast_window: Physioca
     assert [run.run for run in runs] == [1, 2]
     assert runs[0].params["min_turn_angle_deg"] != 150  # the first run is untouched
     assert runs[1].params["min_turn_angle_deg"] == 150
+
+
+def test_a_tug_stopped_while_the_patient_sits_down_says_what_is_wrong(
+        fast_window: PhysiocapWindow, qtbot: object) -> None:
+    """The operator stops the recording 1.2 s before the simulated patient is seated: the
+    outcome must warn that the end was not seen (before TUG 1.7 it showed a time and no
+    warning at all)."""
+    window = fast_window
+    participants = window.participants_screen
+    participants.form.new_button.click()
+    participants.form.participant_id.setText("MBC-011")
+    participants.form.save_button.click()
+    participants.visits.start_button.click()
+    window.devices_screen.scan()
+    qtbot.waitUntil(lambda: window.devices_screen.find_row("SIM-IMU") >= 0,  # type: ignore[attr-defined]
+                    timeout=5000)
+    _connect(window, qtbot, "SIM-IMU", Placement.LOWER_BACK)
+    battery = window.battery_screen
+    window.show_screen(battery)
+    battery.choose_tests([TestKind.TUG])
+    battery.select_test(TestKind.TUG)
+    battery.auto_stop.setChecked(False)
+    with qtbot.waitSignal(window.visit.trial_analysed, timeout=60000) as analysed:  # type: ignore[attr-defined]
+        battery.toggle()
+        qtbot.waitUntil(lambda: (battery.seconds_to_simulated_end or 9.0) <= 1.2,  # type: ignore[attr-defined]
+                        timeout=30000)
+        battery.toggle()
+    warnings = {flag.text for flag in analysed.args[0].view.flags if not flag.clinical}
+    expected = {"sit down missing", "no rest after sitting", "trial ends at recording end"}
+    assert warnings & expected
+    assert any(text in battery.outcome.flags.text() for text in warnings & expected)

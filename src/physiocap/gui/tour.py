@@ -3,7 +3,8 @@ of every screen to DIR (documentation screenshots, and a smoke test of the whole
 
 The tour goes through the same widgets a clinician uses: it creates a participant, records
 a baseline visit (a TUG and a five-times sit-to-stand), starts a follow-up, connects a
-simulated IMU and dynamometer, chooses the visit's tests, records a TUG, a five-times
+simulated IMU and dynamometer, chooses the visit's tests, records a TUG, a TUG stopped
+before the patient sat down (whose flags say so; rejected with a note), a five-times
 sit-to-stand and grips (accepting, repeating with a note), shows the summary with the
 change since baseline, then replays the saved file.
 """
@@ -95,6 +96,31 @@ class Tour:
                                                                         "rejected"),
                "the verdict to be stored")
 
+    def record_stopped_early(self, test: TestKind, early_s: float) -> None:
+        """Record a trial that the operator stops ``early_s`` simulated seconds before the
+        simulated patient has finished; the verdict is left to the caller."""
+        window = self.window
+        battery = window.battery_screen
+        window.show_screen(battery)
+        battery.select_test(test)
+        before = len(window.visit.entries)
+        battery.auto_stop.setChecked(False)
+        battery.toggle()
+        _until(lambda: (battery.seconds_to_simulated_end or early_s + 1.0) <= early_s,
+               "the moment to stop")
+        battery.toggle()
+        _until(lambda: len(window.visit.entries) > before, f"the {test} trial to be analysed")
+        battery.auto_stop.setChecked(True)
+
+    def reject_last(self, note: str) -> None:
+        battery = self.window.battery_screen
+        entry = battery.last_entry
+        assert entry is not None
+        battery.outcome.note.setText(note)
+        battery.give_verdict(False)
+        _until(lambda: str(self.window.visit.entries[entry.trial_id].status) == "rejected",
+               "the rejection to be stored")
+
     def run(self) -> list[Path]:
         window = self.window
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +169,10 @@ class Tour:
         self.shot("devices")
         self.record(TestKind.TUG, shot_live="battery-live-tug")
         self.shot("battery-tug-outcome")
+        # stopped too early, before she sat down: the analysis says so, the trial is redone
+        self.record_stopped_early(TestKind.TUG, early_s=1.2)
+        self.shot("battery-tug-stopped-early")
+        self.reject_last("stopped before she sat down")
         self.record(TestKind.SIT_TO_STAND)
         self.shot("battery-sts-outcome")
         battery = window.battery_screen

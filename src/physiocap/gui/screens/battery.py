@@ -393,6 +393,15 @@ class BatteryScreen(QWidget):
         """Whether the countdown is over and the trial's time is running."""
         return self._elapsed.isActive()
 
+    @property
+    def seconds_to_simulated_end(self) -> float | None:
+        """Session seconds until the simulated patient finishes the running trial; ``None``
+        without a running simulated trial."""
+        trial = self._started
+        if trial is None or trial.simulated_end_s is None:
+            return None
+        return trial.simulated_end_s - self.devices.engine.now_s()
+
     def toggle(self) -> None:
         """Space: start a trial (with countdown), or stop the one recording."""
         if self.visit.recording or self._countdown.isActive():
