@@ -217,10 +217,13 @@ def test_a_tug_stopped_while_the_patient_sits_down_says_what_is_wrong(
     battery.choose_tests([TestKind.TUG])
     battery.select_test(TestKind.TUG)
     battery.auto_stop.setChecked(False)
+    def due() -> bool:
+        remaining = battery.seconds_to_simulated_end
+        return remaining is not None and remaining <= 1.2
+
     with qtbot.waitSignal(window.visit.trial_analysed, timeout=60000) as analysed:  # type: ignore[attr-defined]
         battery.toggle()
-        qtbot.waitUntil(lambda: (battery.seconds_to_simulated_end or 9.0) <= 1.2,  # type: ignore[attr-defined]
-                        timeout=30000)
+        qtbot.waitUntil(due, timeout=30000)  # type: ignore[attr-defined]
         battery.toggle()
     warnings = {flag.text for flag in analysed.args[0].view.flags if not flag.clinical}
     expected = {"sit down missing", "no rest after sitting", "trial ends at recording end"}

@@ -106,8 +106,11 @@ class Tour:
         before = len(window.visit.entries)
         battery.auto_stop.setChecked(False)
         battery.toggle()
-        _until(lambda: (battery.seconds_to_simulated_end or early_s + 1.0) <= early_s,
-               "the moment to stop")
+        def due() -> bool:
+            remaining = battery.seconds_to_simulated_end
+            return remaining is not None and remaining <= early_s
+
+        _until(due, "the moment to stop")
         battery.toggle()
         _until(lambda: len(window.visit.entries) > before, f"the {test} trial to be analysed")
         battery.auto_stop.setChecked(True)
