@@ -58,3 +58,30 @@ def test_a_recording_without_a_tug_gives_no_trial_and_a_flag() -> None:
     result = TugAnalyzer("thigh").analyze(t, acc, np.zeros_like(acc))
     assert result.trials == ()
     assert "no_tug_found" in result.flags
+
+
+@pytest.mark.parametrize("placement", ["lower_back", "thigh", "wrist"])
+def test_several_runs_with_pauses_in_one_recording_are_found_one_by_one(placement: str) -> None:
+    """Three TUGs at different speeds and turn directions, with 6-10 s seated pauses, in one
+    recording (issue 3: trial detection inside a longer recording holding several runs)."""
+    runs = [TugScenario(walking_speed_m_per_s=0.6, cadence_steps_per_min=_cadence(0.6),
+                        turn_direction="right", quiet_after_s=6.0),
+            TugScenario(walking_speed_m_per_s=1.2, cadence_steps_per_min=_cadence(1.2),
+                        turn_direction="left", quiet_before_s=2.0, quiet_after_s=8.0),
+            TugScenario(walking_speed_m_per_s=0.9, cadence_steps_per_min=_cadence(0.9),
+                        turn_direction="right", quiet_before_s=3.0)]
+    pieces, starts, offset = [], [], 0.0
+    for scenario in runs:
+        t, acc, gyro = render(scenario, placement, seed=4)  # one sensor, one mounting
+        pieces.append((t + offset, acc, gyro))
+        starts.append(offset + scenario.events()["sit_to_stand_start"])
+        offset += scenario.duration_s
+    time_s, acc_m_per_s2, gyro_rad_per_s = (np.concatenate([p[i] for p in pieces])
+                                            for i in range(3))
+    trials = TugAnalyzer(placement).analyze(time_s, acc_m_per_s2, gyro_rad_per_s).trials
+    assert len(trials) == len(runs)
+    for trial, scenario, start in zip(trials, runs, starts, strict=True):
+        assert abs(trial.events["sit_to_stand_start_s"] - start) <= 0.1
+        assert abs(trial.total_time_s - scenario.total_time_s) <= 0.1
+        assert trial.turn_direction == scenario.turn_direction
+        assert trial.quality_flags == ()
