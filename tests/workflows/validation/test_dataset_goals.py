@@ -30,13 +30,6 @@ def test_tug_watch_total_time(validation_report: Report) -> None:
     assert validation_report("tug-watch")["metrics"]["tug_total_time_s"]["mae"] <= 0.3
 
 
-def test_uji_thigh_turn_and_sit_boundaries(validation_report: Report) -> None:
-    metrics = validation_report("uji-tug")["by_placement"]["thigh"]["metrics"]
-    for name in ("sit_to_stand_start_s", "sit_to_stand_end_s", "turn1_start_s", "turn1_end_s",
-                 "turn2_start_s", "turn2_end_s", "sit_end_s"):
-        assert metrics[name]["mae"] <= 0.3, name
-
-
 @pytest.mark.xfail(strict=False, reason="goal: every TUG phase boundary MAE ≤ 0.3 s "
                                         "(tug-watch turn2_end 0.319: its annotator ends the "
                                         "turn later than uji-tug's)")
@@ -44,6 +37,18 @@ def test_every_tug_phase_boundary(validation_report: Report) -> None:
     for dataset in ("uji-tug", "tug-watch"):
         for name, metric in validation_report(dataset)["metrics"].items():
             assert metric["mae"] <= 0.3, (dataset, name)
+
+
+def test_every_tug_phase_boundary_but_the_known_one(validation_report: Report) -> None:
+    """The phase goal holds everywhere except tug-watch's turn2_end (the xfail above): at
+    each uji-tug placement and for every other tug-watch boundary."""
+    uji = validation_report("uji-tug")["by_placement"]
+    reports = {f"uji-tug {p}": uji[p]["metrics"] for p in ("thigh", "wrist")}
+    reports["tug-watch"] = validation_report("tug-watch")["metrics"]
+    for where, metrics in reports.items():
+        for name, metric in metrics.items():
+            if (where, name) != ("tug-watch", "turn2_end_s"):
+                assert metric["mae"] <= 0.3, (where, name)
 
 
 def test_uji_failures_are_reported_not_dropped(validation_report: Report) -> None:
