@@ -236,3 +236,17 @@ def test_out_and_back_walk_times_the_trial_and_the_uturn(speed: float, direction
     assert abs(result.uturn_start_s - truth["uturn_start"]) <= 0.3
     assert abs(result.uturn_end_s - truth["uturn_end"]) <= 0.3
     assert result.quality_flags == ()
+
+
+@pytest.mark.parametrize("speed", [0.6, 1.0, 1.4])
+def test_no_step_before_the_walk_starts_on_the_leading_leg_thigh(speed: float) -> None:
+    """A thigh on the leg that steps first jolts as its swing starts; that is not a
+    contact: the first contact reported is the walk's first heel strike."""
+    walk = GaitSpeedWalk(walking_speed_m_per_s=speed, cadence_steps_per_min=_cadence(speed),
+                         acceleration_distance_m=0.0, deceleration_distance_m=1.0,
+                         leading_side="right", variability_seed=1)
+    result = GaitSpeedAnalyzer(4.0, placement="thigh", sensor_side="right").analyze(
+        *render(walk, "thigh", seed=1, side="right"))
+    assert result is not None
+    assert result.contacts_s[0] >= walk.events()["walk_start"]
+    assert abs(result.contacts_s[0] - walk.initial_contacts()[0].time_s) <= 0.1
