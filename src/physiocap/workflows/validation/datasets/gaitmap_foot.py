@@ -14,6 +14,8 @@ from physiocap.core.units import deg_to_rad
 from physiocap.workflows.validation.datasets.recording import ReferenceRecording, SensorData
 
 DATASET = "gaitmap-foot"
+#: What a folder of this dataset holds (said when none is found).
+LAYOUT = "imu_sample.csv with stride_events_sample.csv"
 RATE_HZ = 204.8
 _CHANNELS = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 

@@ -23,6 +23,8 @@ import numpy as np
 from physiocap.workflows.validation.datasets.recording import ReferenceRecording, SensorData
 
 DATASET = "ipol-gait"
+#: What a folder of this dataset holds (said when none is found).
+LAYOUT = "N-M.json references with N-M_lb.txt, N-M_lf.txt and N-M_rf.txt"
 RATE_HZ = 100.0
 WALK_DISTANCE_M = 20.0
 _COUNTER_MODULUS = 65536

@@ -21,6 +21,8 @@ from physiocap.core.units import deg_to_rad, g_to_m_per_s2
 from physiocap.workflows.validation.datasets.recording import ReferenceRecording, SensorData
 
 DATASET = "mobgap-lab"
+#: What a folder of this dataset holds (said when none is found).
+LAYOUT = "<cohort>/<participant>/data.mat (e.g. HA/001/data.mat) with infoForAlgo.mat"
 REFERENCE_SYSTEM = "INDIP"
 
 

@@ -63,4 +63,9 @@ def load_dataset(name: str, path: Path) -> Iterator[ReferenceRecording]:
     if not folder.is_dir():
         raise ConfigurationError(f"dataset folder {folder} does not exist")
     module = importlib.import_module(_LOADERS[name])
-    yield from module.iter_recordings(folder)
+    found = False
+    for recording in module.iter_recordings(folder):
+        found = True
+        yield recording
+    if not found:
+        raise ConfigurationError(f"no {name} recordings in {folder}: expected {module.LAYOUT}")

@@ -15,6 +15,9 @@ import numpy as np
 from physiocap.workflows.validation.datasets.recording import ReferenceRecording, SensorData
 
 DATASET = "tug-watch"
+#: What a folder of this dataset holds (said when none is found).
+LAYOUT = ("<watch hand><turn>_<run>_<device>_<ms>.json runs (e.g. ll_01_...json) with "
+          "reference_phases_utc.json")
 _RUN_FILE = re.compile(r"^(?P<hand>[lr])(?P<turn>[lr])_(?P<run>\d+)_.*\.json$")
 _REFERENCE_NAMES = {
     "stand_start": "sit_to_stand_start_s",

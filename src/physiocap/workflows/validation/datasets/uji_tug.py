@@ -14,6 +14,8 @@ from physiocap.workflows.validation.datasets._labels import tug_reference_from_l
 from physiocap.workflows.validation.datasets.recording import ReferenceRecording, SensorData
 
 DATASET = "uji-tug"
+#: What a folder of this dataset holds (said when none is found).
+LAYOUT = "sNN/sNN_RR_sp.csv (phone) and sNN/sNN_RR_sw.csv (watch) with executions_info.csv"
 _PLACEMENT_BY_SUFFIX = {"sp": "thigh", "sw": "wrist"}
 _COLUMNS = ("x_acc", "y_acc", "z_acc", "x_gyro", "y_gyro", "z_gyro", "timestamp")
 
