@@ -93,3 +93,12 @@ def test_the_visit_summary_names_the_flagged_trial_in_its_mean() -> None:
     (note,) = summary.notes
     assert "tug-02 (sit down missing" in note
     assert "tug-01" not in note
+
+
+def test_a_candidate_refused_for_its_duration_is_named_when_no_trial_is_found() -> None:
+    """Two turns with rest around them whose total lies outside the plausible range are not
+    a TUG; the result must say that a candidate was refused and why, not only "no TUG"."""
+    t, acc, gyro = render(SCENARIO, "thigh", seed=2)
+    result = TugAnalyzer("thigh", max_total_s=SCENARIO.total_time_s - 2.0).analyze(t, acc, gyro)
+    assert result.trials == ()
+    assert result.flags == ("no_tug_found", "candidate_total_time_implausible")

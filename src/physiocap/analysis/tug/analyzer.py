@@ -97,7 +97,9 @@ _TRANSITIONS_FROM_FORCE_BY_PLACEMENT = {"thigh": False, "wrist": True, "lower_ba
 class TugAnalyzer:
     """Find TUG trials and their phases in one IMU recording.
 
-    Version 1.8 (every placement): the reported end of the first turn is where its rate
+    Version 1.8 (every placement): when no trial is found, a candidate refused for a
+    total time outside ``min_total_s``-``max_total_s`` is named in the flags
+    (``candidate_total_time_implausible``). The reported end of the first turn is where its rate
     falls below ``turn1_end_fraction`` (40 %) of its peak, not 50 % (``_turn1_end``):
     turn1_end MAE uji-tug thigh 0.151 -> 0.149 s, wrist 0.181 -> 0.156, tug-watch 0.290
     -> 0.217; nothing else changes.
@@ -189,19 +191,20 @@ class TugAnalyzer:
         turns = self._turns(yaw, rate)
         first_turn_rad = np.radians(self.min_turn_angle_deg)
         trials: list[TugTrial] = []
+        rejected: list[str] = []
         index = 0
         while index + 1 < len(turns):
             if abs(turns[index][3]) < first_turn_rad:
                 index += 1
                 continue
             trial = self._trial(imu, posture_frame.up_unit, yaw, activity, rest_level,
-                                specific_force, turns[index], turns[index + 1])
+                                specific_force, turns[index], turns[index + 1], rejected)
             if trial is None:
                 index += 1
                 continue
             trials.append(trial)
             index += 2
-        flags = () if trials else ("no_tug_found",)
+        flags = () if trials else ("no_tug_found", *dict.fromkeys(rejected))
         info = AlgorithmInfo(self.name, self.version, parameter_snapshot(self))
         return TugResult(info, self.placement, tuple(trials), flags)
 
@@ -236,8 +239,10 @@ class TugAnalyzer:
 
     def _trial(self, imu: ImuSignal, up: np.ndarray, yaw: np.ndarray, activity: np.ndarray,
                rest_level: float, specific_force: np.ndarray | None,
-               turn1: tuple[int, int, int, float],
-               turn2: tuple[int, int, int, float]) -> TugTrial | None:
+               turn1: tuple[int, int, int, float], turn2: tuple[int, int, int, float],
+               rejected: list[str]) -> TugTrial | None:
+        """The trial around two consecutive turns, or ``None``; a candidate refused for an
+        implausible total time adds why to ``rejected`` (reported when no trial is found)."""
         rate = imu.rate_hz
         n = len(activity)
         max_leg = round(self.max_leg_s * rate)
@@ -312,6 +317,7 @@ class TugAnalyzer:
         time = imu.time_s
         total = float(time[end] - time[start])
         if not self.min_total_s <= total <= self.max_total_s:
+            rejected.append("candidate_total_time_implausible")
             return None
         if start == 0:
             flags.append("trial_starts_at_recording_start")
