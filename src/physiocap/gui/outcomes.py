@@ -110,7 +110,7 @@ def _gait(record: dict[str, Any]) -> tuple[Metric | None, list[Metric], list[Int
     if record.get("speed_m_per_s") is None:
         return None, [], [], []
     metrics = [Metric("time", record.get("time_s"), "s", 2),
-               Metric("steps", record.get("step_count"), "", 0),
+               Metric("steps in the timed part", record.get("timed_step_count"), "", 0),
                Metric("cadence", record.get("cadence_steps_per_min"), "steps/min", 0),
                Metric("stride time CV", record.get("stride_time_cv_pct"), "%", 1)]
     if record.get("zone_entry_s") is not None and record.get("zone_exit_s") is not None:

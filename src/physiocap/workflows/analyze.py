@@ -170,7 +170,7 @@ def _analyze_gait(signals: TrialSignals, trial: TrialInfo, participant: Particip
     if result is None:
         raise AnalysisError(f"trial {trial.trial_id}: no walk found in the recording")
     headline = {"gait_speed_m_per_s": result.speed_m_per_s, "time_s": result.time_s,
-                "steps": result.step_count,
+                "steps": result.timed_step_count,
                 "cadence_steps_per_min": result.cadence_steps_per_min}
     return TrialOutcome(trial.trial_id, trial.test, TrialStatus.COMPLETED, result.algorithm,
                         result.to_record(), headline, result.quality_flags, result=result)

@@ -66,7 +66,7 @@ class GaitSpeedResult:
     speed_m_per_s: float
     uturn_start_s: float | None
     uturn_end_s: float | None
-    step_count: int
+    step_count: int  # the whole walk, walk-on and run-up included
     cadence_steps_per_min: float
     step_times_s: np.ndarray
     stride_times_s: np.ndarray
@@ -79,6 +79,7 @@ class GaitSpeedResult:
     zone_exit_s: float | None = None
     contact_is_left: np.ndarray | None = None  # per contact; None when sides are unknown
     step_asymmetry: StepAsymmetry | None = None
+    timed_step_count: int | None = None  # inside the timed part: the zone, or start to line
 
     @property
     def quality_flags(self) -> tuple[str, ...]:
@@ -87,6 +88,18 @@ class GaitSpeedResult:
 
     def to_record(self) -> dict[str, Any]:
         return to_jsonable(self)
+
+
+def _steps_inside(contacts_s: np.ndarray, span_s: tuple[float, float]) -> int:
+    """Steps whose initial contact falls inside the timed part, as an observer counting
+    footfalls between the lines would (missed contacts filled in, ``steps_between``). The
+    whole walk's count includes the run-up and the walk-on past the line: for a 10 m walk
+    timed over its middle 6 m about twice as many steps, so a step length worked out from
+    it would be half the true one. On simulated walks (0.4-1.6 m/s, 3 seeds) the count
+    matched the true footfalls inside the timed part in 19 of 24 walks and was one off in
+    the others (a contact close to a line)."""
+    inside = contacts_s[(contacts_s >= span_s[0]) & (contacts_s <= span_s[1])]
+    return steps_between(inside) + 1 if len(inside) >= 2 else len(inside)
 
 
 class GaitSpeedAnalyzer:
@@ -174,6 +187,8 @@ class GaitSpeedAnalyzer:
     (median) and up to 0.36 m/s; the trial should be repeated. And a contact before the
     movement onset of a straight walk is dropped: a thigh on the leading leg jolts as its
     swing starts (one contact 0.07-0.12 s before the onset on simulated right thighs).
+    The result also counts the steps inside the timed part (``timed_step_count``), the
+    count a clinician compares with the timed distance.
     """
 
     name = "gait_speed_lower_back"
@@ -353,7 +368,8 @@ class GaitSpeedAnalyzer:
             zone_entry_s=None if zone_s is None else zone_s[0],
             zone_exit_s=None if zone_s is None else zone_s[1],
             contact_is_left=None if sides is None else sides.is_left,
-            step_asymmetry=asymmetry)
+            step_asymmetry=asymmetry,
+            timed_step_count=_steps_inside(walk, zone_s or (start_s, end_s)))
 
     def _sides(self, imu: ImuSignal, walk: np.ndarray, flags: list[str]) -> StepSides | None:
         """Left/right of the walk's contacts, or ``None`` (flagged) when they cannot be
