@@ -97,12 +97,12 @@ _TRANSITIONS_FROM_FORCE_BY_PLACEMENT = {"thigh": False, "wrist": True, "lower_ba
 class TugAnalyzer:
     """Find TUG trials and their phases in one IMU recording.
 
-    Version 1.8 (every placement): when no trial is found, a candidate refused for a
-    total time outside ``min_total_s``-``max_total_s`` is named in the flags
-    (``candidate_total_time_implausible``). The reported end of the first turn is where its rate
+    Version 1.8 (every placement): the reported end of the first turn is where its rate
     falls below ``turn1_end_fraction`` (40 %) of its peak, not 50 % (``_turn1_end``):
     turn1_end MAE uji-tug thigh 0.151 -> 0.149 s, wrist 0.181 -> 0.156, tug-watch 0.290
-    -> 0.217; nothing else changes.
+    -> 0.217; no other time changes. When no trial is found, a candidate refused for a
+    total time outside ``min_total_s``-``max_total_s`` is named in the flags
+    (``candidate_total_time_implausible``).
 
     Version 1.7 (every placement; times unchanged): quality flags say what the recording
     lacks: ``sit_down_missing`` when the limb does not come back towards its seated posture
