@@ -369,8 +369,9 @@ class TugAnalyzer:
         the reported event moves: used inside the analysis (the walking level, the
         standing posture) the later edge moved the uji-tug wrist total from 0.246 to
         0.259 s."""
-        sign = 1.0 if turn1[3] > 0 else -1.0
-        return max(self._edges(sign * yaw, turn1[1], self.turn1_end_fraction)[1], turn1[2])
+        edge = self.turn1_end_fraction * yaw[turn1[1]]
+        end = first_crossing(yaw, edge, turn1[1], len(yaw), rising=turn1[3] < 0)
+        return max(len(yaw) - 1 if end is None else end, turn1[2])
 
     def _upright_reached(self, tilt: np.ndarray, rise_mid: int, crossing: int,
                          start: int) -> int:
