@@ -54,8 +54,12 @@ class TestSummary:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _mobility_summary(test: TestKind, label: str, measure: str, values: list[float],
-                      rule: str, flagged: list[TrialOutcome]) -> TestSummary:
+def _mobility_summary(test: TestKind, label: str, measure: str, scored: list[TrialOutcome],
+                      rule: str) -> TestSummary:
+    """The mean of ``scored`` (trials whose headline holds ``measure``) with its verdicts,
+    naming the trials among them that carry quality flags."""
+    values = [float(o.headline[measure]) for o in scored]
+    flagged = [o for o in scored if o.flags]
     norms = load_mobility_norms()
     value = float(np.mean(values)) if values else None
     verdicts = () if value is None else tuple(
@@ -145,9 +149,7 @@ def summarize_visit(outcomes: list[TrialOutcome], participant: Participant,
         if not trials:
             continue
         scored = [o for o in analysed if o.test is test and o.headline.get(measure) is not None]
-        values = [float(o.headline[measure]) for o in scored]
-        summaries.append(_mobility_summary(test, label, measure, values, rule,
-                                           [o for o in scored if o.flags]))
+        summaries.append(_mobility_summary(test, label, measure, scored, rule))
     for test, key in ((TestKind.GRIP, "protocol"), (TestKind.KNEE_EXTENSION, "method")):
         groups: dict[str, list[TrialOutcome]] = defaultdict(list)
         for outcome in analysed:

@@ -252,10 +252,8 @@ class GaitSpeedAnalyzer:
                                               imu.rate_hz, flags)
         bout = max(bouts, key=lambda b: b.end_s - b.start_s)
         walk = bout.contacts_s
-        step_times = np.diff(walk)
-        stride_times = walk[2:] - walk[:-2]
-        stride = 2.0 * float(np.median(step_times))
-        start_s = float(walk[0] - SWING_FRACTION_OF_STRIDE * stride)
+        step_s = float(np.median(np.diff(walk)))  # the walk's typical step time
+        start_s = float(walk[0] - SWING_FRACTION_OF_STRIDE * 2.0 * step_s)
         ender = WalkEndFinder(min_impact_fraction=self.min_impact_fraction,
                               pause_impact_fraction=self.pause_impact_fraction,
                               closing_steps=self.closing_steps,
@@ -263,7 +261,7 @@ class GaitSpeedAnalyzer:
                               closing_prominence_m_per_s2=self.closing_prominence_m_per_s2,
                               closing_fraction=self.closing_fraction)
         signals = ender.signals(imu, frame.vertical_acc_m_per_s2, walk)
-        end_s = ender.last_contact_s(signals, float(walk[-1]), float(np.median(step_times)))
+        end_s = ender.last_contact_s(signals, float(walk[-1]), step_s)
         uturn = None
         if self.layout == "out_and_back":
             uturn = self._uturn(imu.time_s, frame.yaw_rate_rad_per_s, imu.rate_hz,
@@ -272,18 +270,15 @@ class GaitSpeedAnalyzer:
                 flags.append("uturn_not_found")
             else:
                 paused = self._walk_back_end(walk, uturn[1])
-                ended = ender.walk_length(signals, walk[:paused], uturn[1],
-                                          float(np.median(step_times)))
+                ended = ender.walk_length(signals, walk[:paused], uturn[1], step_s)
                 if paused < len(walk):
                     flags.append("steps_after_walk_ignored")
                 if ended < paused:
                     flags.append("contacts_after_closing_step_ignored")
                 if ended < len(walk):
                     walk = walk[:ended]
-                    step_times = np.diff(walk)
-                    stride_times = walk[2:] - walk[:-2]
-                    end_s = ender.last_contact_s(signals, float(walk[-1]),
-                                                 float(np.median(step_times)))
+                    step_s = float(np.median(np.diff(walk)))
+                    end_s = ender.last_contact_s(signals, float(walk[-1]), step_s)
         zone_s: tuple[float, float] | None = None
         travel = timed_part = None
         if self.layout == "straight":
@@ -292,9 +287,9 @@ class GaitSpeedAnalyzer:
                 # the zone's lines are crossed mid-walk, at a steady pace, where the mean
                 # over a stride is the body's own travel; a static finish line is crossed
                 # while slowing down, where a centred mean would lag
-                travel = travel.stride_averaged(2.0 * float(np.median(step_times)))
+                travel = travel.stride_averaged(2.0 * step_s)
             timed_part = self._timed_by_travel(travel, flags)
-            if timed_part is not None and timed_part[1] > end_s + np.median(step_times):
+            if timed_part is not None and timed_part[1] > end_s + step_s:
                 # the line lies before where the person stands still, which the trunk
                 # reaches within a step of the last contact: a later crossing means drift
                 flags.append("line_crossing_after_stop")
@@ -305,10 +300,8 @@ class GaitSpeedAnalyzer:
             # thigh on the leading leg jolts as the swing starts (simulated right thighs:
             # one such contact 0.07-0.12 s before the movement onset)
             moving = walk[walk >= start_s]
-            if 2 <= len(moving) < len(walk):
+            if len(moving) >= 2:
                 walk = moving
-                step_times = np.diff(walk)
-                stride_times = walk[2:] - walk[:-2]
             if self.start == "static":
                 end_s = timed_part[1]
             else:
@@ -361,7 +354,7 @@ class GaitSpeedAnalyzer:
             uturn_end_s=None if uturn is None else uturn[1],
             step_count=steps_between(walk) + 1,
             cadence_steps_per_min=cadence_steps_per_min(walk),
-            step_times_s=step_times, stride_times_s=stride_times,
+            step_times_s=np.diff(walk), stride_times_s=walk[2:] - walk[:-2],
             step_time_cv_pct=variability.step_time_cv_pct,
             stride_time_cv_pct=variability.stride_time_cv_pct,
             stride_speed_m_per_s=stride_speed, contacts_s=walk, flags=tuple(flags),

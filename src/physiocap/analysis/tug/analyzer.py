@@ -484,11 +484,8 @@ class TugAnalyzer:
         stopped = first_crossing(specific_force, resting, braking, end + 1, rising=False)
         if stopped is None:
             return end
-        cap = stopped + round(self.descent_stop_lead_s * rate)
-        if cap < end:
-            flags.append("sit_end_at_descent_stopped")
-            return cap
-        return end
+        return _capped(end, stopped + round(self.descent_stop_lead_s * rate),
+                       "sit_end_at_descent_stopped", flags)
 
     def _refine_edges(self, imu: ImuSignal, start: int, end: int, anchor_start: int,
                       anchor_end: int, flags: list[str]) -> tuple[int, int]:
@@ -525,11 +522,8 @@ class TugAnalyzer:
         seated = first_crossing(tilt, self.seated_fraction * seated_deg, sit_mid, stop)
         if seated is None:
             return end
-        cap = seated + round(self.seated_margin_s * rate)
-        if cap < end:
-            flags.append("sit_end_at_seated_posture")
-            return cap
-        return end
+        return _capped(end, seated + round(self.seated_margin_s * rate),
+                       "sit_end_at_seated_posture", flags)
 
     @staticmethod
     def _last_rest_before(rest: np.ndarray, stop: int, start: int, min_rest: int) -> int | None:
@@ -546,3 +540,11 @@ class TugAnalyzer:
             if b - a >= min_rest or start + b >= len(rest):
                 return start + a
         return None
+
+
+def _capped(end: int, cap: int, flag: str, flags: list[str]) -> int:
+    """``end``, or ``cap`` if it comes earlier (then ``flag`` notes which rule ended it)."""
+    if cap < end:
+        flags.append(flag)
+        return cap
+    return end
