@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sys
 from pathlib import Path
 
 from physiocap.core.errors import ConfigurationError
@@ -29,7 +31,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
+def _choose_platform(touring: bool) -> None:
+    """Pick Qt's platform where the machine has no display, or say what to do.
+
+    On Linux without ``DISPLAY`` or ``WAYLAND_DISPLAY`` Qt aborts the process with a plugin
+    error. The tour only saves screenshots, so it runs offscreen by itself; the interactive
+    app needs a screen, so the user is told how to get one.
+    """
+    if (not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM")
+            or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return
+    if touring:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    raise ConfigurationError(
+        "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set): run it on the "
+        "desktop, under a virtual screen (xvfb-run physiocap gui), or with "
+        "QT_QPA_PLATFORM=offscreen to start it without showing a window")
+
+
 def run(args: argparse.Namespace) -> int:
+    _choose_platform(touring=args.tour is not None)
     try:
         app = importlib.import_module(GUI_APP_MODULE)
     except ImportError as error:
