@@ -1,6 +1,7 @@
 """What every analysis result shares: provenance (algorithm, version, parameters), quality
 flags, and a JSON-able record for storage, so that a result can always be recomputed and
-compared only with results of the same algorithm version (clinical.md §0.3)."""
+compared only with results of the same algorithm version (APDM's v1 and v2 sway measures
+cannot be compared [A4])."""
 
 from __future__ import annotations
 

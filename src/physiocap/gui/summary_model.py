@@ -6,7 +6,7 @@ Scores, rules, per-side statistics, asymmetry and cut-off verdicts (with sources
 come from :func:`physiocap.analysis.norms.load_mobility_norms`. Only accepted trials are
 passed in: the clinician's verdict decides what counts. A change is shown only against a
 visit whose trials of that test used exactly the same protocol variables (apart from the
-side of each trial): clinical.md §0.2, a protocol change moves results by about one MCID.
+side of each trial): a protocol change moves results by about one MCID [C15a, C15b, C13c].
 Earlier visits are re-analysed from their files with today's algorithms, so a change
 never mixes algorithm versions.
 """

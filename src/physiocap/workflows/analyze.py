@@ -5,7 +5,7 @@ grip, knee extension) with parameters taken from the trial's protocol and the pa
 record. Every result is appended to the session file as a new versioned run (algorithm,
 version, parameters, record) and never replaces an earlier run or touches raw data, so
 any result can be recomputed and compared only with results of the same algorithm version
-(clinical reference §0.3).
+(APDM's v1 and v2 sway measures cannot be compared [A4]).
 
 The analyses take a trial's :class:`TrialSignals`, wherever they come from: a session file
 (:func:`analyze_session`, :func:`analyze_stored_trial`) or, while the visit is still being

@@ -1,6 +1,6 @@
 """The test battery: each test's protocol variables, their defaults, and patient instructions.
 
-A change of protocol moves results by about one MCID (clinical reference §0.2: dynamic vs
+A change of protocol moves results by about one MCID (dynamic vs
 static start +0.06 m/s, Lindholm et al. [C15a]; chair height and turn direction change TUG
 time [C13c]), so every variable is stored with each trial and trends never mix protocols.
 The GUI builds its protocol forms from these definitions; the demo uses the defaults.

@@ -34,7 +34,7 @@ from physiocap.devices.sim.kinematics.tug import TugScenario
 #: Typical capacities of a woman in her fifties to sixties, used when the participant record
 #: does not say otherwise. Grip ≈ 26 kgf: Dodds et al. 2014 (PLoS One 9:e113637) female
 #: median at 55-65 y is about 25-27 kg. Knee extension ≈ 2.0 N·m/kg × 65 kg / 0.37 m ≈ 350 N
-#: (older-women range 1.40-1.64 and adult-women 2.08-2.74 N·m/kg, clinical reference §3.5
+#: (older-women range 1.40-1.64 and adult-women 2.08-2.74 N·m/kg,
 #: [C18e]). Usual walking speed 1.2 m/s and cadence 108 steps/min (Bohannon & Andrews 2011,
 #: Physiotherapy 97:182-189, women 50-69 y: 1.24-1.31 m/s).
 DEFAULT_GRIP_PEAK_N = 255.0

@@ -1,4 +1,4 @@
-"""Five-times sit-to-stand (clinical.md §3.3) from one IMU at the lower back or the thigh.
+"""Five-times sit-to-stand [C17, C16] from one IMU at the lower back or the thigh.
 
 The posture signal is the angle between the instantaneous vertical (low-passed gravity,
 ``BodyFrameEstimator``) and the vertical held while seated at the start of the test, so any

@@ -34,7 +34,7 @@ class SitToStandRepetition:
 @dataclass(frozen=True)
 class SitToStandResult:
     """``total_time_s``: start of the first rise to the end of rise number
-    ``repetitions_required`` (standing), the SPPB timing (clinical.md §3.3); ``None`` when
+    ``repetitions_required`` (standing), the SPPB timing [C16]; ``None`` when
     fewer rises were found. ``time_to_seated_s``: start of the first rise to seated after
     that rise's sit (protocols that time to seated), when the recording shows it."""
 

@@ -1,6 +1,6 @@
 """Per-effort metrics: peak, time to peak, plateau, RFD, impulse, hold.
 
-Definitions (clinical.md §3.9; forces are above the tracked baseline unless stated):
+Definitions ([C19a], [C19d]; forces are above the tracked baseline unless stated):
 
 * ``peak_force_n`` — the largest *sample* minus the baseline there (dynamometers show
   their largest sample; the Tindeq app's Peak is the maximum sample of each rep).

@@ -1,13 +1,13 @@
 """Strength protocols: how many efforts, which side each belongs to, how they are scored.
 
-Presets follow clinical.md §3.4-3.9:
+Presets follow the published protocols (sources in docs/references.md):
 
 * :data:`ASHT_GRIP` — 3 trials of one hand, ≥ 3 s hold; score = mean of 3 [C4].
 * :data:`SOUTHAMPTON_GRIP` — 3 per hand alternating, starting with the right; squeeze until
   the needle stops rising; score = maximum of all 6 [C3, C4].
 * :data:`KNEE_MAKE` / :data:`KNEE_BREAK` — 3 maximal isometric trials per leg [C18c]
   (after an optional familiarisation trial); we report best and mean and score the best.
-  Make and break tests are never mixed in trends (§3.5).
+  Make and break tests are never mixed in trends [B8].
 * :data:`REPEATED_GRIP` — 12 × 3 s maximal contractions with 5 s rest; fatigue index
   = (first peak − 12th peak) ÷ first peak × 100 [C19b].
 * :data:`SUSTAINED_GRIP` — one sustained maximal grip; fatigue resistance = time for the

@@ -8,13 +8,13 @@
   used to judge sincerity of effort, but Shechtman 2000 (J Hand Ther 13:25-32) reviewed it
   and found it lacks empirical support and inflates with weakness, so it is a consistency
   flag, never a verdict.
-* Asymmetry, from the side scores, both stored with the raw L and R values (§3.9):
+* Asymmetry, from the side scores, both stored with the raw L and R values:
   symmetry index SI = (L − R) ÷ (0.5 × (L + R)) × 100, positive when the left is stronger
   (PhysiGait's definition [A12]); deficit = (stronger − weaker) ÷ stronger × 100 with the
   isokinetic categories < 10 % normal, 10-20 % possibly abnormal, ≥ 20 % probably abnormal
   (Sapega 1990 via [B7]; values in the norms data file).
 * Knee extension: torque (N·m) = force (N) × lever arm (m, knee axis to pad), per side;
-  N·m/kg with body mass (§3.5).
+  N·m/kg with body mass [C18e].
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ DEFICIT_CONVENTION = "(stronger - weaker) / stronger * 100 (isokinetic, Sapega 1
 
 @dataclass(frozen=True)
 class KneeSetup:
-    """How a knee-extension trial was measured: lever arms, body mass, fixation (§3.5).
+    """How a knee-extension trial was measured: lever arms, body mass, fixation [C18a, C18b].
 
     Lever arms are knee axis to pad, per side, from the participant record.
     """

@@ -2,7 +2,7 @@
 walk → turn → sit, found from three orientation-free signals.
 
 97.5 % of published instrumented-TUG methods are rule-based (Ortega-Bastidas et al. 2023,
-clinical.md §3.10); generic gait-bout detectors fail on TUG's few steps (§0.5). Signals:
+[C24]); generic gait-bout detectors fail on TUG's few steps (KielMAT issues 66, 70 [O4]). Signals:
 
 * **turning**: rotation rate about the estimated vertical, low-passed below the stride
   frequency so arm swing and pelvic rotation cancel; a turn is a run where it exceeds

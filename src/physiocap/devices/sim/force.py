@@ -31,7 +31,8 @@ Shape of one effort (:class:`Effort`), in the scenario's own seconds:
 
 Protocol scenarios (:class:`AshtGrip`, :class:`SouthamptonGrip`, :class:`KneeExtension`,
 :class:`RepeatedContractions`, :class:`SustainedGrip`) lay efforts out in time as the
-protocols in clinical.md §3.4-3.9 ask; :class:`EffortSequence` takes any list.
+published protocols ask ([C3, C4], [C18c], [C19b, C19c]); :class:`EffortSequence` takes
+any list.
 """
 
 from __future__ import annotations
@@ -373,7 +374,7 @@ def _sequential(peaks_n: tuple[float, ...], sides: tuple[Side, ...], style: Effo
 
 @dataclass(frozen=True, slots=True)
 class AshtGrip(_EffortLayout):
-    """ASHT grip: 3 trials of one hand, ≥ 3 s hold, ≥ 15 s rest; score = mean of 3 (§3.4).
+    """ASHT grip: 3 trials of one hand, ≥ 3 s hold, ≥ 15 s rest; score = mean of 3 [C4].
 
     ``pretension`` holds (trial index from 0, level N, duration s) of pre-tension.
     """
@@ -399,7 +400,7 @@ class AshtGrip(_EffortLayout):
 
 @dataclass(frozen=True, slots=True)
 class SouthamptonGrip(_EffortLayout):
-    """Southampton grip: 3 per hand alternating, starting right; score = max of 6 (§3.4)."""
+    """Southampton grip: 3 per hand alternating, starting right; score = max of 6 [C3, C4]."""
 
     right_peaks_n: tuple[float, float, float] = (300.0, 305.0, 298.0)
     left_peaks_n: tuple[float, float, float] = (280.0, 284.0, 279.0)
@@ -423,7 +424,7 @@ class SouthamptonGrip(_EffortLayout):
 
 @dataclass(frozen=True, slots=True)
 class KneeExtension(_EffortLayout):
-    """Isometric knee extension against a dynamometer, per leg (§3.5).
+    """Isometric knee extension against a dynamometer, per leg [C18c].
 
     ``method="make"``: the patient pushes against the held or fixed device and holds.
     ``method="break"``: the tester pushes until the limb gives way; force rises more slowly
@@ -470,7 +471,7 @@ class KneeExtension(_EffortLayout):
 
 @dataclass(frozen=True, slots=True)
 class RepeatedContractions(_EffortLayout):
-    """Repeated maximal contractions, e.g. 12 × 3 s with 5 s rest (§3.9, [C19b]).
+    """Repeated maximal contractions, e.g. 12 × 3 s with 5 s rest [C19b].
 
     Peaks decline linearly from ``first_peak_n`` to ``last_peak_n``; the true fatigue index
     is ``(first − last) / first × 100``.

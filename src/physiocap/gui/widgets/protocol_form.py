@@ -1,7 +1,7 @@
 """A form for one test's protocol variables, built from its :class:`TestProtocol`.
 
-Every variable is stored with each trial (clinical reference §0.2: a change of protocol
-moves results by about one MCID), so the form shows all of them, with units and ranges,
+Every variable is stored with each trial (a change of protocol moves results by about
+one MCID [C15a, C15b, C13c]), so the form shows all of them, with units and ranges,
 and is pre-filled with what was used at the participant's previous visit.
 """
 

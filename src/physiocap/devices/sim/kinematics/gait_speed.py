@@ -1,4 +1,4 @@
-"""Gait-speed walks (clinical.md §3.2): static or dynamic start, straight or out-and-back.
+"""Gait-speed walks [C14a, C14c, C15a]: static or dynamic start, straight or out-and-back.
 
 * Static start: the person stands at the start line and walks ``distance_m`` to the
   finish line; the trial runs from the first movement (``trial_start``) to crossing the

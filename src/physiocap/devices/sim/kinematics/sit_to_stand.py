@@ -1,4 +1,4 @@
-"""Five-times sit-to-stand (clinical.md §3.3) as a parametric movement.
+"""Five-times sit-to-stand [C17, C16] as a parametric movement.
 
 Arms folded across the chest by default, as the protocol asks. Events per repetition k
 (1-based): ``rise_k_start``, ``rise_k_end`` (standing), ``sit_k_start``, ``sit_k_end``

@@ -1,5 +1,6 @@
-"""Static poses with a known orientation, for calibration checks (clinical.md takeaway 9:
-an accelerometer at rest must read 1 g; the direction of gravity shows the mounting)."""
+"""Static poses with a known orientation, for calibration checks (an
+accelerometer at rest must read 1 g, as skdh's auto-calibration uses [O3]; the direction
+of gravity shows the mounting)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Timed Up and Go (Podsiadlo & Richardson 1991; clinical.md §3.1) as a parametric movement.
+"""Timed Up and Go (Podsiadlo & Richardson 1991 [C12]) as a parametric movement.
 
 Seated quietly, the person rises, walks ``walk_distance_m``, turns, walks back, turns in
-front of the chair and sits down. Phases follow the iTUG sub-phases (clinical.md §3.1):
+front of the chair and sits down. Phases follow the iTUG sub-phases [C8]:
 sit-to-stand, walk out, turn, walk back, turn-to-sit (= turn + stand-to-sit).
 """
 
@@ -75,7 +75,7 @@ class TugScenario(MovementScenario):
 
     @property
     def total_time_s(self) -> float:
-        """The TUG score: from the start of the rise to seated (clinical.md §3.1)."""
+        """The TUG score: from the start of the rise to seated [C12, C13a]."""
         events = self.events()
         return events["sit_end"] - events["sit_to_stand_start"]
 
