@@ -1,6 +1,7 @@
 """Norms, cut-offs and reference ranges, read from data files with a source beside each value."""
 
 from physiocap.analysis.norms.mobility import (
+    ChangeRule,
     ChangeThreshold,
     CutoffVerdict,
     MobilityCutoff,
@@ -18,6 +19,7 @@ from physiocap.analysis.norms.strength import (
 )
 
 __all__ = [
+    "ChangeRule",
     "ChangeThreshold",
     "CutoffVerdict",
     "DeficitCategory",

@@ -1,0 +1,544 @@
+"""Longitudinal progress: every outcome of a participant over every visit, judged against
+the outcome's measurement noise (MDC) and clinical meaning (MCID).
+
+Each visit's value follows the visit summary's rule for its test
+(:func:`~physiocap.workflows.visit_summary.summarize_visit`: mean of the analysed trials
+for the timed tests, the grip protocol's own rule, best effort for knee extension), from
+the visit re-analysed in memory with the current algorithms, so a change never mixes
+algorithm versions (a stored run of an older version is named; nothing is written to the
+file). Two visits are compared only when the test was done the same way: the same
+protocol variables (distance, chair, handle position, grip protocol, ...), device model
+and placement; otherwise the change is *not comparable* and the reason is given.
+
+The verdict per visit (:mod:`physiocap.analysis.change`) is one of :data:`VERDICTS`.
+MDC and MCID come with their value, source and population
+(``analysis/norms/data/mobility_cutoffs.json``); where the sources give none, the
+threshold says so and the verdict does not pretend otherwise.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from physiocap.analysis.change import (
+    MEANINGFUL_DECLINE,
+    MEANINGFUL_IMPROVEMENT,
+    ChangeClassifier,
+    GroupStatistics,
+    change_between,
+    group_statistics,
+    within_visit_cv_pct,
+)
+from physiocap.analysis.gait.speed_test import GaitSpeedAnalyzer
+from physiocap.analysis.norms import ChangeThreshold, load_mobility_norms, load_strength_norms
+from physiocap.analysis.sit_to_stand.analyzer import SitToStandAnalyzer
+from physiocap.analysis.strength import StrengthAnalyzer
+from physiocap.analysis.tug.analyzer import TugAnalyzer
+from physiocap.core.errors import ConfigurationError, PhysiocapError
+from physiocap.core.records import Participant, TestKind, TrialStatus
+from physiocap.core.units import kgf_to_n, n_to_kgf
+from physiocap.storage import SessionReader
+from physiocap.workflows.analyze import TrialOutcome, analyze_session
+from physiocap.workflows.study import StudyFolder
+from physiocap.workflows.visit_summary import TestSummary, summarize_visit
+
+BASELINE = "baseline"
+WITHIN_NOISE = "within noise"
+DETECTABLE = "detectable change"
+NOT_COMPARABLE = "not comparable"
+NO_VALUE = "no value"
+VERDICTS: tuple[str, ...] = (BASELINE, WITHIN_NOISE, DETECTABLE, MEANINGFUL_IMPROVEMENT,
+                             MEANINGFUL_DECLINE, NOT_COMPARABLE, NO_VALUE)
+
+#: Protocol variables that differ between trials of one correctly run visit (the side of a
+#: grip, the turn direction) or only help the analysis (a measured sensor height): a
+#: difference in them does not make two visits incomparable.
+PER_TRIAL_VARIABLES = frozenset({"side", "turn_direction", "sensor_height_m"})
+
+#: The algorithm that analyses each test now (name, version).
+CURRENT_ALGORITHMS: dict[TestKind, tuple[str, str]] = {
+    TestKind.TUG: (TugAnalyzer.name, TugAnalyzer.version),
+    TestKind.GAIT_SPEED: (GaitSpeedAnalyzer.name, GaitSpeedAnalyzer.version),
+    TestKind.SIT_TO_STAND: (SitToStandAnalyzer.name, SitToStandAnalyzer.version),
+    TestKind.GRIP: (StrengthAnalyzer.name, StrengthAnalyzer.version),
+    TestKind.KNEE_EXTENSION: (StrengthAnalyzer.name, StrengthAnalyzer.version),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeSpec:
+    """An outcome followed over visits: its measure key, test, unit and norms entry."""
+
+    measure: str
+    label: str
+    unit: str
+    test: TestKind
+    norms_measure: str
+
+
+OUTCOMES: tuple[OutcomeSpec, ...] = (
+    OutcomeSpec("tug_total_time_s", "Timed Up and Go", "s", TestKind.TUG, "tug_total_time_s"),
+    OutcomeSpec("gait_speed_m_per_s", "Gait speed", "m/s", TestKind.GAIT_SPEED,
+                "gait_speed_m_per_s"),
+    OutcomeSpec("sit_to_stand_time_s", "Five-times sit-to-stand", "s", TestKind.SIT_TO_STAND,
+                "sit_to_stand_time_s"),
+    OutcomeSpec("grip_peak_force_n", "Grip strength", "N", TestKind.GRIP, "grip_score_kgf"),
+    OutcomeSpec("knee_extension_peak_force_n", "Knee extension", "N",
+                TestKind.KNEE_EXTENSION, "knee_extension_peak_force_n"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeReference:
+    """An MDC or MCID in the outcome's unit, as published (``published``), with its source
+    and population; ``value`` is ``None`` when the sources give none (``note`` says so)."""
+
+    kind: str
+    value: float | None
+    unit: str
+    source: str
+    population: str
+    published: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CutoffLine:
+    """A cut-off drawn beside the values: flagged when the value is ``flag_when`` it."""
+
+    criterion: str
+    value: float
+    unit: str
+    flag_when: str
+    meaning: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPoint:
+    """One outcome at one visit: value, spread, change and verdict."""
+
+    session_id: str
+    visit_label: str
+    date: date
+    path: Path
+    value: float | None
+    n: int
+    cv_pct: float | None
+    flagged_trials: tuple[str, ...]
+    comparable: bool
+    not_comparable_reason: str
+    change_from_baseline: float | None
+    change_from_baseline_pct: float | None
+    change_from_previous: float | None
+    change_from_previous_pct: float | None
+    verdict: str
+    verdict_note: str = ""
+    rule: str = ""
+    algorithm: str = ""
+    reanalysed_from: str = ""  # older stored algorithm version(s), when there were any
+    started_utc: datetime | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeProgress:
+    measure: str
+    label: str
+    unit: str
+    direction: str  # "increase" or "decrease": the direction of improvement
+    mdc: ChangeReference
+    mcid: ChangeReference
+    cutoffs: tuple[CutoffLine, ...]
+    visits: tuple[VisitPoint, ...]
+
+    @property
+    def latest(self) -> VisitPoint | None:
+        return self.visits[-1] if self.visits else None
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantProgress:
+    participant_id: str
+    group: str
+    outcomes: tuple[OutcomeProgress, ...]
+    skipped: tuple[str, ...] = ()  # session files left out, each with the reason
+
+    def outcome(self, measure: str) -> OutcomeProgress:
+        for outcome in self.outcomes:
+            if outcome.measure == measure:
+                return outcome
+        raise KeyError(measure)
+
+
+# -- one visit --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _TestAtVisit:
+    """What one test of one visit gives the progress: the summary and how it was done."""
+
+    summary: TestSummary
+    setup: tuple[tuple[str, str], ...]  # (what, value) pairs that must match to compare
+    flagged: tuple[str, ...]
+    notes: tuple[str, ...]
+    algorithm: str
+    reanalysed_from: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Visit:
+    session_id: str
+    visit_label: str
+    started_utc: datetime
+    path: Path
+    tests: dict[str, _TestAtVisit]  # by outcome measure
+
+
+def _setup_signature(test: TestKind, protocols: Iterable[dict[str, Any]],
+                     devices: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items: set[tuple[str, str]] = set()
+    for protocol in protocols:
+        items.update((name, repr(value)) for name, value in protocol.items()
+                     if name not in PER_TRIAL_VARIABLES)
+    for model, placement in devices:
+        items.add(("device model", model))
+        if test not in (TestKind.GRIP, TestKind.KNEE_EXTENSION):
+            items.add(("placement", placement))
+    return tuple(sorted(items))
+
+
+def _words(flags: Iterable[str]) -> str:
+    return ", ".join(flag.replace("_", " ") for flag in flags)
+
+
+def _flag_text(outcome: TrialOutcome) -> str:
+    return f"{outcome.trial_id} ({_words(outcome.flags)})"
+
+
+def _pick_summary(spec: OutcomeSpec, summaries: list[TestSummary],
+                  preferred_label: str | None) -> TestSummary | None:
+    matching = [s for s in summaries if s.test is spec.test]
+    for summary in matching:
+        if summary.label == preferred_label:
+            return summary
+    return matching[0] if matching else None
+
+
+def _read_visit(path: Path) -> _Visit:
+    """Analyse one session file in memory and collect what each outcome needs."""
+    with SessionReader(path) as reader:
+        session = reader.session
+        participant: Participant = reader.participant
+        devices = reader.devices
+        trials = [t for t in reader.trials if t.status is not TrialStatus.REJECTED]
+        stored: dict[str, set[str]] = defaultdict(set)
+        for trial in trials:
+            for run in reader.analysis_runs(trial.trial_id):
+                stored[trial.trial_id].add(f"{run.algorithm} {run.algorithm_version}")
+        started = session.started_utc
+    outcomes = analyze_session(path, store=False)
+    protocols = {trial.trial_id: trial.info.protocol for trial in trials}
+    summaries = summarize_visit(outcomes, participant, protocols)
+    tests: dict[str, _TestAtVisit] = {}
+    for spec in OUTCOMES:
+        summary = _pick_summary(spec, summaries, None)
+        if summary is None:
+            continue
+        test_trials = [t for t in trials if t.info.test is spec.test]
+        used_devices = {(devices[s.device_id].model, str(devices[s.device_id].placement))
+                        for t in test_trials for s in t.streams if s.device_id in devices}
+        setup = _setup_signature(spec.test, (t.info.protocol for t in test_trials),
+                                 used_devices)
+        test_outcomes = [o for o in outcomes if o.test is spec.test]
+        flagged = tuple(_flag_text(o) for o in test_outcomes if o.flags)
+        side_flags = tuple(f"{side.side} side ({_words(side.flags)})"
+                           for side in summary.sides if side.flags)
+        errors = tuple(f"{o.trial_id}: {o.error}" for o in test_outcomes if o.error)
+        name, version = CURRENT_ALGORITHMS[spec.test]
+        current = f"{name} {version}"
+        older = sorted({run for t in test_trials for run in stored.get(t.trial_id, ())
+                        if run.startswith(f"{name} ") and run != current})
+        missing = [t.trial_id for t in test_trials if not any(
+            run.startswith(f"{name} ") for run in stored.get(t.trial_id, ()))]
+        notes = errors + tuple(summary.notes)
+        if older:
+            notes += (f"stored analysis {', '.join(older)} is older than {current}: "
+                      "re-analysed with the current version (in memory; the file is "
+                      "unchanged)",)
+        if missing and not older:
+            notes += (f"no stored analysis for {', '.join(missing)}: analysed with {current} "
+                      "(in memory)",)
+        tests[spec.measure] = _TestAtVisit(summary, setup, flagged + side_flags, notes,
+                                           current, ", ".join(older))
+    return _Visit(session.session_id, session.visit_label, started, path, tests)
+
+
+# -- comparison -------------------------------------------------------------------------------
+def _difference(first: tuple[tuple[str, str], ...],
+                second: tuple[tuple[str, str], ...]) -> str:
+    """Why two setups are not comparable ('' when they are)."""
+    a, b = dict(first), dict(second)
+    if len(a) != len(first) or len(b) != len(second):  # several values of one variable
+        a = {k: ", ".join(sorted(v for key, v in first if key == k)) for k in a}
+        b = {k: ", ".join(sorted(v for key, v in second if key == k)) for k in b}
+    parts = [f"{name.replace('_', ' ')} {a.get(name, '—')} → {b.get(name, '—')}"
+             for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)]
+    return "; ".join(parts)
+
+
+def _reference(threshold: ChangeThreshold | None, kind: str, unit: str, notes: Iterable[str],
+               to_unit: Callable[[float], float]) -> ChangeReference:
+    if threshold is None:
+        note = next((n for n in notes if kind.lower() in n.lower()),
+                    f"no published {kind} in the sources read")
+        return ChangeReference(kind, None, unit, "", "", note=note)
+    return ChangeReference(threshold.kind, to_unit(threshold.value), unit, threshold.source,
+                           threshold.population, f"{threshold.value:g} {threshold.unit}")
+
+
+def _cutoffs(spec: OutcomeSpec, participant: Participant | None) -> tuple[CutoffLine, ...]:
+    if spec.test is TestKind.GRIP:
+        if participant is None:
+            return ()
+        return tuple(CutoffLine(c.criterion, c.below_n, "N", "below", c.meaning, c.source)
+                     for c in load_strength_norms().grip_cutoffs if c.sex == participant.sex)
+    return tuple(CutoffLine(c.criterion, c.threshold, spec.unit, c.flag_when, c.meaning,
+                            c.source)
+                 for c in load_mobility_norms().cutoffs if c.measure == spec.measure)
+
+
+def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
+                      participant: Participant | None) -> OutcomeProgress:
+    rule = load_mobility_norms().change_rule(spec.norms_measure)
+    to_unit = ((lambda kgf: float(kgf_to_n(kgf))) if spec.test is TestKind.GRIP
+               else (lambda value: float(value)))
+    mdc = _reference(rule.mdc, "MDC", spec.unit, rule.not_published, to_unit)
+    mcid = _reference(rule.mcid, "MCID", spec.unit, rule.not_published, to_unit)
+    classifier = ChangeClassifier(mdc=mdc.value, mcid=mcid.value, improvement=rule.improvement)
+    points: list[VisitPoint] = []
+    baseline: tuple[_TestAtVisit, float] | None = None
+    previous: tuple[_TestAtVisit, float] | None = None
+    for visit in visits:
+        at = visit.tests.get(spec.measure)
+        if at is None:
+            continue
+        summary = at.summary
+        value = summary.value
+        n = (sum(side.n_efforts for side in summary.sides) if summary.sides
+             else len(summary.per_trial))
+        if summary.sides:
+            strongest = max(summary.sides, key=lambda side: side.best_n)
+            cv = strongest.cv_pct
+        else:
+            cv = within_visit_cv_pct(summary.per_trial)
+        common = dict(session_id=visit.session_id, visit_label=visit.visit_label,
+                      date=visit.started_utc.date(), path=visit.path, value=value, n=n,
+                      cv_pct=cv, flagged_trials=at.flagged, rule=summary.rule,
+                      algorithm=at.algorithm, reanalysed_from=at.reanalysed_from,
+                      started_utc=visit.started_utc, notes=at.notes)
+        if value is None:
+            points.append(VisitPoint(**common, comparable=False, not_comparable_reason="",
+                                     change_from_baseline=None, change_from_baseline_pct=None,
+                                     change_from_previous=None, change_from_previous_pct=None,
+                                     verdict=NO_VALUE))
+            continue
+        if baseline is None or previous is None:
+            baseline = previous = (at, value)
+            points.append(VisitPoint(**common, comparable=True, not_comparable_reason="",
+                                     change_from_baseline=None, change_from_baseline_pct=None,
+                                     change_from_previous=None, change_from_previous_pct=None,
+                                     verdict=BASELINE))
+            continue
+        reason = _difference(baseline[0].setup, at.setup)
+        from_previous = (None if _difference(previous[0].setup, at.setup)
+                         else change_between(value, previous[1]))
+        previous = (at, value)
+        if reason:
+            points.append(VisitPoint(
+                **common, comparable=False,
+                not_comparable_reason=f"done differently from the baseline: {reason}",
+                change_from_baseline=None, change_from_baseline_pct=None,
+                change_from_previous=None if from_previous is None else from_previous.delta,
+                change_from_previous_pct=None if from_previous is None
+                else from_previous.delta_pct, verdict=NOT_COMPARABLE))
+            continue
+        from_baseline = change_between(value, baseline[1])
+        judgement = classifier.classify(from_baseline.delta)
+        points.append(VisitPoint(
+            **common, comparable=True, not_comparable_reason="",
+            change_from_baseline=from_baseline.delta,
+            change_from_baseline_pct=from_baseline.delta_pct,
+            change_from_previous=None if from_previous is None else from_previous.delta,
+            change_from_previous_pct=None if from_previous is None else from_previous.delta_pct,
+            verdict=judgement.verdict, verdict_note=judgement.note))
+    return OutcomeProgress(spec.measure, spec.label, spec.unit, rule.improvement, mdc, mcid,
+                           _cutoffs(spec, participant), tuple(points))
+
+
+# -- entry points -----------------------------------------------------------------------------
+def _session_files(study_root: Path, participant_id: str) -> list[Path]:
+    folder = StudyFolder(study_root).participant_dir(participant_id)
+    if not folder.is_dir():
+        raise ConfigurationError(f"no participant {participant_id!r} in {study_root}")
+    return sorted(folder.glob("*.h5"))
+
+
+def participant_progress(study_root: Path, participant_id: str, *,
+                         up_to_session: str | None = None,
+                         on_progress: Callable[[int, int], None] | None = None
+                         ) -> ParticipantProgress:
+    """Every outcome of ``participant_id`` over every visit (ordered by visit date), up to
+    and including ``up_to_session`` when given; ``on_progress(done, total)`` after each
+    visit is analysed. Files that cannot be read (being recorded, damaged) are left out
+    and named in :attr:`ParticipantProgress.skipped`."""
+    study_root = Path(study_root)
+    files = _session_files(study_root, participant_id)
+    visits: list[_Visit] = []
+    skipped: list[str] = []
+    for done, path in enumerate(files, start=1):
+        try:
+            visits.append(_read_visit(path))
+        except (PhysiocapError, OSError) as error:
+            skipped.append(f"{path.name}: {error}")
+        if on_progress is not None:
+            on_progress(done, len(files))
+    visits.sort(key=lambda visit: (visit.started_utc, visit.session_id))
+    if up_to_session is not None:
+        ids = [visit.session_id for visit in visits]
+        if up_to_session not in ids:
+            raise ConfigurationError(f"participant {participant_id} has no session "
+                                     f"{up_to_session!r} (sessions: {', '.join(ids) or 'none'})")
+        visits = visits[:ids.index(up_to_session) + 1]
+    study = StudyFolder(study_root)
+    try:
+        participant: Participant | None = study.load_participant(participant_id)
+    except PhysiocapError:
+        participant = None
+    group = participant.group if participant is not None else ""
+    outcomes = tuple(_outcome_progress(spec, visits, participant) for spec in OUTCOMES
+                     if any(spec.measure in visit.tests for visit in visits))
+    return ParticipantProgress(participant_id, group, outcomes, tuple(skipped))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCell:
+    """One group × visit × outcome: level, change from baseline, share with meaningful
+    change (improved / declined among those whose change could be judged)."""
+
+    group: str
+    visit_number: int
+    visit_label: str
+    measure: str
+    label: str
+    unit: str
+    statistics: GroupStatistics
+    n_improved: int
+    n_declined: int
+    n_not_comparable: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupProgress:
+    by: str
+    cells: tuple[GroupCell, ...]
+    participants: int
+    skipped: tuple[str, ...] = ()
+
+
+def group_progress(study_root: Path, by: str = "group", *,
+                   on_progress: Callable[[int, int], None] | None = None) -> GroupProgress:
+    """Per ``by`` (a participant attribute: "group" or "sex") × visit number × outcome: mean,
+    SD, n, mean change from baseline with its 95 % CI, and the share with a meaningful
+    change. Visits are numbered per participant in date order (1 = baseline)."""
+    if by not in ("group", "sex"):
+        raise ConfigurationError(f"--by must be 'group' or 'sex', not {by!r}")
+    study = StudyFolder(Path(study_root))
+    participants = study.participants()
+    progresses: list[tuple[str, ParticipantProgress]] = []
+    skipped: list[str] = []
+    for done, participant in enumerate(participants, start=1):
+        try:
+            progress = participant_progress(study.root, participant.participant_id)
+        except PhysiocapError as error:
+            skipped.append(f"{participant.participant_id}: {error}")
+        else:
+            progresses.append((str(getattr(participant, by)) or "(none)", progress))
+            skipped.extend(f"{participant.participant_id}/{s}" for s in progress.skipped)
+        if on_progress is not None:
+            on_progress(done, len(participants))
+    collected: dict[tuple[str, int, str], list[VisitPoint]] = defaultdict(list)
+    labels: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
+    specs = {spec.measure: spec for spec in OUTCOMES}
+    for group, progress in progresses:
+        for outcome in progress.outcomes:
+            for number, point in enumerate(outcome.visits, start=1):
+                collected[(group, number, outcome.measure)].append(point)
+                labels[(group, number)][point.visit_label] += 1
+    cells = []
+    for (group, number, measure), points in sorted(collected.items()):
+        valued = [p for p in points if p.value is not None]
+        changed = [p for p in valued if p.change_from_baseline is not None]
+        meaningful = [p.verdict in (MEANINGFUL_IMPROVEMENT, MEANINGFUL_DECLINE) for p in changed]
+        stats = group_statistics([p.value for p in valued if p.value is not None],
+                                 [p.change_from_baseline for p in changed
+                                  if p.change_from_baseline is not None], meaningful)
+        spec = specs[measure]
+        cells.append(GroupCell(group, number, labels[(group, number)].most_common(1)[0][0],
+                               measure, spec.label, spec.unit, stats,
+                               sum(p.verdict == MEANINGFUL_IMPROVEMENT for p in changed),
+                               sum(p.verdict == MEANINGFUL_DECLINE for p in changed),
+                               sum(p.verdict == NOT_COMPARABLE for p in valued)))
+    return GroupProgress(by, tuple(cells), len(progresses), tuple(skipped))
+
+
+# -- JSON -------------------------------------------------------------------------------------
+def _reference_json(reference: ChangeReference) -> dict[str, Any]:
+    return {"kind": reference.kind, "value": reference.value, "unit": reference.unit,
+            "published": reference.published or None, "source": reference.source or None,
+            "population": reference.population or None, "note": reference.note or None}
+
+
+def _kgf(value: float | None) -> float | None:
+    return None if value is None else float(n_to_kgf(value))
+
+
+def progress_to_json(progress: ParticipantProgress) -> dict[str, Any]:
+    """The progress as plain JSON types: per outcome its thresholds and a list of visits."""
+    outcomes = []
+    for outcome in progress.outcomes:
+        grip = outcome.measure == "grip_peak_force_n"
+        visits = []
+        for point in outcome.visits:
+            entry: dict[str, Any] = {
+                "visit": point.visit_label, "session": point.session_id,
+                "date": point.date.isoformat(), "value": point.value, "unit": outcome.unit,
+                "n": point.n, "cv_pct": point.cv_pct,
+                "flagged_trials": list(point.flagged_trials),
+                "comparable": point.comparable,
+                "not_comparable_reason": point.not_comparable_reason or None,
+                "change_from_baseline": point.change_from_baseline,
+                "change_from_baseline_pct": point.change_from_baseline_pct,
+                "change_from_previous": point.change_from_previous,
+                "change_from_previous_pct": point.change_from_previous_pct,
+                "verdict": point.verdict, "verdict_note": point.verdict_note or None,
+                "rule": point.rule, "algorithm": point.algorithm,
+                "reanalysed_from": point.reanalysed_from or None,
+                "notes": list(point.notes), "path": str(point.path)}
+            if grip:
+                entry["value_kgf"] = _kgf(point.value)
+                entry["change_from_baseline_kgf"] = _kgf(point.change_from_baseline)
+            visits.append(entry)
+        outcomes.append({
+            "measure": outcome.measure, "label": outcome.label, "unit": outcome.unit,
+            "improvement": outcome.direction, "mdc": _reference_json(outcome.mdc),
+            "mcid": _reference_json(outcome.mcid),
+            "cutoffs": [{"criterion": c.criterion, "value": c.value, "unit": c.unit,
+                         "flag_when": c.flag_when, "meaning": c.meaning, "source": c.source}
+                        for c in outcome.cutoffs],
+            "visits": visits})
+    return {"participant": progress.participant_id, "group": progress.group,
+            "outcomes": outcomes, "skipped": list(progress.skipped)}
