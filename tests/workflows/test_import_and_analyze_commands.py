@@ -17,7 +17,8 @@ from physiocap.storage import SessionReader
 
 def _import(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray, list[float]]:
     time, kgf, reps = app_recording(seed=11)
-    source = tmp_path / "grip.csv"
+    source = tmp_path / "2023-05-14" / "grip.csv"
+    source.parent.mkdir()
     source.write_text(export_text(time, kgf, reps), encoding="utf-8")
     out = tmp_path / "P-7" / "grip.h5"
     assert main(["import", "tindeq-csv", str(source), "-o", str(out), "--participant", "P-7",
@@ -42,7 +43,7 @@ def test_import_keeps_every_sample_and_its_timestamp(tmp_path: Path) -> None:
                            atol=1e-9)
 
 
-def test_analyze_recovers_the_app_peaks_and_appends_runs(tmp_path: Path,
+def test_analyze_recovers_the_app_peaks_and_stores_the_run_once(tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]
                                                          ) -> None:
     out, _, _, app_peaks = _import(tmp_path)
@@ -54,18 +55,19 @@ def test_analyze_recovers_the_app_peaks_and_appends_runs(tmp_path: Path,
     assert len(efforts) == len(app_peaks)
     assert [e["max_sample_n"] for e in efforts] == pytest.approx(app_peaks, abs=0.01)
     assert trial["run"] == 1
-    assert main(["analyze", str(out)]) == 0
+    stored = out.read_bytes()
+    assert main(["analyze", str(out)]) == 0  # the identical run is stored once (issue 16)
+    assert "run 1" in capsys.readouterr().out
+    assert out.read_bytes() == stored
     with SessionReader(out) as reader:
-        runs = reader.analysis_runs(trial["trial_id"])
-        assert [run.run for run in runs] == [1, 2]
-        assert runs[0].record == runs[1].record
+        assert [run.run for run in reader.analysis_runs(trial["trial_id"])] == [1]
 
 
 def test_import_refuses_to_overwrite_and_names_the_file(tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]
                                                         ) -> None:
     out, *_ = _import(tmp_path)
-    source = tmp_path / "grip.csv"
+    source = tmp_path / "2023-05-14" / "grip.csv"
     assert main(["import", "tindeq-csv", str(source), "-o", str(out)]) == 2
     assert f"{out}: exists already" in capsys.readouterr().err
 

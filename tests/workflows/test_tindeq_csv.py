@@ -85,7 +85,7 @@ def test_export_without_summary_holds_only_samples() -> None:
     ("", None, "empty"),
     ("a,b\n1,2\n", 1, "'time,weight' header"),
     ("time,weight\n0.0,1\n0.0125,x\n", 3, "weight 'x' is not a number"),
-    ("time,weight\n0.0,1\n0.0125,2\n0.0100,2\n", 4, "does not increase"),
+    ("time,weight\n0.0,1\n0.0125,2\n0.0125,2\n", 4, "does not increase"),
     ("time,weight\n0.0,1\n0.0125,2,3\n", 3, "expected 2 values"),
     ("time,weight\n0.0,1\n\n0.0125,2\n", 4, "after the empty line 3"),
     ("time,weight\n0,1\n1000,2\n2000,3\n", 2, "not plausible for seconds"),
@@ -109,3 +109,22 @@ def test_missing_file_names_its_path(tmp_path: Path) -> None:
     with pytest.raises(TindeqCsvError, match="does not exist") as caught:
         read_tindeq_csv(tmp_path / "absent.csv")
     assert str(tmp_path / "absent.csv") in str(caught.value)
+
+
+def test_time_column_restart_keeps_the_longest_segment_and_lists_the_rest() -> None:
+    time, kgf, reps = app_recording()
+    # a leftover of the previous set (1.5 s of its release) at the top, then the set
+    leftover_t = np.round(np.arange(40.0, 41.5, 1 / 80), 3)
+    leftover_kgf = np.round(np.linspace(12.0, 0.1, len(leftover_t)), 2)
+    text = export_text(time, kgf, reps)
+    header, samples = text.split("time,weight\r\n")
+    top = "".join(f"{t:.3f},{w:.2f}\r\n" for t, w in zip(leftover_t, leftover_kgf, strict=True))
+    export = parse_tindeq_csv(header + "time,weight\r\n" + top + samples)
+    assert np.array_equal(export.time_s, time)
+    assert np.allclose(export.force_n, kgf * KGF_N)
+    (dropped,) = export.dropped_segments
+    assert dropped.samples == len(leftover_t)
+    assert dropped.start_s == pytest.approx(40.0)
+    assert dropped.end_s == pytest.approx(leftover_t[-1])
+    assert dropped.first_line == header.count("\r\n") + 2
+    assert str(len(leftover_t)) in dropped.describe()

@@ -46,7 +46,16 @@ class TestKind(enum.StrEnum):
     SIT_TO_STAND = "sit_to_stand"
     GRIP = "grip"
     KNEE_EXTENSION = "knee_extension"
+    ISOMETRIC = "isometric"  # a named isometric strength test (protocol's muscle_group)
     CALIBRATION = "calibration"
+
+
+#: Muscle groups of the named isometric tests (``TestKind.ISOMETRIC``): maximal isometric
+#: efforts recorded on the same dynamometers as grip and knee extension (issue 15).
+ISOMETRIC_MUSCLE_GROUPS = (
+    "finger_flexors", "hamstrings", "shoulder_internal_rotation", "shoulder_external_rotation",
+    "shoulder_abduction", "elbow_flexors", "hip_abductors", "hip_adductors",
+    "ankle_plantar_flexors", "ankle_dorsiflexors", "neck_flexors", "trunk_extensors")
 
 
 class TrialStatus(enum.StrEnum):

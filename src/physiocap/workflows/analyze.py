@@ -30,6 +30,7 @@ from physiocap.analysis.sit_to_stand.analyzer import SitToStandAnalyzer
 from physiocap.analysis.strength import KneeSetup, StrengthAnalyzer, StrengthResult
 from physiocap.analysis.strength.protocols import (
     ASHT_GRIP,
+    ISOMETRIC_TESTS,
     KNEE_BREAK,
     KNEE_MAKE,
     SOUTHAMPTON_GRIP,
@@ -110,7 +111,9 @@ def strength_protocol_for(trial: TrialRecord | TrialInfo) -> StrengthProtocol:
     info = trial.info if isinstance(trial, TrialRecord) else trial
     protocol = info.protocol
     if info.test is TestKind.GRIP:
-        return SOUTHAMPTON_GRIP if protocol.get("protocol") == "southampton" else ASHT_GRIP
+        return ASHT_GRIP if protocol.get("protocol") == "asht" else SOUTHAMPTON_GRIP
+    if info.test is TestKind.ISOMETRIC:
+        return ISOMETRIC_TESTS[str(protocol.get("muscle_group"))]
     return KNEE_BREAK if protocol.get("method") == "break" else KNEE_MAKE
 
 
@@ -203,7 +206,8 @@ def _analyze_strength(signals: TrialSignals, trial: TrialInfo, participant: Part
     force = signals.require_force(trial.trial_id)
     knee = (knee_setup_for(participant, trial.protocol)
             if trial.test is TestKind.KNEE_EXTENSION else None)
-    analyzer = _build(StrengthAnalyzer, parameters, _per_trial(strength_protocol_for(trial)))
+    analyzer = _build(StrengthAnalyzer, parameters, _per_trial(strength_protocol_for(trial)),
+                      device_zero_n=0.0 if trial.protocol.get("device_tared") else None)
     result: StrengthResult = analyzer.analyze(force.time_s, force.force_n, side=trial.side,
                                               knee=knee)
     if not result.efforts:
@@ -225,6 +229,7 @@ ANALYSES: dict[TestKind, TrialAnalysis] = {
     TestKind.SIT_TO_STAND: _analyze_sit_to_stand,
     TestKind.GRIP: _analyze_strength,
     TestKind.KNEE_EXTENSION: _analyze_strength,
+    TestKind.ISOMETRIC: _analyze_strength,
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from physiocap.core.errors import ConfigurationError
-from physiocap.core.records import Side, TestKind
+from physiocap.core.records import ISOMETRIC_MUSCLE_GROUPS, Side, TestKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +166,29 @@ KNEE_EXTENSION = TestProtocol(
     default_repetitions=3,
 )
 
+#: Another maximal isometric test on the same dynamometers, named by its muscle group
+#: (issue 15: researchers record finger flexors, hamstrings, shoulder rotation with a
+#: Tindeq Progressor); not part of the clinic battery, reached by ``physiocap import``.
+ISOMETRIC = TestProtocol(
+    TestKind.ISOMETRIC, "Isometric strength",
+    (ProtocolVariable("muscle_group", "Muscle group", "finger_flexors",
+                      choices=ISOMETRIC_MUSCLE_GROUPS),
+     _SIDE,
+     ProtocolVariable("posture", "Posture", "seated",
+                      choices=("seated", "supine", "prone", "standing", "side_lying")),
+     ProtocolVariable("method", "Test", "make", choices=("make", "break"))),
+    instructions="As the research protocol of the named test says.",
+    source="Maximal isometric efforts scored by the best, as for knee extension [C18c]",
+    default_repetitions=3,
+)
+
 BATTERY: dict[TestKind, TestProtocol] = {
     protocol.test: protocol for protocol in (TUG, GAIT_SPEED, SIT_TO_STAND, GRIP, KNEE_EXTENSION)
 }
 
 
 #: Tests measured with the dynamometer, each on one side.
-STRENGTH_TESTS = (TestKind.GRIP, TestKind.KNEE_EXTENSION)
+STRENGTH_TESTS = (TestKind.GRIP, TestKind.KNEE_EXTENSION, TestKind.ISOMETRIC)
 
 
 def trial_side(test: TestKind, protocol: dict[str, Any], repetition: int) -> Side:

@@ -126,17 +126,27 @@ class StrengthAnalyzer:
     are set aside (listed as rejected) before side assignment. ``submaximal_fraction``:
     an effort whose peak is below this fraction of its side's best is flagged possibly
     submaximal (our rule, for protocols of maximal efforts only).
+
+    ``device_zero_n`` is the device's zero when it was tared before the set (0 N), ``None``
+    when unknown (see :mod:`.conditioning`).
+
+    Version 1.1 (issue 15, real Tindeq Progressor exports): with a known device zero, a
+    recording with no rest (it starts under load) is measured from that zero instead of
+    from its lowest loaded sample (which gave a third of the displayed peak), and a loaded
+    stretch is never taken for rest; a peak that is one isolated sample is flagged
+    ``peak_single_sample_spike``, not filtered away.
     """
 
     name = "strength_efforts"
-    version = "1.0"
+    version = "1.1"
 
     def __init__(self, protocol: StrengthProtocol | str = ASHT_GRIP, *,
                  lowpass_hz: float = 20.0, threshold_sd: float = 5.0,
                  min_hold_s: float | None = None, min_peak_fraction: float = 0.15,
                  min_peak_n: float = 0.0, min_rfd_rate_hz: float = 500.0,
                  plateau_window_s: float = 1.0, cv_limit_pct: float = 15.0,
-                 submaximal_fraction: float = 0.8, familiarisation_efforts: int = 0) -> None:
+                 submaximal_fraction: float = 0.8, familiarisation_efforts: int = 0,
+                 device_zero_n: float | None = None) -> None:
         self.protocol = protocol_named(protocol) if isinstance(protocol, str) else protocol
         self.lowpass_hz = lowpass_hz
         self.threshold_sd = threshold_sd
@@ -148,6 +158,7 @@ class StrengthAnalyzer:
         self.cv_limit_pct = cv_limit_pct
         self.submaximal_fraction = submaximal_fraction
         self.familiarisation_efforts = familiarisation_efforts
+        self.device_zero_n = device_zero_n
         if lowpass_hz <= 0 or threshold_sd <= 0 or familiarisation_efforts < 0:
             raise ConfigurationError("lowpass_hz and threshold_sd must be > 0 and "
                                      "familiarisation_efforts ≥ 0")
@@ -162,7 +173,8 @@ class StrengthAnalyzer:
             raise ConfigurationError(f"side must be 'left', 'right' or '', got {side!r}") \
                 from None
         signal = condition(time_s, force_n, lowpass_hz=self.lowpass_hz,
-                           baseline=BaselineTracker(threshold_sd=self.threshold_sd))
+                           baseline=BaselineTracker(threshold_sd=self.threshold_sd,
+                                                    device_zero_n=self.device_zero_n))
         detector = EffortDetector(threshold_sd=self.threshold_sd, min_hold_s=self.min_hold_s,
                                   min_peak_fraction=self.min_peak_fraction,
                                   min_peak_n=self.min_peak_n)

@@ -18,6 +18,17 @@ rest samples, shrunk by ``rest_margin_s`` away from activity, are cut into chunk
 ``baseline_chunk_s``, each summarised by its median at its mid-time, and the baseline is
 interpolated linearly between chunks (held constant beyond the first and last). This runs
 twice, the second time with the threshold measured from the first baseline.
+
+The device's zero. A dynamometer tared before the set (the Tindeq Progressor's app does
+this) reads 0 N unloaded; ``device_zero_n`` says so when it is known. Then a loaded stretch
+is never taken for rest: rest lies within ``max_offset_fraction`` (a quarter) of the
+recording's largest force from that zero (drift after a tare is a small part of a maximal
+effort; the drift tests here use 6 % of it), while a hold that declines with fatigue stays
+far above it. And when no rest is seen at all (the recording starts under load and never
+comes back to rest), the device's zero is the baseline, flagged ``no_rest_baseline``:
+subtracting the lowest loaded sample reported a third of the force a Tindeq Progressor
+showed (issue 15). Without a known zero (``None``: untared devices, drifting sensors) the
+rest is tracked as above, and with no rest at all the lowest sample stands in, flagged.
 """
 
 from __future__ import annotations
@@ -108,12 +119,16 @@ class BaselineTracker:
 
     ``threshold_sd`` × noise SD above the current baseline, or ``activity_fraction`` of the
     recording's range if larger, makes a sample active in the first pass; later passes use
-    ``threshold_sd`` alone.
+    ``threshold_sd`` alone. ``device_zero_n`` is the device's own zero (its tare) when
+    known, ``max_offset_fraction`` how far from it rest may lie (module docstring).
     """
 
     def __init__(self, *, threshold_sd: float = 5.0, activity_fraction: float = 0.1,
                  rest_margin_s: float = 0.3, baseline_chunk_s: float = 1.0,
-                 merge_gap_s: float = 0.2) -> None:
+                 merge_gap_s: float = 0.2, device_zero_n: float | None = None,
+                 max_offset_fraction: float = 0.25) -> None:
+        self.device_zero_n = device_zero_n
+        self.max_offset_fraction = max_offset_fraction
         self.threshold_sd = threshold_sd
         self.activity_fraction = activity_fraction
         self.rest_margin_s = rest_margin_s
@@ -129,12 +144,17 @@ class BaselineTracker:
                               self.activity_fraction * (float(np.max(smooth_n)) - floor))
         baseline = np.full_like(smooth_n, floor)
         has_rest = False
+        zero = self.device_zero_n
+        loaded = (np.zeros(len(smooth_n), dtype=bool) if zero is None else
+                  smooth_n - zero > self.max_offset_fraction * (float(np.max(smooth_n)) - zero))
         for threshold in (first_threshold, self.threshold_sd * noise_sd_n):
-            rest = self._rest_mask(smooth_n - baseline > threshold, rate_hz)
+            rest = self._rest_mask((smooth_n - baseline > threshold) | loaded, rate_hz)
             if not np.any(rest):
                 break
             baseline = self._interpolate(time_s, smooth_n, rest, rate_hz)
             has_rest = True
+        if not has_rest and zero is not None:
+            return np.full_like(smooth_n, zero), False
         return baseline, has_rest
 
     def _rest_mask(self, active: np.ndarray, rate_hz: float) -> np.ndarray:

@@ -19,6 +19,11 @@
    of the main rise, and RFD from a pre-tensioned start is not comparable); the onset
    (:mod:`.onset`); the offset, the first sample after the peak back within 5 SD of
    baseline.
+4. The peak is the largest raw sample (what the device displays), never a filtered value.
+   When that sample stands above both its neighbours by more than 5 noise SDs plus the
+   most the force can change in one sampling interval (the effort's steepest low-passed
+   rise × the interval), no muscle produced it: it is kept, as the device showed it, and
+   flagged ``peak_single_sample_spike`` so that the reader can judge it.
 """
 
 from __future__ import annotations
@@ -175,12 +180,29 @@ class EffortDetector:
             flags.append(EffortFlag.TRUNCATED)
         if candidate.start == 0:
             flags.append(EffortFlag.TRUNCATED)
+        if self._isolated_peak(signal, slope, candidate, threshold):
+            flags.append(EffortFlag.PEAK_SINGLE_SAMPLE_SPIKE)
         return DetectedEffort(
             start_index=candidate.start, stop_index=candidate.stop, onset=onset,
             peak_index=candidate.peak_index, smooth_peak_index=candidate.smooth_peak_index,
             offset_s=float(time[offset_index]), amplitude_n=candidate.amplitude_n,
             baseline_at_peak_n=float(signal.baseline_n[candidate.peak_index]),
             hold_duration_s=candidate.hold_duration_s, flags=tuple(dict.fromkeys(flags)))
+
+    @staticmethod
+    def _isolated_peak(signal: ForceSignal, slope: np.ndarray, candidate: _Candidate,
+                       threshold: float) -> bool:
+        """Whether the peak sample rises above both neighbours by more than ``threshold``
+        (5 noise SDs) plus one interval of the effort's steepest rise (module docstring)."""
+        index = candidate.peak_index
+        if index == 0 or index >= len(signal.force_n) - 1:
+            return False
+        rising = slope[candidate.start:candidate.smooth_peak_index + 1]
+        steepest = float(rising.max()) if len(rising) else 0.0
+        interval = float(np.max(np.diff(signal.time_s[index - 1:index + 2])))
+        neighbours = max(signal.force_n[index - 1], signal.force_n[index + 1])
+        return bool(signal.force_n[index] - neighbours > threshold + max(steepest, 0.0)
+                    * interval)
 
     def _foot(self, rate_hz: float, slope: np.ndarray, candidate: _Candidate,
               half_index: int) -> int:

@@ -20,6 +20,7 @@ class EffortFlag(enum.StrEnum):
     RFD_NOT_APPLICABLE = "rfd_not_applicable"  # tester-paced rise (break test): no RFD
     SHORTER_THAN_PLATEAU = "shorter_than_plateau_window"  # no best 1 s mean
     POSSIBLY_SUBMAXIMAL = "possibly_submaximal"  # well below the side's best effort
+    PEAK_SINGLE_SAMPLE_SPIKE = "peak_single_sample_spike"  # the peak sample stands alone
 
 
 class ResultFlag(enum.StrEnum):
@@ -28,7 +29,7 @@ class ResultFlag(enum.StrEnum):
     NO_EFFORT_FOUND = "no_effort_found"
     EFFORT_COUNT_MISMATCH = "effort_count_mismatch"  # protocol expects another number
     HIGH_CV = "high_cv"  # trial-to-trial CV above the consistency limit
-    NO_REST_BASELINE = "no_rest_baseline"  # no rest to measure the zero on
+    NO_REST_BASELINE = "no_rest_baseline"  # no rest seen: the device's own zero is used
     NO_LEVER_ARM = "no_lever_arm"  # knee torque needs the lever arm
     NO_BODY_MASS = "no_body_mass"  # torque per kg needs the body mass
     HAND_HELD = "hand_held"  # the tester's strength may cap a hand-held reading

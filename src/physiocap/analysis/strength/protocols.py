@@ -13,6 +13,11 @@ Presets follow the published protocols (sources in docs/references.md):
 * :data:`SUSTAINED_GRIP` — one sustained maximal grip; fatigue resistance = time for the
   force to fall to 50 % of its maximum [C19c], measured here from the time of the maximum.
 * :data:`BRIEF_EFFORTS` — any number of short efforts of one side (pinches, app reps).
+* :data:`ISOMETRIC_TESTS` — other maximal isometric tests recorded on the same devices
+  (finger flexors on a Tindeq Progressor, hamstrings or shoulder rotators with a hand-held
+  dynamometer, ...): any number of maximal efforts of one side, each held ≥ 1 s as for
+  the knee make test, scored by the best. Each is its own protocol (its own name in the
+  record), so a trend never mixes muscle groups.
 
 ``min_hold_s`` is the protocol's hold measured as time above half the peak (see
 :mod:`.detection`): efforts held for less are rejected as artefacts. For the ASHT it is
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from physiocap.core.errors import ConfigurationError
-from physiocap.core.records import Side
+from physiocap.core.records import ISOMETRIC_MUSCLE_GROUPS, Side
 
 ScoreRule = Literal["mean", "max"]
 ProtocolKind = Literal["maximal", "repeated", "sustained"]
@@ -82,10 +87,16 @@ SUSTAINED_GRIP = StrengthProtocol("grip_sustained", "grip", "sustained", "max",
 BRIEF_EFFORTS = StrengthProtocol("brief_efforts", "grip", "maximal", "max", min_hold_s=0.02,
                                  expected_efforts=None, flag_submaximal=False)
 
+#: Named maximal isometric tests beyond grip and knee extension (module docstring).
+ISOMETRIC_TESTS: dict[str, StrengthProtocol] = {
+    name: StrengthProtocol(f"isometric_{name}", name, "maximal", "max", min_hold_s=1.0,
+                           expected_efforts=None)
+    for name in ISOMETRIC_MUSCLE_GROUPS}
+
 PROTOCOLS: dict[str, StrengthProtocol] = {
     protocol.name: protocol for protocol in (ASHT_GRIP, SOUTHAMPTON_GRIP, KNEE_MAKE,
                                              KNEE_BREAK, REPEATED_GRIP, SUSTAINED_GRIP,
-                                             BRIEF_EFFORTS)}
+                                             BRIEF_EFFORTS, *ISOMETRIC_TESTS.values())}
 
 
 def protocol_named(name: str) -> StrengthProtocol:

@@ -16,6 +16,12 @@ Times are seconds, weights kilograms-force, at about 80-90 Hz with occasional do
 steps; some exports hold only the ``time,weight`` block. The summary's first column is over
 all repetitions; its ``Peak`` per repetition is the maximum sample of that repetition.
 
+Some real exports hold a short leftover of the previous set at the top, after which the
+time column restarts near zero. Each run of increasing times is a segment; the longest is
+the set, and the others are listed in ``dropped_segments`` (lines, samples, times) so that
+the import can say what it left out. Refusing the file left the user unable to import the
+set at all (issue 15).
+
 Everything is converted to SI at this boundary (force in N = kgf × 9.80665). A file that
 does not follow the format raises :class:`TindeqCsvError` naming the file, the line and
 what is wrong; nothing is guessed.
@@ -47,6 +53,21 @@ class TindeqCsvError(CorruptFileError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class DroppedSegment:
+    """A run of samples left out because the time column restarted (module docstring)."""
+
+    first_line: int
+    last_line: int
+    samples: int
+    start_s: float
+    end_s: float
+
+    def describe(self) -> str:
+        return (f"lines {self.first_line}-{self.last_line}: {self.samples} samples, "
+                f"{self.start_s:g}-{self.end_s:g} s")
+
+
 @dataclass(frozen=True, eq=False)
 class TindeqExport:
     """Samples (SI) and the app's summary of one export.
@@ -63,6 +84,7 @@ class TindeqExport:
     rep_means_n: tuple[float, ...] = ()
     overall_peak_n: float | None = None
     overall_mean_n: float | None = None
+    dropped_segments: tuple[DroppedSegment, ...] = ()
 
     @property
     def has_summary(self) -> bool:
@@ -107,7 +129,7 @@ def parse_tindeq_csv(text: str, source: str = "<text>") -> TindeqExport:
             raise TindeqCsvError(source, lines[header_index][0],
                                  "the summary block must end with an empty or lone-comma "
                                  "line before 'time,weight'")
-    time_s, weight_kgf = _parse_samples(lines[header_index + 1:], source)
+    time_s, weight_kgf, dropped = _parse_samples(lines[header_index + 1:], source)
     peaks = summary.get("peak", ())
     means = summary.get("avg", ())
     return TindeqExport(
@@ -115,7 +137,8 @@ def parse_tindeq_csv(text: str, source: str = "<text>") -> TindeqExport:
         rep_peaks_n=tuple(float(kgf_to_n(v)) for v in peaks[1:]),
         rep_means_n=tuple(float(kgf_to_n(v)) for v in means[1:]),
         overall_peak_n=float(kgf_to_n(peaks[0])) if peaks else None,
-        overall_mean_n=float(kgf_to_n(means[0])) if means else None)
+        overall_mean_n=float(kgf_to_n(means[0])) if means else None,
+        dropped_segments=dropped)
 
 
 def _is_separator(line: str) -> bool:
@@ -164,9 +187,10 @@ def _parse_summary(rows: list[tuple[int, str]], source: str) -> dict[str, tuple[
     return values
 
 
-def _parse_samples(rows: list[tuple[int, str]], source: str) -> tuple[np.ndarray, np.ndarray]:
-    times: list[float] = []
-    weights: list[float] = []
+def _parse_samples(rows: list[tuple[int, str]], source: str
+                   ) -> tuple[np.ndarray, np.ndarray, tuple[DroppedSegment, ...]]:
+    """The samples of the longest segment of increasing times, and the other segments."""
+    segments: list[list[tuple[int, float, float]]] = [[]]
     ended_at: int | None = None
     for number, line in rows:
         if _is_separator(line):
@@ -181,21 +205,27 @@ def _parse_samples(rows: list[tuple[int, str]], source: str) -> tuple[np.ndarray
                                  f"expected 2 values 'time,weight', found {len(cells)}")
         time = _number(cells[0], source, number, "time")
         weight = _number(cells[1], source, number, "weight")
-        if times and time <= times[-1]:
+        current = segments[-1]
+        if current and time == current[-1][1]:
             raise TindeqCsvError(source, number,
-                                 f"time {time} s does not increase (previous {times[-1]} s)")
-        times.append(time)
-        weights.append(weight)
-    if len(times) < 2:
+                                 f"time {time} s does not increase (previous {time} s)")
+        if current and time < current[-1][1]:
+            segments.append([])
+        segments[-1].append((number, time, weight))
+    kept = max(segments, key=len)
+    if len(kept) < 2:
         raise TindeqCsvError(source, rows[-1][0] if rows else None,
-                             f"needs at least 2 samples, found {len(times)}")
-    time_s = np.asarray(times)
+                             f"needs at least 2 samples, found {len(kept)}")
+    dropped = tuple(DroppedSegment(segment[0][0], segment[-1][0], len(segment),
+                                   segment[0][1], segment[-1][1])
+                    for segment in segments if segment is not kept)
+    time_s = np.array([sample[1] for sample in kept])
     interval = float(np.median(np.diff(time_s)))
     if not _MIN_INTERVAL_S <= interval <= _MAX_INTERVAL_S:
-        raise TindeqCsvError(source, rows[0][0],
+        raise TindeqCsvError(source, kept[0][0],
                              f"median time step {interval:g} is not plausible for seconds "
                              f"(expected {_MIN_INTERVAL_S:g}-{_MAX_INTERVAL_S:g} s)")
-    return time_s, np.asarray(weights)
+    return time_s, np.array([sample[2] for sample in kept]), dropped
 
 
 def _number(cell: str, source: str, line: int, what: str) -> float:
