@@ -5,13 +5,22 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from physiocap.core.clock import VirtualClock
 from physiocap.core.units import n_to_kgf
 from physiocap.devices.ble.emulator.environment import emulation_unavailable_reason
-from physiocap.workflows.demo import STANDARD_VISIT, DemoReport, run_demo, truth_headline
+from physiocap.workflows.demo import (
+    STANDARD_VISIT,
+    DemoReport,
+    demo_participant,
+    run_demo,
+    truth_headline,
+)
 from physiocap.workflows.study import default_study_dir
+
+if TYPE_CHECKING:
+    from physiocap.workflows.visit import RecordedTrial
 
 #: Default speed of the simulated demo (the simulated devices keep up far beyond it).
 DEFAULT_SIM_SPEED = 20.0
@@ -36,6 +45,21 @@ def register(subparsers: Any) -> None:
                              "--ble-emulated default 10, and 'max' is refused (bleak and "
                              "D-Bus run in real time)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--participant", default=None, metavar="ID",
+                        help="record the visit for this pseudonymous participant: a follow-up "
+                             "when the study already has them, else a new participant with "
+                             "the demo body measures (default DEMO-0001)")
+    parser.add_argument("--group", default=None,
+                        help="study arm of the participant (kept in the participant record)")
+    parser.add_argument("--visit-label", default="demo", metavar="LABEL",
+                        help="visit label, e.g. baseline, month-3 (default demo)")
+    parser.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="date of the visit (default today); follow-ups are ordered by it")
+    parser.add_argument("--change", type=_changes, default=None, metavar="NAME=DELTA,...",
+                        help="the simulated patient's true change from baseline capacity at "
+                             "this visit, e.g. gait_speed_m_per_s=+0.15,tug_total_time_s=-2,"
+                             "grip_kgf=+6 (also sit_to_stand_time_s in s, "
+                             "knee_extension_peak_force_n in N); each applies to its own test")
     parser.add_argument("--ble-emulated", action="store_true",
                         help="Linux: record over the real Bluetooth path (device registry, "
                              "Movesense and Tindeq drivers, bleak's BlueZ backend) against an "
@@ -59,6 +83,25 @@ def _speed(text: str) -> float | None:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"speed must be > 0, got {value}")
     return value
+
+
+def _date(text: str) -> datetime:
+    """A visit date as 09:00 UTC that day (a clinic morning)."""
+    try:
+        day = datetime.strptime(text.strip(), "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date must be YYYY-MM-DD, not {text!r}") from None
+    return day.replace(hour=9, tzinfo=UTC)
+
+
+def _changes(text: str) -> dict[str, float]:
+    from physiocap.core.errors import ConfigurationError
+    from physiocap.workflows.simulated_patient import parse_changes
+
+    try:
+        return parse_changes(text)
+    except ConfigurationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _format(value: float | None, unit: str, digits: int) -> str:
@@ -118,9 +161,34 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     speed = getattr(args, "speed", DEFAULT_SIM_SPEED)
     study = _study(args)
-    clock = VirtualClock(max_speed=speed, start_utc=datetime.now(UTC))
-    print_report(run_demo(study, seed=args.seed, clock=clock))
+    clock = VirtualClock(max_speed=speed, start_utc=args.date or datetime.now(UTC))
+    from physiocap.workflows.simulated_patient import SimulatedPatient
+
+    participant = demo_participant(study, args.participant, args.group)
+    patient = SimulatedPatient(participant, seed=args.seed, changes=args.change)
+    print(f"Participant {participant.participant_id}, visit {args.visit_label!r} on "
+          f"{clock.to_utc(clock.now()):%Y-%m-%d}"
+          + (f", simulated change from baseline {_change_text(args.change)}"
+             if args.change else ""), flush=True)
+    print_report(run_demo(study, seed=args.seed, clock=clock, participant=participant,
+                          visit_label=args.visit_label, patient=patient,
+                          on_trial=_print_trial))
     return 0
+
+
+def _change_text(changes: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:+g}" for name, value in changes.items())
+
+
+def _print_trial(recorded: RecordedTrial) -> None:
+    """One line per trial as soon as it is recorded (the analysis follows at the end)."""
+    trial = recorded.trial
+    _, unit, digits = _HEADLINE[str(trial.test)]
+    truth = (truth_headline(recorded.performed, trial.protocol)
+             if recorded.performed is not None else None)
+    print(f"  recorded {trial.trial_id:<18}{trial.side.value or '':<7}"
+          f"{recorded.summary.t_end_s - recorded.summary.t_start_s:5.1f} s, simulated truth "
+          f"{_format(truth, unit, digits)}", flush=True)
 
 
 def _study(args: argparse.Namespace) -> Path:

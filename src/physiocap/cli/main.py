@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "physiocap.cli.validate_command",
     "physiocap.cli.gui_command",
     "physiocap.cli.devices_command",
+    "physiocap.cli.progress_command",
 )
 
 

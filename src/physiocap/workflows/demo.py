@@ -11,7 +11,8 @@ leg. Because the devices are simulated, every outcome can be shown beside its tr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from physiocap.capture.engine import CaptureEngine
 from physiocap.core.clock import Clock, VirtualClock
 from physiocap.core.device_info import Placement
+from physiocap.core.errors import ConfigurationError
 from physiocap.core.records import Participant, Sex, Side, TestKind
 from physiocap.devices.sim.faults import FaultConfig
 from physiocap.workflows.analyze import TrialOutcome, analyze_session
@@ -79,16 +81,32 @@ def truth_headline(performed: PerformedTrial, trial_protocol: dict[str, Any]) ->
     return None
 
 
+def demo_participant(study_dir: Path, participant_id: str | None = None,
+                     group: str | None = None) -> Participant:
+    """The participant of a demo visit: the one already in the study under
+    ``participant_id`` (a follow-up visit), else a new one with the demo participant's
+    body measures; ``group`` sets or changes the study arm."""
+    participant_id = participant_id or DEMO_PARTICIPANT.participant_id
+    try:
+        participant = StudyFolder(study_dir).load_participant(participant_id)
+    except ConfigurationError:
+        participant = replace(DEMO_PARTICIPANT, participant_id=participant_id)
+    return participant if group is None else replace(participant, group=group)
+
+
 def run_demo(study_dir: Path, *, speed: float = 20.0, seed: int = 0,
              clock: Clock | None = None, participant: Participant = DEMO_PARTICIPANT,
              plan: tuple[tuple[TestKind, dict[str, Any], Side], ...] = STANDARD_VISIT,
              imu_faults: FaultConfig | None = None, visit_label: str = "demo",
              devices: tuple[DeviceSetup, ...] | None = None,
-             patient: SimulatedPatient | None = None) -> DemoReport:
+             patient: SimulatedPatient | None = None,
+             on_trial: Callable[[RecordedTrial], None] | None = None) -> DemoReport:
     """Record and analyse a visit (the standard one by default); returns where it went and
     what it found. ``imu_faults`` injects packet loss, duplicates, drift or a link loss
     into the simulated IMU. ``devices`` replaces the simulated IMU and dynamometer (e.g.
-    emulated Bluetooth devices, whose ``patient`` then has targets attached for them)."""
+    emulated Bluetooth devices, whose ``patient`` then has targets attached for them).
+    The visit is dated by ``clock`` (its UTC start); ``on_trial`` is called as each trial
+    has been recorded (on the capture loop: keep it short)."""
     clock = clock or VirtualClock(max_speed=speed, start_utc=datetime.now(UTC))
     patient = patient or SimulatedPatient(participant, seed=seed)
     setups = devices if devices is not None else (
@@ -110,6 +128,8 @@ def run_demo(study_dir: Path, *, speed: float = 20.0, seed: int = 0,
                 recorded = await recorder.record_simulated_trial_async(
                     trial, ready_s=REST_BETWEEN_TRIALS_S)
                 await engine.accept_async(recorded.trial.trial_id)
+                if on_trial is not None:
+                    on_trial(recorded)
             path = await recorder.close_async()
             return path, clock.now() - started
 

@@ -14,6 +14,7 @@ scenario drives simulated and emulated devices alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -48,6 +49,43 @@ MIN_STOPPING_DISTANCE_M = 0.2
 
 #: Quiet time before a movement begins once the trial is started, s (the operator says "go").
 REACTION_S = 1.0
+
+#: 1 kilogram-force in newtons (standard gravity).
+KGF_N = 9.80665
+
+#: Typical phase durations of the simulated movements, s: the TUG's rise, turn, turn in
+#: front of the chair and sit-down (the walking in between follows the walking speed), and
+#: one rise and one sit of the sit-to-stand.
+TUG_RISE_S, TUG_TURN_S, TUG_SIT_TURN_S, TUG_SIT_DOWN_S = 1.5, 2.0, 1.8, 1.8
+STS_RISE_S, STS_SIT_S = 1.0, 1.2
+
+#: Outcomes whose true capacity a follow-up visit can change, with the unit of the change.
+CHANGEABLE_OUTCOMES: dict[str, str] = {
+    "gait_speed_m_per_s": "m/s (usual walking speed in the gait-speed test)",
+    "tug_total_time_s": "s (TUG time, through the rise, turns and sit-down)",
+    "sit_to_stand_time_s": "s (five-times sit-to-stand time, through each rise and sit)",
+    "grip_kgf": "kgf (peak grip force of each effort)",
+    "knee_extension_peak_force_n": "N (peak knee-extension force of each effort)",
+}
+
+
+def parse_changes(text: str) -> dict[str, float]:
+    """``"gait_speed_m_per_s=+0.15,tug_total_time_s=-2,grip_kgf=+6"`` as a mapping; the
+    names are those of :data:`CHANGEABLE_OUTCOMES`."""
+    changes: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, number = item.partition("=")
+        name = name.strip()
+        if not sep or name not in CHANGEABLE_OUTCOMES:
+            raise ConfigurationError(
+                f"change {item!r}: expected NAME=VALUE with NAME one of "
+                f"{', '.join(CHANGEABLE_OUTCOMES)}")
+        try:
+            changes[name] = float(number)
+        except ValueError:
+            raise ConfigurationError(f"change {item!r}: {number.strip()!r} is not a number") \
+                from None
+    return changes
 
 
 class ScenarioTarget(Protocol):
@@ -87,19 +125,47 @@ class PerformedTrial:
 
 
 class SimulatedPatient:
-    """Performs trials on simulated drivers; capacities vary per trial by ``variability``."""
+    """Performs trials on simulated drivers; capacities vary per trial by ``variability``.
+
+    ``changes`` (names of :data:`CHANGEABLE_OUTCOMES`) shift the true capacity from the
+    baseline one, as a follow-up visit after training or decline would: each is applied to
+    its own test only (a faster gait-speed walk leaves the TUG as it was), so every
+    simulated change can be checked against its own truth.
+    """
 
     def __init__(self, participant: Participant, *, seed: int = 0,
                  walking_speed_m_per_s: float = DEFAULT_WALKING_SPEED_M_PER_S,
                  cadence_steps_per_min: float = DEFAULT_CADENCE_STEPS_PER_MIN,
                  grip_peak_n: float | None = None, knee_peak_n: float | None = None,
-                 variability: float = 0.04) -> None:
+                 variability: float = 0.04,
+                 changes: Mapping[str, float] | None = None) -> None:
         strength = _MALE_STRENGTH_RATIO if participant.sex is Sex.MALE else 1.0
+        changes = dict(changes or {})
+        unknown = sorted(set(changes) - set(CHANGEABLE_OUTCOMES))
+        if unknown:
+            raise ConfigurationError(f"cannot simulate a change of {', '.join(unknown)} "
+                                     f"(possible: {', '.join(CHANGEABLE_OUTCOMES)})")
         self.participant = participant
+        self.changes = changes
         self.walking_speed_m_per_s = walking_speed_m_per_s
+        self.gait_speed_m_per_s = walking_speed_m_per_s + changes.get("gait_speed_m_per_s", 0.0)
         self.cadence_steps_per_min = cadence_steps_per_min
-        self.grip_peak_n = grip_peak_n or DEFAULT_GRIP_PEAK_N * strength
-        self.knee_peak_n = knee_peak_n or DEFAULT_KNEE_PEAK_N * strength
+        self.grip_peak_n = ((grip_peak_n or DEFAULT_GRIP_PEAK_N * strength)
+                            + KGF_N * changes.get("grip_kgf", 0.0))
+        self.knee_peak_n = ((knee_peak_n or DEFAULT_KNEE_PEAK_N * strength)
+                            + changes.get("knee_extension_peak_force_n", 0.0))
+        tug_phases_s = TUG_RISE_S + TUG_TURN_S + TUG_SIT_TURN_S + TUG_SIT_DOWN_S
+        self.tug_phase_scale = 1.0 + changes.get("tug_total_time_s", 0.0) / tug_phases_s
+        sts_cycle_s = 5 * STS_RISE_S + 4 * STS_SIT_S  # five rises, four sits between them
+        self.sts_phase_scale = 1.0 + changes.get("sit_to_stand_time_s", 0.0) / sts_cycle_s
+        for name, scale in (("tug_total_time_s", self.tug_phase_scale),
+                            ("sit_to_stand_time_s", self.sts_phase_scale)):
+            if scale < 0.3:
+                raise ConfigurationError(f"a change of {changes[name]:+g} s in {name} leaves "
+                                         "too little time for the movement")
+        if self.gait_speed_m_per_s < 0.2 or self.grip_peak_n < 20 or self.knee_peak_n < 20:
+            raise ConfigurationError("the simulated change leaves a capacity too small to "
+                                     "perform the test (gait speed < 0.2 m/s or force < 20 N)")
         self.variability = variability
         self.body = Anthropometry(participant.height_m or 1.65)
         self._rng = np.random.default_rng(seed)
@@ -151,10 +217,16 @@ class SimulatedPatient:
 
     def _movement(self, trial: TrialInfo) -> Any:
         protocol = trial.protocol
-        speed = self._vary(self.walking_speed_m_per_s)
+        speed = self._vary(self.gait_speed_m_per_s if trial.test is TestKind.GAIT_SPEED
+                           else self.walking_speed_m_per_s)
         cadence = self._vary(self.cadence_steps_per_min)
         if trial.test is TestKind.TUG:
+            tug = self.tug_phase_scale
             return TugScenario(walking_speed_m_per_s=speed, cadence_steps_per_min=cadence,
+                               sit_to_stand_duration_s=TUG_RISE_S * tug,
+                               turn_duration_s=TUG_TURN_S * tug,
+                               sit_turn_duration_s=TUG_SIT_TURN_S * tug,
+                               stand_to_sit_duration_s=TUG_SIT_DOWN_S * tug,
                                walk_distance_m=float(protocol.get("walk_distance_m", 3.0)),
                                chair_height_m=float(protocol.get("chair_height_m", 0.45)),
                                turn_direction=self._side(str(protocol.get("turn_direction", ""))),
@@ -171,8 +243,10 @@ class SimulatedPatient:
                                  quiet_before_s=REACTION_S, body=self.body)
         if trial.test is TestKind.SIT_TO_STAND:
             return SitToStandScenario(repetitions=int(protocol.get("rises", 5)),
-                                      rise_duration_s=self._vary(1.0),
-                                      sit_duration_s=self._vary(1.2),
+                                      rise_duration_s=self._vary(STS_RISE_S
+                                                                 * self.sts_phase_scale),
+                                      sit_duration_s=self._vary(STS_SIT_S
+                                                                * self.sts_phase_scale),
                                       chair_height_m=float(protocol.get("chair_height_m", 0.43)),
                                       quiet_before_s=REACTION_S, body=self.body)
         return StaticPose(posture="sitting", hold_s=8.0, body=self.body)
