@@ -67,7 +67,7 @@ def test_second_writer_reader_and_analysis_are_refused(
             attempt()
         message = str(caught.value)
         assert str(path) in message
-        assert f"is open for writing by process {child.pid}" in message
+        assert f"is open for writing by physiocap (recording), process {child.pid}" in message
 
 
 def test_lock_is_released_when_the_writer_closes(tmp_path: Path) -> None:
@@ -79,11 +79,14 @@ def test_lock_is_released_when_the_writer_closes(tmp_path: Path) -> None:
     assert not path.with_name("S01.h5.lock").exists()
 
 
-def test_hdf5_lock_of_another_program_is_reported(known_session: KnownSession) -> None:
-    """A plain HDF5 reader elsewhere (HDFView, MATLAB, h5py) blocks adding analysis runs."""
+def test_run_is_stored_while_another_program_reads_the_file(
+        known_session: KnownSession) -> None:
+    """A plain HDF5 reader elsewhere (HDFView, MATLAB, h5py) no longer blocks adding
+    analysis runs: the new version replaces the file atomically while the other program
+    goes on reading the version it opened."""
     for _ in _holding(HOLD_READ_ONLY, known_session.path):
-        with pytest.raises(FileLockedError, match="open in another program"):
-            append_analysis_run(known_session.path, "T01", "tug", "1", {}, {},
-                                datetime(2026, 1, 1, tzinfo=UTC))
-    assert append_analysis_run(known_session.path, "T01", "tug", "1", {}, {},
-                               datetime(2026, 1, 1, tzinfo=UTC)) == 1
+        assert append_analysis_run(known_session.path, "T01", "tug", "1", {}, {"a": 1},
+                                   datetime(2026, 1, 1, tzinfo=UTC)) == 1
+    with SessionReader(known_session.path) as reader:
+        assert [run.record for run in reader.analysis_runs("T01")] == [{"a": 1}]
+        assert reader.completed

@@ -19,7 +19,7 @@ _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 def validate_identifier(value: str, what: str) -> str:
     """Check an ID is safe as a file or HDF5 group name (letters, digits, ``_ . -``)."""
-    if not _ID_PATTERN.match(value):
+    if not _ID_PATTERN.fullmatch(value):
         raise ConfigurationError(
             f"{what} {value!r} must be 1-64 characters of letters, digits, '_', '.' or '-', "
             "starting with a letter or digit")

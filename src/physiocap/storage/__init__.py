@@ -3,10 +3,11 @@
 One file per visit, ``study/<participant>/<session>.h5``. :class:`SessionWriter` streams a
 recording into it, crash-safe up to its last flush; :class:`SessionReader` reads it back
 (and refuses foreign, damaged, newer or busy files with the reason);
-:func:`append_analysis_run` adds analysis results without touching raw data.
+:func:`store_analysis_runs` adds analysis results atomically, once, without touching raw
+data or state.
 """
 
-from physiocap.storage.analysis_runs import append_analysis_run
+from physiocap.storage.analysis_runs import RunToStore, append_analysis_run, store_analysis_runs
 from physiocap.storage.compaction import seal_interrupted_file
 from physiocap.storage.paths import session_path
 from physiocap.storage.reader import READERS, SessionReader
@@ -29,6 +30,7 @@ __all__ = [
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
     "AnalysisRun",
+    "RunToStore",
     "SessionReader",
     "SessionWriter",
     "StreamRecord",
@@ -37,4 +39,5 @@ __all__ = [
     "sample_times_s",
     "seal_interrupted_file",
     "session_path",
+    "store_analysis_runs",
 ]

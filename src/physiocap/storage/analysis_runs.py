@@ -1,7 +1,13 @@
-"""Appending analysis runs to a closed session file.
+"""Adding analysis runs to a closed session file, atomically and once.
 
-Each call adds ``/trials/<trial>/analysis/<algorithm>/<run>`` (runs numbered 0001, 0002, …)
-and never replaces an earlier run or touches raw data. The record (a JSON-able dict, as
+Each new run becomes ``/trials/<trial>/analysis/<algorithm>/<run>`` (runs numbered 0001,
+0002, …); an earlier run is never replaced and raw data never touched. A run identical
+to a stored one (same algorithm, version, parameters and record: the same result of the
+same data) is not stored again; its number is returned. The runs of one call are written
+together through :func:`~physiocap.storage.updating.updating`: into a copy of the file
+that then atomically replaces it, so a crash leaves the file as it was before or with all
+of them, and a completed file stays completed. Symbolic and hard links and write-protected
+files are refused unchanged. The record (a JSON-able dict, as
 the algorithms' ``to_record()`` return) is stored twice:
 
 * ``record_json``: the whole record as JSON text, the authoritative copy readers parse;
@@ -17,8 +23,9 @@ A file whose writer died is sealed first (:func:`~physiocap.storage.compaction.s
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,15 +39,17 @@ from physiocap.storage.attributes import (
     fixed_text,
     fixed_text_dtype,
     json_text,
+    read_text,
     utc_text,
     write_attributes,
 )
-from physiocap.storage.compaction import REWRITE_MARGIN_BYTES, seal_if_interrupted
+from physiocap.storage.compaction import seal_if_interrupted
 from physiocap.storage.failures import is_disk_full, open_error
-from physiocap.storage.locking import WriterLock
+from physiocap.storage.locking import PURPOSE_UPDATE, WriterLock
 from physiocap.storage.opening import open_for_reading
 from physiocap.storage.reader import schema_version_of
 from physiocap.storage.schema import SCHEMA_VERSION, trial_path
+from physiocap.storage.updating import UPDATE_WAIT_S, check_updatable, updating
 
 _SCALARS = (bool, int, float, str)
 
@@ -111,54 +120,135 @@ def _next_run_number(algorithm_group: h5py.Group) -> int:
     return max(numbers, default=0) + 1
 
 
+@dataclass(frozen=True, slots=True)
+class RunToStore:
+    """One analysis run to add: what ran (algorithm, version, parameters) on which trial,
+    and its JSON-able record."""
+
+    trial_id: str
+    algorithm: str
+    version: str
+    params: Mapping[str, Any]
+    record: Mapping[str, Any]
+
+    def texts(self) -> tuple[str, str]:
+        """The canonical JSON of the parameters and of the record."""
+        validate_identifier(self.trial_id, "trial ID")
+        validate_identifier(self.algorithm, "algorithm name")
+        return (json_text(self.params, f"parameters of {self.algorithm}"),
+                json_text(self.record, f"record of {self.algorithm}"))
+
+
+def _stored_identical(file: h5py.File, run: RunToStore, params_text: str,
+                      record_text: str) -> int | None:
+    """The number of a stored run identical to ``run``, if any."""
+    group = file.get(f"{trial_path(run.trial_id)}/analysis/{run.algorithm}")
+    if not isinstance(group, h5py.Group):
+        return None
+    wanted_params, wanted_record = json.loads(params_text), json.loads(record_text)
+    for name, stored in group.items():
+        if not name.isdigit() or not isinstance(stored, h5py.Group):
+            continue
+        try:
+            same = (read_text(stored, "algorithm_version") == run.version
+                    and json.loads(read_text(stored, "params_json", "{}")) == wanted_params
+                    and json.loads(stored["record_json"].asstr()[()]) == wanted_record)
+        except (KeyError, ValueError, TypeError, OSError):
+            continue  # a damaged run is never "identical"
+        if same:
+            return int(name)
+    return None
+
+
+def _check_schema(path: Path) -> None:
+    opened = open_for_reading(path, check_writer_lock=False)
+    try:
+        version_found = schema_version_of(opened.file, path)
+    finally:
+        opened.close()
+    if version_found != SCHEMA_VERSION:
+        raise StorageError(f"uses schema version {version_found}; analysis runs can only "
+                           f"be added to version {SCHEMA_VERSION} files", path=path)
+
+
+def _find_stored(path: Path, runs: Sequence[RunToStore],
+                 texts: Sequence[tuple[str, str]]) -> list[int | None]:
+    opened = open_for_reading(path, check_writer_lock=False)
+    try:
+        found = []
+        for run, (params_text, record_text) in zip(runs, texts, strict=True):
+            if trial_path(run.trial_id) not in opened.file:
+                raise StorageError(f"has no trial {run.trial_id!r}", path=path)
+            found.append(_stored_identical(opened.file, run, params_text, record_text))
+        return found
+    except PhysiocapError:
+        raise
+    except Exception as error:
+        raise StorageError(f"could not read its stored analysis runs ({error})",
+                           path=path) from None
+    finally:
+        opened.close()
+
+
+def _write_run(file: h5py.File, run: RunToStore, params_text: str, record_text: str,
+               created: str) -> int:
+    runs = file.require_group(f"{trial_path(run.trial_id)}/analysis/{run.algorithm}")
+    number = _stored_identical(file, run, params_text, record_text)
+    if number is not None:  # the same run twice in one call
+        return number
+    number = _next_run_number(runs)
+    group = runs.create_group(f"{number:04d}")
+    write_attributes(group, {"algorithm": run.algorithm, "algorithm_version": run.version,
+                             "params_json": params_text, "created_utc": created,
+                             "run": number})
+    group.create_dataset("record_json", data=fixed_text(record_text))
+    _write_native(group.create_group("record"), run.record)
+    return number
+
+
+def store_analysis_runs(path: Path | str, runs: Sequence[RunToStore],
+                        created_utc: datetime) -> list[int]:
+    """Store ``runs`` in the closed session file ``path`` in one atomic update; return
+    each run's number (an identical stored run's number when it was stored before)."""
+    path = Path(path)
+    texts = [run.texts() for run in runs]
+    created = utc_text(created_utc, "analysis time")
+    check_updatable(path)
+    lock = WriterLock(path, purpose=PURPOSE_UPDATE, command="analyze", wait_s=UPDATE_WAIT_S)
+    try:
+        _check_schema(path)
+        seal_if_interrupted(path)
+        numbers = _find_stored(path, runs, texts)
+        if all(number is not None for number in numbers):
+            return [int(number) for number in numbers if number is not None]
+        what = f"storing {len(runs)} analysis run(s)"
+        with updating(path, what=what, lock=lock) as new_version:
+            try:
+                file = h5py.File(new_version, "r+")
+            except (OSError, RuntimeError) as error:
+                raise open_error(error, path) from None
+            try:
+                with file:
+                    numbers = [_write_run(file, run, params_text, record_text, created)
+                               for run, (params_text, record_text) in zip(runs, texts,
+                                                                          strict=True)]
+            except PhysiocapError:
+                raise
+            except Exception as error:
+                if is_disk_full(error):
+                    raise DiskFullError(f"the disk is full; {what} failed and the file is "
+                                        "unchanged", path=path) from None
+                raise StorageError(f"could not store analysis runs ({error}); the file is "
+                                   "unchanged", path=path) from None
+        return [int(number) for number in numbers if number is not None]
+    finally:
+        lock.release()
+
+
 def append_analysis_run(path: Path | str, trial_id: str, algorithm: str, version: str,
                         params: Mapping[str, Any], record: Mapping[str, Any],
                         created_utc: datetime) -> int:
-    """Store one analysis run of ``algorithm`` on ``trial_id``; return its run number."""
-    path = Path(path)
-    if not path.is_file():
-        raise StorageError("does not exist", path=path)
-    validate_identifier(trial_id, "trial ID")
-    validate_identifier(algorithm, "algorithm name")
-    record_text = json_text(record, f"record of {algorithm}")
-    attributes = {"algorithm": algorithm, "algorithm_version": version,
-                  "params_json": json_text(params, f"parameters of {algorithm}"),
-                  "created_utc": utc_text(created_utc, "analysis time")}
-    lock = WriterLock(path)
-    try:
-        opened = open_for_reading(path, check_writer_lock=False)
-        try:
-            version_found = schema_version_of(opened.file, path)
-        finally:
-            opened.close()
-        if version_found != SCHEMA_VERSION:
-            raise StorageError(f"uses schema version {version_found}; analysis runs can only "
-                               f"be added to version {SCHEMA_VERSION} files", path=path)
-        seal_if_interrupted(path)
-        if shutil.disk_usage(path.parent).free < REWRITE_MARGIN_BYTES:  # HDF5 must not meet
-            raise DiskFullError("the disk is full; no analysis run can be stored", path=path)
-        try:
-            file = h5py.File(path, "r+")
-        except (OSError, RuntimeError) as error:
-            raise open_error(error, path) from None
-        try:
-            with file:
-                if trial_path(trial_id) not in file:
-                    raise StorageError(f"has no trial {trial_id!r}", path=path)
-                runs = file.require_group(f"{trial_path(trial_id)}/analysis/{algorithm}")
-                number = _next_run_number(runs)
-                group = runs.create_group(f"{number:04d}")
-                write_attributes(group, attributes | {"run": number})
-                group.create_dataset("record_json", data=fixed_text(record_text))
-                _write_native(group.create_group("record"), record)
-        except PhysiocapError:
-            raise
-        except Exception as error:
-            if is_disk_full(error):
-                raise DiskFullError(f"the disk is full; analysis run {algorithm} on {trial_id} "
-                                    "was not stored completely", path=path) from None
-            raise StorageError(f"could not store analysis run {algorithm} on {trial_id} "
-                               f"({error})", path=path) from None
-        return number
-    finally:
-        lock.release()
+    """Store one analysis run of ``algorithm`` on ``trial_id`` (see
+    :func:`store_analysis_runs`); return its run number."""
+    return store_analysis_runs(path, [RunToStore(trial_id, algorithm, version, params,
+                                                 record)], created_utc)[0]

@@ -25,7 +25,7 @@ import numpy as np
 from physiocap.core.errors import DiskFullError, StorageError
 from physiocap.core.records import TrialStatus
 from physiocap.storage.attributes import read_text, write_attributes
-from physiocap.storage.locking import WriterLock
+from physiocap.storage.locking import PURPOSE_UPDATE, WriterLock
 from physiocap.storage.opening import open_for_reading
 from physiocap.storage.reader import READERS, schema_version_of
 from physiocap.storage.schema import (
@@ -35,6 +35,12 @@ from physiocap.storage.schema import (
     STATE_RECORDING,
     final_chunk_rows,
     trial_path,
+)
+from physiocap.storage.updating import (
+    UPDATE_WAIT_S,
+    check_updatable,
+    commit_sibling,
+    new_sibling,
 )
 
 #: Free space kept beyond the size of the file being rewritten.
@@ -83,25 +89,26 @@ def rewrite(path: Path, *, row_limits: Mapping[str, int] | None = None,
     objects at the paths in ``skip``. The caller must hold the file's
     :class:`~physiocap.storage.locking.WriterLock`."""
     temporary = temporary_path(path)
-    temporary.unlink(missing_ok=True)
     # The copy is never larger than the original; HDF5 must not meet a full disk (see
     # physiocap.storage.writer), so check for room first.
     needed = path.stat().st_size + REWRITE_MARGIN_BYTES
     if shutil.disk_usage(path.parent).free < needed:
         raise DiskFullError(f"cannot be rewritten: it needs {needed} bytes of free disk space",
                             path=path)
-    opened = open_for_reading(path, check_writer_lock=False)
+    mode = os.stat(path).st_mode
+    os.close(new_sibling(path, temporary, mode))
     try:
-        with h5py.File(temporary, "w", libver=FILE_LIBVER) as target:
-            _copy_group(opened.file, target, row_limits or {}, attribute_overrides or {}, skip)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
+        opened = open_for_reading(path, check_writer_lock=False)
+        try:
+            with h5py.File(temporary, "w", libver=FILE_LIBVER) as target:
+                _copy_group(opened.file, target, row_limits or {}, attribute_overrides or {},
+                            skip)
+        finally:
+            opened.close()
+        commit_sibling(temporary, path, mode)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    finally:
-        opened.close()
-    os.replace(temporary, path)
 
 
 def seal_interrupted(path: Path) -> None:
@@ -136,6 +143,7 @@ def seal_if_interrupted(path: Path) -> bool:
     finally:
         opened.close()
     if needs_sealing:
+        check_updatable(path)
         seal_interrupted(path)
     return needs_sealing
 
@@ -145,7 +153,8 @@ def seal_interrupted_file(path: Path | str) -> bool:
     HDF5 1.10 tool (MATLAB, HDFView), still reporting itself interrupted. Returns whether
     the file needed it. Refuses a file another process is writing (FileLockedError)."""
     path = Path(path)
-    lock = WriterLock(path)
+    check_updatable(path)
+    lock = WriterLock(path, purpose=PURPOSE_UPDATE, command="seal", wait_s=UPDATE_WAIT_S)
     try:
         return seal_if_interrupted(path)
     finally:

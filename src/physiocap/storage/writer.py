@@ -220,7 +220,7 @@ class SessionWriter:
                   "session": session_attributes(session)}
         lock = WriterLock(path)
         try:
-            if path.exists():
+            if os.path.lexists(path):  # also a (dangling) link: never written through
                 raise StorageError("already exists; a session file is never overwritten "
                                    "(choose a new session ID)", path=path)
             file = h5py.File(path, "w-", libver=FILE_LIBVER)

@@ -39,7 +39,7 @@ from physiocap.analysis.strength.protocols import (
 from physiocap.analysis.tug.analyzer import TugAnalyzer
 from physiocap.core.errors import AnalysisError, ConfigurationError
 from physiocap.core.records import Participant, TestKind, TrialInfo, TrialStatus
-from physiocap.storage import SessionReader, append_analysis_run
+from physiocap.storage import RunToStore, SessionReader, store_analysis_runs
 from physiocap.storage.records import TrialRecord
 from physiocap.workflows.trial_signals import ForceSignals, ImuSignals, read_force, read_imu
 
@@ -296,17 +296,19 @@ def analyze_session(path: Path | str, *, store: bool = True,
 
 def store_outcomes(path: Path | str, outcomes: Iterable[TrialOutcome],
                    created_utc: datetime | None = None) -> list[TrialOutcome]:
-    """Append each analysed outcome to the closed session file as a new run; returns the
-    outcomes with their run numbers (outcomes without an analysis are returned as they
-    are). The file must not be open for writing."""
+    """Store each analysed outcome in the closed session file in one atomic update (a
+    run identical to a stored one is not stored twice); returns the outcomes with their
+    run numbers (outcomes without an analysis are returned as they are). The file must
+    not be open for writing."""
     created = created_utc or datetime.now(UTC)
-    return [_stored(Path(path), outcome, created) for outcome in outcomes]
-
-
-def _stored(path: Path, outcome: TrialOutcome, created: datetime) -> TrialOutcome:
-    if outcome.algorithm is None:
-        return outcome
-    run = append_analysis_run(path, outcome.trial_id, outcome.algorithm.name,
-                              outcome.algorithm.version, outcome.algorithm.parameters,
-                              outcome.record, created)
-    return replace(outcome, run=run)
+    outcomes = list(outcomes)
+    analysed = [outcome for outcome in outcomes if outcome.algorithm is not None]
+    if not analysed:
+        return outcomes
+    numbers = store_analysis_runs(path, [
+        RunToStore(outcome.trial_id, outcome.algorithm.name, outcome.algorithm.version,
+                   outcome.algorithm.parameters, outcome.record)
+        for outcome in analysed if outcome.algorithm is not None], created)
+    runs = {id(outcome): number for outcome, number in zip(analysed, numbers, strict=True)}
+    return [replace(outcome, run=runs[id(outcome)]) if id(outcome) in runs else outcome
+            for outcome in outcomes]
