@@ -16,6 +16,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -59,12 +61,20 @@ def relevant_units(test: TestKind, units: dict[tuple[str, str], str]
     return {key: unit for key, unit in units.items() if unit in wanted}
 
 
+def limb_text(test: TestKind, side: Side) -> str:
+    """``RIGHT hand`` for a grip, ``LEFT leg`` for a knee extension (capitals: the one word
+    the operator must not misread)."""
+    limb = "hand" if test is TestKind.GRIP else "leg"
+    return f"{str(side).upper()} {limb}"
+
+
 class OutcomeView(QWidget):
     """The outcome of the trial just recorded: big number, details, flags, signal, verdict."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = label("", "hint")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.headline = label("", "result")
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QLabel()
@@ -108,12 +118,11 @@ class OutcomeView(QWidget):
         layout.addLayout(top, 1)
         layout.addLayout(buttons)
 
-    def show_entry(self, entry: TrialEntry) -> None:
+    def show_entry(self, entry: TrialEntry, position: int | None) -> None:
+        """Show ``entry``; ``position`` is its place among the test's counted (not
+        rejected) trials, ``None`` when it was rejected."""
         outcome: TrialView = entry.view
-        trial = entry.trial
-        side = f" · {trial.side}" if trial.side else ""
-        self.title.setText(f"{BATTERY[trial.test].title} · trial {trial.repetition}{side} · "
-                           f"{entry.trial_id}")
+        self.show_title(entry, position)
         if outcome.has_result:
             self.headline.setText(outcome.headline.text())  # type: ignore[union-attr]
             set_role(self.headline, "result")
@@ -132,10 +141,21 @@ class OutcomeView(QWidget):
                  if flag.clinical else f"<span style='color:#8A6D00'>⚠ {flag.text}</span>"
                  for flag in outcome.flags]
         self.flags.setText("<br>".join(flags))
-        self.plot.show_trial(entry.signals, relevant_units(trial.test, entry.units), outcome,
+        self.plot.show_trial(entry.signals, relevant_units(entry.test, entry.units), outcome,
                              entry.summary.t_start_s)
         self.note.setText(entry.notes)
         self.show_verdict(entry)
+
+    def show_title(self, entry: TrialEntry, position: int | None) -> None:
+        """Which trial this result belongs to, in the words the header uses for the next
+        one ("trial 1 of 6 · RIGHT hand"), so the two are never confused."""
+        trial = entry.trial
+        total = BATTERY[trial.test].default_repetitions
+        limb = f" · {limb_text(trial.test, trial.side)}" if trial.side else ""
+        counted = (f"trial {position} of {total}" if position is not None
+                   else "rejected, not counted")
+        self.title.setText(f"Result shown: {entry.trial_id} — {BATTERY[trial.test].title}, "
+                           f"<b>{counted}{limb}</b>")
 
     def show_verdict(self, entry: TrialEntry) -> None:
         text = {TrialStatus.ACCEPTED: "accepted", TrialStatus.REJECTED: "rejected",
@@ -172,6 +192,7 @@ class BatteryScreen(QWidget):
             item.setToolTip("Tick the tests of this visit; only ticked tests can be recorded.")
             self.tests.addItem(item)
             form = ProtocolForm(protocol)
+            form.changed.connect(self._show_trial_label)
             self.form_by_test[test] = form
             self.forms.addWidget(form)
         self.tests.setMaximumHeight(self.tests.sizeHintForRow(0) * (len(BATTERY) + 1))
@@ -196,6 +217,7 @@ class BatteryScreen(QWidget):
         self.source = label("", "hint")
         self.trial_label = label("", "title")
         self.trial_label.setWordWrap(True)
+        self.trial_label.setTextFormat(Qt.TextFormat.RichText)
         self.start_button = QPushButton("Start  (Space)")
         set_role(self.start_button, "start")
         self.start_button.setMinimumWidth(220)
@@ -344,11 +366,42 @@ class BatteryScreen(QWidget):
             side = trial_side(test, self.form_by_test[test].values(), repetition)
         except PhysiocapError:
             side = Side.NONE
+        self._show_alternating_side(test, side)
         total = BATTERY[test].default_repetitions
         count = f"{repetition} of {total}" if repetition <= total else \
             f"{repetition} ({total} planned)"
-        self.trial_label.setText(f"{BATTERY[test].title} — trial {count}"
-                                 + (f" · {side} side" if side else ""))
+        self.trial_label.setText(f"Next: {BATTERY[test].title}, trial {count}"
+                                 + (f" · <u>{limb_text(test, side)}</u>" if side else ""))
+
+    def _show_alternating_side(self, test: TestKind, side: Side) -> None:
+        """The Southampton grip alternates hands by itself: its Side field shows the next
+        hand and cannot be edited (an editable "right" beside a left-hand trial misled)."""
+        editor = self.form_by_test[test].editors.get("side")
+        if editor is None or not isinstance(editor, QComboBox):
+            return
+        alternating = test is TestKind.GRIP and \
+            self.form_by_test[test].values().get("protocol") == "southampton"
+        editor.setEnabled(not alternating)
+        layout = self.form_by_test[test].layout()
+        row_label = layout.labelForField(editor) if isinstance(layout, QFormLayout) else None
+        if isinstance(row_label, QLabel):
+            name = next(v.label for v in BATTERY[test].variables if v.name == "side")
+            row_label.setText(f"{name}: alternates by itself, right first" if alternating
+                              else name)
+        editor.setToolTip("Southampton protocol: right and left hands alternate, right first "
+                          "[C3]; the next hand is chosen automatically." if alternating else "")
+        if alternating and side:
+            editor.blockSignals(True)
+            editor.setCurrentIndex(max(0, editor.findData(side.value)))
+            editor.blockSignals(False)
+
+    def _position(self, entry: TrialEntry) -> int | None:
+        """``entry``'s place among its test's trials not rejected (``None`` if rejected)."""
+        if entry.status is TrialStatus.REJECTED:
+            return None
+        counted = [e.trial_id for e in self.visit.entries.values()
+                   if e.test is entry.test and e.status is not TrialStatus.REJECTED]
+        return counted.index(entry.trial_id) + 1 if entry.trial_id in counted else None
 
     # live plots -------------------------------------------------------------------------
     def _update_streams(self) -> None:
@@ -485,7 +538,7 @@ class BatteryScreen(QWidget):
         self._reset_controls()
         self.clock_label.setText("")
         self.last_entry = entry
-        self.outcome.show_entry(entry)
+        self.outcome.show_entry(entry, self._position(entry))
         self.pages.setCurrentWidget(self.outcome)
         self._refresh_counts()
         self._show_trial_label()
@@ -494,8 +547,10 @@ class BatteryScreen(QWidget):
     def _on_updated(self, entry: TrialEntry) -> None:
         if self.last_entry is not None and entry.trial_id == self.last_entry.trial_id:
             self.last_entry = entry
+            self.outcome.show_title(entry, self._position(entry))
             self.outcome.show_verdict(entry)
         self._refresh_counts()
+        self._show_trial_label()
 
     def _on_failed(self, error: BaseException) -> None:
         self._countdown.stop()
