@@ -26,7 +26,7 @@ def test_report_prints_metrics_detection_sides_and_failures() -> None:
     assert any(line.startswith("gait_speed_m_per_s") and "0.020" in line for line in lines)
     assert any(line.startswith("initial_contacts_left") and "0.847" in line for line in lines)
     sides = next(line for line in lines if line.startswith("initial_contacts_lower_back"))
-    assert sides.split()[1:] == ["40", "38", "0.950"]
+    assert sides.split()[1:4] == ["40", "38", "0.950"]
     assert lines[-1] == "failure 1-1: no walk found"
 
 
@@ -47,3 +47,28 @@ def test_long_metric_names_keep_the_columns_aligned() -> None:
     assert len(rows) == 2
     assert {len(row) for row in rows} == {len(header)}
     assert all(row.split()[1] in {"2", "1814"} for row in rows)
+
+
+def test_each_metric_line_says_its_goal_and_whether_it_is_met() -> None:
+    report = _report()
+    report["verdicts"] = {"gait_speed_m_per_s": {"goal": "MAE ≤ 0.03 m/s", "met": True},
+                          "initial_contacts_left": {"goal": "f1 ≥ 0.95", "met": False}}
+    lines = format_report(report).splitlines()
+    assert "goals: 1 of 2 met; not met: initial_contacts_left" in lines
+    speed = next(line for line in lines if line.startswith("gait_speed_m_per_s"))
+    assert speed.endswith("goal MAE ≤ 0.03 m/s: met")
+    contacts = next(line for line in lines if line.startswith("initial_contacts_left"))
+    assert contacts.endswith("goal f1 ≥ 0.95: NOT MET")
+
+
+def test_bad_references_and_missing_estimates_are_listed() -> None:
+    report = _report()
+    report["bad_references"] = [{"recording": "rl_03", "reason": "bad reference: turn2_end_s "
+                                 "(5.00 s) is before turn2_start_s (6.00 s)"}]
+    report["missing"] = [{"recording": "1-2", "metric": "trial_end_s"}]
+    text = format_report(report)
+    assert text.splitlines()[0].startswith(
+        "dataset ipol-gait: 2 recordings, 1 failures, 0 skipped, 1 bad references, "
+        "1 missing estimates")
+    assert "bad reference rl_03: bad reference: turn2_end_s" in text
+    assert "missing 1-2 (trial_end_s)" in text

@@ -56,7 +56,8 @@ def test_without_a_dated_name_the_import_asks_for_date(tmp_path: Path,
     out = tmp_path / "out.h5"
     assert main(["import", "tindeq-csv", str(source), "-o", str(out)]) == 2
     message = capsys.readouterr().err
-    assert str(source) in message and "--date" in message
+    assert str(source) in message
+    assert "--date" in message
     assert not out.exists()
     assert main(["import", "tindeq-csv", str(source), "-o", str(out), "--date",
                  "2021-11-30"]) == 0
@@ -108,7 +109,8 @@ def test_restarted_time_column_imports_the_longest_segment(
     out = tmp_path / "out.h5"
     assert main(["import", "tindeq-csv", str(source), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "left out" in printed and "80 samples" in printed
+    assert "left out" in printed
+    assert "80 samples" in printed
     _, protocol = _session(out)
     assert len(protocol["dropped_segments"]) == 1
     with SessionReader(out) as reader:

@@ -34,46 +34,79 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _metric_table(metrics: dict[str, dict[str, Any]]) -> list[str]:
+def _goal(verdicts: dict[str, dict[str, Any]], name: str) -> str:
+    """``  goal MAE ≤ 0.3 s: met`` / ``not met`` / ``no goal``."""
+    found = verdicts.get(name)
+    if found is None:
+        return "  no goal"
+    return f"  goal {found['goal']}: {'met' if found['met'] else 'NOT MET'}"
+
+
+def _metric_table(metrics: dict[str, dict[str, Any]],
+                  verdicts: dict[str, dict[str, Any]] | None = None) -> list[str]:
     shown = {name: m for name, m in metrics.items() if m.get("n")}
     width = max([len("metric"), *map(len, shown)]) + 2
     lines = [f"{'metric':<{width}}{'n':>5}{'MAE':>9}{'bias':>9}{'LoA low':>9}"
-             f"{'LoA high':>9}{'ICC':>7}"]
+             f"{'LoA high':>9}{'ICC':>7}" + ("  verdict" if verdicts is not None else "")]
     for name, m in shown.items():
         icc = f"{m['icc']:7.2f}" if "icc" in m else f"{'':>7}"
         lines.append(f"{name:<{width}}{m['n']:>5}{m['mae']:9.3f}{m['bias']:+9.3f}"
-                     f"{m['loa_low']:+9.3f}{m['loa_high']:+9.3f}{icc}")
+                     f"{m['loa_low']:+9.3f}{m['loa_high']:+9.3f}{icc}"
+                     + (_goal(verdicts, name) if verdicts is not None else ""))
     return lines
 
 
-def _detection_table(detection: dict[str, dict[str, Any]]) -> list[str]:
+def _detection_table(detection: dict[str, dict[str, Any]],
+                     verdicts: dict[str, dict[str, Any]]) -> list[str]:
     width = max([len("detection"), *map(len, detection)]) + 2
-    lines = [f"{'detection':<{width}}{'precision':>10}{'recall':>8}{'F1':>7}{'tol (s)':>9}"]
+    lines = [f"{'detection':<{width}}{'precision':>10}{'recall':>8}{'F1':>7}{'tol (s)':>9}"
+             "  verdict"]
     lines += [f"{name:<{width}}{d['precision']:10.3f}{d['recall']:8.3f}{d['f1']:7.3f}"
-              f"{d['tolerance_s']:9.2f}" for name, d in detection.items()]
+              f"{d['tolerance_s']:9.2f}{_goal(verdicts, name)}" for name, d in detection.items()]
     return lines
 
 
-def _side_table(sides: dict[str, dict[str, Any]]) -> list[str]:
+def _side_table(sides: dict[str, dict[str, Any]],
+                verdicts: dict[str, dict[str, Any]]) -> list[str]:
     lines = [f"{'left/right of matched contacts':<34}{'matched':>8}{'correct':>8}"
-             f"{'accuracy':>9}"]
+             f"{'accuracy':>9}  verdict"]
     lines += [f"{name:<34}{s['matched']:8d}{s['correct']:8d}{s['accuracy']:9.3f}"
-              for name, s in sides.items()]
+              f"{_goal(verdicts, f'sides/{name}')}" for name, s in sides.items()]
     return lines
 
 
 def format_report(report: dict[str, Any]) -> str:
+    verdicts = report.get("verdicts", {})
+    bad = report.get("bad_references", [])
+    missing = report.get("missing", [])
     lines = [f"dataset {report['dataset']}: {report['n_recordings']} recordings, "
-             f"{len(report['failures'])} failures, {len(report['skipped'])} skipped, "
-             f"{report['runtime_s']:.1f} s", ""]
+             f"{len(report['failures'])} failures, {len(report['skipped'])} skipped"
+             + (f", {len(bad)} bad references" if bad else "")
+             + (f", {len(missing)} missing estimates" if missing else "")
+             + f", {report['runtime_s']:.1f} s", ""]
+    judged = list(verdicts.values())
+    if judged:
+        unmet = [name for name, v in verdicts.items() if not v["met"]]
+        lines += [f"goals: {len(judged) - len(unmet)} of {len(judged)} met"
+                  + (f"; not met: {', '.join(unmet)}" if unmet else ""), ""]
     if report["metrics"]:
-        lines += [*_metric_table(report["metrics"]), ""]
+        lines += [*_metric_table(report["metrics"], verdicts), ""]
     if report["detection"]:
-        lines += [*_detection_table(report["detection"]), ""]
+        lines += [*_detection_table(report["detection"], verdicts), ""]
     if report.get("side_accuracy"):
-        lines += [*_side_table(report["side_accuracy"]), ""]
+        lines += [*_side_table(report["side_accuracy"], verdicts), ""]
     for placement, block in report.get("by_placement", {}).items():
-        lines += [f"placement {placement}:", *_metric_table(block["metrics"]), ""]
+        lines += [f"placement {placement}:",
+                  *_metric_table(block["metrics"], block.get("verdicts", {})), ""]
+    for name, block in report.get("by_quality_flag", {}).items():
+        title = ("trials with a quality flag" if name == "flagged"
+                 else "trials without a quality flag")
+        lines += [f"{title}:", *_metric_table(block["metrics"]), ""]
+    for entry in bad:
+        lines.append(f"bad reference {entry['recording']}: {entry['reason']}")
+    for entry in missing:
+        lines.append(f"missing {entry['recording']} ({entry['metric']}): the reference has "
+                     "it, the analysis gave none")
     for failure in report["failures"]:
         lines.append(f"failure {failure['recording']}: {failure['reason']}")
     for skip in report["skipped"]:

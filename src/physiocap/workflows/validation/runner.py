@@ -2,10 +2,17 @@
 
 No per-recording tuning: each dataset maps to one fixed analysis configuration, using
 only inputs a clinic would have (placement, walk distance, body or sensor height).
+
+The report says, for each metric with a goal (:mod:`.goals`), whether it is met; lists a
+recording whose reference marks are not in time order as a bad reference (not scored:
+one tug-watch run with a turn end before its turn start read as a 56 s error); counts a
+metric the reference has but the analysis did not estimate as missing (never dropped
+silently); and gives the agreement of trials with and without a quality flag separately.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +38,7 @@ from physiocap.analysis.signal import BodyFrameEstimator, ImuSignal, UniformResa
 from physiocap.analysis.tug import TugAnalyzer
 from physiocap.core.errors import PhysiocapError
 from physiocap.workflows.validation.datasets import ReferenceRecording, load_dataset
+from physiocap.workflows.validation.goals import verdict
 from physiocap.workflows.validation.statistics import (
     agreement,
     detection_scores,
@@ -44,6 +52,35 @@ CONTACT_TOLERANCE_S = 0.1
 REFERENCE_EDGE_S = 0.005
 TUG_METRICS = ("tug_total_time_s", "sit_to_stand_start_s", "sit_to_stand_end_s",
                "turn1_start_s", "turn1_end_s", "turn2_start_s", "turn2_end_s", "sit_end_s")
+#: Reference marks that must follow each other in time, per dataset.
+REFERENCE_ORDER: dict[str, tuple[str, ...]] = {
+    "uji-tug": TUG_METRICS[1:], "tug-watch": TUG_METRICS[1:],
+    "ipol-gait": ("trial_start_s", "uturn_start_s", "uturn_end_s", "trial_end_s"),
+}
+
+
+def subject_of(dataset: str, recording_id: str) -> str:
+    """The person a recording belongs to (uji-tug ``s01_...``, ipol-gait ``1-3``,
+    mobgap-lab ``HA/001/...``; tug-watch and gaitmap-foot hold one person each)."""
+    if dataset == "uji-tug":
+        return recording_id.split("_")[0]
+    if dataset == "ipol-gait":
+        return recording_id.split("-")[0]
+    if dataset == "mobgap-lab":
+        return "/".join(recording_id.split("/")[:2])
+    return "subject"
+
+
+def reference_order_problem(dataset: str, reference: dict[str, Any]) -> str | None:
+    """Why a recording's reference marks cannot be a reference (a mark before the one it
+    must follow), or ``None``."""
+    marks = [(name, reference.get(name)) for name in REFERENCE_ORDER.get(dataset, ())]
+    present = [(name, float(value)) for name, value in marks if value is not None]
+    for (before, t_before), (after, t_after) in itertools.pairwise(present):
+        if t_after < t_before:
+            return (f"bad reference: {after} ({t_after:.2f} s) is before {before} "
+                    f"({t_before:.2f} s)")
+    return None
 
 
 @dataclass
@@ -195,6 +232,7 @@ def _run_tug(recording: ReferenceRecording, collectors: list[_Collector],
         return "no TUG trial found"
     estimates = dict(trial.events, tug_total_time_s=trial.total_time_s)
     row["flags"] = list(trial.flags)
+    row["quality_flags"] = list(trial.quality_flags)
     row["turn_direction"] = trial.turn_direction
     for name in TUG_METRICS:
         row[name] = {"estimate": estimates[name], "reference": recording.reference.get(name)}
@@ -225,6 +263,7 @@ def _run_ipol(recording: ReferenceRecording, collectors: list[_Collector],
                  "stride_time_cv_pct": result.stride_time_cv_pct}
     references = dict(recording.reference, **_reference_steps(recording))
     row["flags"] = list(result.flags)
+    row["quality_flags"] = list(result.quality_flags)
     for name, value in estimates.items():
         reference = references.get(name)
         row[name] = {"estimate": value, "reference": reference}
@@ -367,6 +406,33 @@ _RUNNERS: dict[str, Callable[..., str | None]] = {
 }
 
 
+def _missing(row: dict[str, Any]) -> list[str]:
+    """Metrics of ``row`` whose reference exists but whose estimate does not."""
+    return [name for name, value in row.items()
+            if isinstance(value, dict) and "estimate" in value
+            and value.get("reference") is not None and value["estimate"] is None]
+
+
+def _by_flag(rows: list[dict[str, Any]]) -> dict[str, _Collector]:
+    """Per-recording metrics split by whether the analysis flagged the trial's quality."""
+    split = {"flagged": _Collector(), "unflagged": _Collector()}
+    for row in rows:
+        if "quality_flags" not in row:
+            continue
+        collector = split["flagged" if row["quality_flags"] else "unflagged"]
+        for name, value in row.items():
+            if isinstance(value, dict) and "estimate" in value:
+                collector.add(name, value["estimate"], value.get("reference"))
+    return split
+
+
+def _verdicts(dataset: str, collector: _Collector) -> dict[str, dict[str, Any]]:
+    blocks = {**collector.metrics(), **collector.detection(),
+              **{f"sides/{name}": block for name, block in collector.side_accuracy().items()}}
+    found = {name: verdict(dataset, name, block) for name, block in blocks.items()}
+    return {name: v for name, v in found.items() if v is not None}
+
+
 def run_validation(dataset: str, path: Path) -> dict[str, Any]:
     """Validate on every recording of ``dataset`` under ``path``; the issue-3 JSON report."""
     started = time.perf_counter()
@@ -374,6 +440,8 @@ def run_validation(dataset: str, path: Path) -> dict[str, Any]:
     by_placement: dict[str, _Collector] = {}
     failures: list[dict[str, str]] = []
     skipped: list[dict[str, str]] = []
+    bad_references: list[dict[str, str]] = []
+    missing: list[dict[str, str]] = []
     rows: list[dict[str, Any]] = []
     n_recordings = 0
     for recording in load_dataset(dataset, path):
@@ -381,11 +449,16 @@ def run_validation(dataset: str, path: Path) -> dict[str, Any]:
         if recording.problem:
             skipped.append({"recording": recording.recording_id, "reason": recording.problem})
             continue
+        bad = reference_order_problem(dataset, recording.reference)
+        if bad is not None:
+            bad_references.append({"recording": recording.recording_id, "reason": bad})
+            continue
         placement = str(recording.info.get("placement", ""))
         collectors = [overall]
         if dataset == "uji-tug":
             collectors.append(by_placement.setdefault(placement, _Collector()))
-        row: dict[str, Any] = {"recording": recording.recording_id}
+        row: dict[str, Any] = {"recording": recording.recording_id,
+                               "subject": subject_of(dataset, recording.recording_id)}
         if placement:
             row["placement"] = placement
         try:
@@ -395,6 +468,10 @@ def run_validation(dataset: str, path: Path) -> dict[str, Any]:
         if reason is not None:
             failures.append({"recording": recording.recording_id, "reason": reason})
             row["failure"] = reason
+        excused = {(skip["recording"], skip.get("metric")) for skip in skipped}
+        missing += [{"recording": recording.recording_id, "metric": name}
+                    for name in _missing(row)
+                    if (recording.recording_id, name) not in excused]
         rows.append(row)
     report: dict[str, Any] = {
         "dataset": dataset,
@@ -402,12 +479,18 @@ def run_validation(dataset: str, path: Path) -> dict[str, Any]:
         "metrics": overall.metrics(),
         "detection": overall.detection(),
         **({"side_accuracy": overall.side_accuracy()} if overall.sides else {}),
+        "verdicts": _verdicts(dataset, overall),
         "failures": failures,
         "skipped": skipped,
+        "bad_references": bad_references,
+        "missing": missing,
         "recordings": rows,
     }
+    report["by_quality_flag"] = {name: {"metrics": c.metrics()}
+                                 for name, c in _by_flag(rows).items() if c.pairs}
     if dataset == "uji-tug":
-        report["by_placement"] = {name: {"metrics": c.metrics(), "detection": c.detection()}
+        report["by_placement"] = {name: {"metrics": c.metrics(), "detection": c.detection(),
+                                         "verdicts": _verdicts(dataset, c)}
                                   for name, c in sorted(by_placement.items())}
     report["runtime_s"] = time.perf_counter() - started
     return report
