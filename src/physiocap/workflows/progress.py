@@ -18,9 +18,10 @@ threshold says so and the verdict does not pretend otherwise.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,13 @@ from physiocap.analysis.norms import ChangeThreshold, load_mobility_norms, load_
 from physiocap.analysis.sit_to_stand.analyzer import SitToStandAnalyzer
 from physiocap.analysis.strength import StrengthAnalyzer
 from physiocap.analysis.tug.analyzer import TugAnalyzer
+from physiocap.core.device_info import DeviceKind
 from physiocap.core.errors import ConfigurationError, PhysiocapError
 from physiocap.core.records import Participant, TestKind, TrialStatus
 from physiocap.core.units import kgf_to_n, n_to_kgf
 from physiocap.storage import SessionReader
-from physiocap.workflows.analyze import TrialOutcome, analyze_session
+from physiocap.storage.study_index import StudyIndex
+from physiocap.workflows.analyze import IMU_TESTS, TrialOutcome, analyze_session
 from physiocap.workflows.study import StudyFolder
 from physiocap.workflows.visit_summary import TestSummary, summarize_visit
 
@@ -177,11 +180,20 @@ class ParticipantProgress:
 
 
 # -- one visit --------------------------------------------------------------------------------
+#: Part of the cache key of analysed visits: bump when what is cached changes meaning.
+VISIT_CACHE_VERSION = 1
+
+
 @dataclass(frozen=True, slots=True)
 class _TestAtVisit:
-    """What one test of one visit gives the progress: the summary and how it was done."""
+    """What one test of one visit gives the progress (all JSON-able, so it can be cached
+    in the study index for as long as the file is unchanged)."""
 
-    summary: TestSummary
+    label: str
+    value: float | None
+    n: int
+    cv_pct: float | None
+    rule: str
     setup: tuple[tuple[str, str], ...]  # (what, value) pairs that must match to compare
     flagged: tuple[str, ...]
     notes: tuple[str, ...]
@@ -206,7 +218,7 @@ def _setup_signature(test: TestKind, protocols: Iterable[dict[str, Any]],
                      if name not in PER_TRIAL_VARIABLES)
     for model, placement in devices:
         items.add(("device model", model))
-        if test not in (TestKind.GRIP, TestKind.KNEE_EXTENSION):
+        if test in IMU_TESTS:
             items.add(("placement", placement))
     return tuple(sorted(items))
 
@@ -219,16 +231,15 @@ def _flag_text(outcome: TrialOutcome) -> str:
     return f"{outcome.trial_id} ({_words(outcome.flags)})"
 
 
-def _pick_summary(spec: OutcomeSpec, summaries: list[TestSummary],
-                  preferred_label: str | None) -> TestSummary | None:
-    matching = [s for s in summaries if s.test is spec.test]
-    for summary in matching:
-        if summary.label == preferred_label:
-            return summary
-    return matching[0] if matching else None
+def _spread(summary: TestSummary) -> tuple[int, float | None]:
+    """Repetitions behind the value and their CV (strength: the strongest side's efforts)."""
+    if summary.sides:
+        strongest = max(summary.sides, key=lambda side: side.best_n)
+        return sum(side.n_efforts for side in summary.sides), strongest.cv_pct
+    return len(summary.per_trial), within_visit_cv_pct(summary.per_trial)
 
 
-def _read_visit(path: Path) -> _Visit:
+def _analyse_visit(path: Path) -> _Visit:
     """Analyse one session file in memory and collect what each outcome needs."""
     with SessionReader(path) as reader:
         session = reader.session
@@ -239,20 +250,20 @@ def _read_visit(path: Path) -> _Visit:
         for trial in trials:
             for run in reader.analysis_runs(trial.trial_id):
                 stored[trial.trial_id].add(f"{run.algorithm} {run.algorithm_version}")
-        started = session.started_utc
     outcomes = analyze_session(path, store=False)
     protocols = {trial.trial_id: trial.info.protocol for trial in trials}
     summaries = summarize_visit(outcomes, participant, protocols)
     tests: dict[str, _TestAtVisit] = {}
     for spec in OUTCOMES:
-        summary = _pick_summary(spec, summaries, None)
+        summary = next((s for s in summaries if s.test is spec.test), None)
         if summary is None:
             continue
         test_trials = [t for t in trials if t.info.test is spec.test]
-        used_devices = {(devices[s.device_id].model, str(devices[s.device_id].placement))
-                        for t in test_trials for s in t.streams if s.device_id in devices}
-        setup = _setup_signature(spec.test, (t.info.protocol for t in test_trials),
-                                 used_devices)
+        kind = DeviceKind.IMU if spec.test in IMU_TESTS else DeviceKind.DYNAMOMETER
+        used = {(devices[s.device_id].model, str(devices[s.device_id].placement))
+                for t in test_trials for s in t.streams
+                if s.device_id in devices and devices[s.device_id].kind is kind}
+        setup = _setup_signature(spec.test, (t.info.protocol for t in test_trials), used)
         test_outcomes = [o for o in outcomes if o.test is spec.test]
         flagged = tuple(_flag_text(o) for o in test_outcomes if o.flags)
         side_flags = tuple(f"{side.side} side ({_words(side.flags)})"
@@ -272,9 +283,60 @@ def _read_visit(path: Path) -> _Visit:
         if missing and not older:
             notes += (f"no stored analysis for {', '.join(missing)}: analysed with {current} "
                       "(in memory)",)
-        tests[spec.measure] = _TestAtVisit(summary, setup, flagged + side_flags, notes,
-                                           current, ", ".join(older))
-    return _Visit(session.session_id, session.visit_label, started, path, tests)
+        n, cv = _spread(summary)
+        tests[spec.measure] = _TestAtVisit(summary.label, summary.value, n, cv, summary.rule,
+                                           setup, flagged + side_flags, notes, current,
+                                           ", ".join(older))
+    return _Visit(session.session_id, session.visit_label, session.started_utc, path, tests)
+
+
+def _cache_key() -> str:
+    versions = ";".join(f"{test}={name} {version}"
+                        for test, (name, version) in sorted(CURRENT_ALGORITHMS.items()))
+    return f"progress-visit/{VISIT_CACHE_VERSION}/{versions}"
+
+
+def _visit_to_json(visit: _Visit) -> str:
+    return json.dumps({"session_id": visit.session_id, "visit_label": visit.visit_label,
+                       "started_utc": visit.started_utc.isoformat(),
+                       "tests": {measure: asdict(at) for measure, at in visit.tests.items()}})
+
+
+def _visit_from_json(text: str, path: Path) -> _Visit:
+    data = json.loads(text)
+    tests = {}
+    for measure, at in data["tests"].items():
+        at.update(setup=tuple(tuple(pair) for pair in at["setup"]),
+                  flagged=tuple(at["flagged"]), notes=tuple(at["notes"]))
+        tests[measure] = _TestAtVisit(**at)
+    return _Visit(data["session_id"], data["visit_label"],
+                  datetime.fromisoformat(data["started_utc"]), path, tests)
+
+
+def _visits(index: StudyIndex, participant_id: str,
+            on_progress: Callable[[int, int], None] | None) -> tuple[list[_Visit], list[str]]:
+    """The participant's visits in date order, analysed (or from the index's cache while
+    the file is unchanged), and the files left out with the reason."""
+    indexed = index.visits(participant_id)
+    skipped = [f"{item.path.name}: {item.reason}" for item in index.skipped
+               if item.path.parent.name == participant_id]
+    key = _cache_key()
+    visits = []
+    for done, entry in enumerate(indexed, start=1):
+        cached = index.get_derived(entry.path, key)
+        if cached is not None:
+            visits.append(_visit_from_json(cached, entry.path))
+        else:
+            try:
+                visit = _analyse_visit(entry.path)
+            except (PhysiocapError, OSError) as error:
+                skipped.append(f"{entry.path.name}: {error}")
+            else:
+                visits.append(visit)
+                index.put_derived(entry.path, key, _visit_to_json(visit))
+        if on_progress is not None:
+            on_progress(done, len(indexed))
+    return visits, skipped
 
 
 # -- comparison -------------------------------------------------------------------------------
@@ -326,18 +388,10 @@ def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
         at = visit.tests.get(spec.measure)
         if at is None:
             continue
-        summary = at.summary
-        value = summary.value
-        n = (sum(side.n_efforts for side in summary.sides) if summary.sides
-             else len(summary.per_trial))
-        if summary.sides:
-            strongest = max(summary.sides, key=lambda side: side.best_n)
-            cv = strongest.cv_pct
-        else:
-            cv = within_visit_cv_pct(summary.per_trial)
+        value = at.value
         common = dict(session_id=visit.session_id, visit_label=visit.visit_label,
-                      date=visit.started_utc.date(), path=visit.path, value=value, n=n,
-                      cv_pct=cv, flagged_trials=at.flagged, rule=summary.rule,
+                      date=visit.started_utc.date(), path=visit.path, value=value, n=at.n,
+                      cv_pct=at.cv_pct, flagged_trials=at.flagged, rule=at.rule,
                       algorithm=at.algorithm, reanalysed_from=at.reanalysed_from,
                       started_utc=visit.started_utc, notes=at.notes)
         if value is None:
@@ -380,40 +434,31 @@ def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
 
 
 # -- entry points -----------------------------------------------------------------------------
-def _session_files(study_root: Path, participant_id: str) -> list[Path]:
-    folder = StudyFolder(study_root).participant_dir(participant_id)
-    if not folder.is_dir():
-        raise ConfigurationError(f"no participant {participant_id!r} in {study_root}")
-    return sorted(folder.glob("*.h5"))
-
-
 def participant_progress(study_root: Path, participant_id: str, *,
                          up_to_session: str | None = None,
-                         on_progress: Callable[[int, int], None] | None = None
-                         ) -> ParticipantProgress:
-    """Every outcome of ``participant_id`` over every visit (ordered by visit date), up to
-    and including ``up_to_session`` when given; ``on_progress(done, total)`` after each
-    visit is analysed. Files that cannot be read (being recorded, damaged) are left out
-    and named in :attr:`ParticipantProgress.skipped`."""
-    study_root = Path(study_root)
-    files = _session_files(study_root, participant_id)
-    visits: list[_Visit] = []
-    skipped: list[str] = []
-    for done, path in enumerate(files, start=1):
-        try:
-            visits.append(_read_visit(path))
-        except (PhysiocapError, OSError) as error:
-            skipped.append(f"{path.name}: {error}")
-        if on_progress is not None:
-            on_progress(done, len(files))
-    visits.sort(key=lambda visit: (visit.started_utc, visit.session_id))
+                         on_progress: Callable[[int, int], None] | None = None,
+                         index: StudyIndex | None = None) -> ParticipantProgress:
+    """Every outcome of ``participant_id`` over every visit (ordered by visit date, the
+    session's start), up to and including ``up_to_session`` when given;
+    ``on_progress(done, total)`` after each visit. Files that cannot be read (being
+    recorded, damaged) are left out and named in :attr:`ParticipantProgress.skipped`.
+    ``index`` reuses an open :class:`StudyIndex` of ``study_root``."""
+    study = StudyFolder(Path(study_root))
+    own = index is None
+    index = index or StudyIndex(study.root)
+    try:
+        visits, skipped = _visits(index, participant_id, on_progress)
+    finally:
+        if own:
+            index.close()
+    if not visits and not skipped and not study.participant_dir(participant_id).is_dir():
+        raise ConfigurationError(f"no participant {participant_id!r} in {study.root}")
     if up_to_session is not None:
         ids = [visit.session_id for visit in visits]
         if up_to_session not in ids:
             raise ConfigurationError(f"participant {participant_id} has no session "
                                      f"{up_to_session!r} (sessions: {', '.join(ids) or 'none'})")
         visits = visits[:ids.index(up_to_session) + 1]
-    study = StudyFolder(study_root)
     try:
         participant: Participant | None = study.load_participant(participant_id)
     except PhysiocapError:
@@ -460,16 +505,23 @@ def group_progress(study_root: Path, by: str = "group", *,
     participants = study.participants()
     progresses: list[tuple[str, ParticipantProgress]] = []
     skipped: list[str] = []
-    for done, participant in enumerate(participants, start=1):
-        try:
-            progress = participant_progress(study.root, participant.participant_id)
-        except PhysiocapError as error:
-            skipped.append(f"{participant.participant_id}: {error}")
+    with StudyIndex(study.root) as index:
+        index.refresh()
+        results = []
+        for done, participant in enumerate(participants, start=1):
+            try:
+                results.append((participant, participant_progress(
+                    study.root, participant.participant_id, index=index)))
+            except PhysiocapError as error:
+                results.append((participant, error))
+            if on_progress is not None:
+                on_progress(done, len(participants))
+    for participant, progress in results:
+        if isinstance(progress, PhysiocapError):
+            skipped.append(f"{participant.participant_id}: {progress}")
         else:
             progresses.append((str(getattr(participant, by)) or "(none)", progress))
             skipped.extend(f"{participant.participant_id}/{s}" for s in progress.skipped)
-        if on_progress is not None:
-            on_progress(done, len(participants))
     collected: dict[tuple[str, int, str], list[VisitPoint]] = defaultdict(list)
     labels: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
     specs = {spec.measure: spec for spec in OUTCOMES}

@@ -1,0 +1,428 @@
+"""An index of a study folder: participant × visit × test × trial, cached beside the study.
+
+The session files stay the only truth; the index is a cache of their metadata (visit date,
+label, protocol, devices with model and serial, trial status, stored analysis runs with
+algorithm name and version) in one SQLite file, ``<study>/.physiocap-index.sqlite``, so
+that a study of thousands of visits is listed in milliseconds instead of opening every
+file. It is refreshed incrementally on every query: a file whose size or modification time
+(ns) changed is read again, a new file is added, a vanished file's rows go. A file that is
+being recorded (its writer holds the lock) is not indexed and is reported with the reason;
+it is looked at again on the next refresh. A folder the user may not write to gets an
+in-memory index (nothing is cached, nothing is written there).
+
+The workflows layer may cache what it derives from a file (analysed outcomes, visit
+summaries) with :meth:`StudyIndex.put_derived`; such entries belong to the file's current
+size and modification time and disappear with any change of the file, so they can never
+answer for a file that has changed since.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import h5py
+
+from physiocap.core.errors import FileLockedError, PhysiocapError, StorageError
+from physiocap.storage.attributes import parse_utc, read_int, read_text
+from physiocap.storage.layout_v1 import device_from, participant_from, session_from, trial_info_from
+from physiocap.storage.opening import open_for_reading
+from physiocap.storage.reader import schema_version_of
+from physiocap.storage.schema import STATE_COMPLETED, STATE_RECORDING
+
+INDEX_FILE = ".physiocap-index.sqlite"
+SESSION_SUFFIX = ".h5"
+
+#: Bumped whenever the tables change: an index of another version is rebuilt.
+INDEX_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    participant_id TEXT NOT NULL, session_id TEXT NOT NULL, visit_label TEXT NOT NULL,
+    started_utc TEXT NOT NULL, site TEXT NOT NULL, operator_id TEXT NOT NULL,
+    state TEXT NOT NULL, file_uuid TEXT NOT NULL, software_version TEXT NOT NULL,
+    participant_json TEXT NOT NULL, devices_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trials (
+    path TEXT NOT NULL, trial_id TEXT NOT NULL, test TEXT NOT NULL, status TEXT NOT NULL,
+    side TEXT NOT NULL, repetition INTEGER NOT NULL, started_utc TEXT NOT NULL,
+    protocol_json TEXT NOT NULL, device_ids_json TEXT NOT NULL, runs_json TEXT NOT NULL,
+    PRIMARY KEY (path, trial_id));
+CREATE TABLE IF NOT EXISTS derived (
+    path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, key));
+CREATE INDEX IF NOT EXISTS files_by_participant ON files (participant_id, started_utc);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRef:
+    device_id: str
+    kind: str
+    model: str
+    serial: str
+    placement: str
+    side: str
+    simulated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RunRef:
+    """A stored analysis run of one trial (name, version, run number)."""
+
+    algorithm: str
+    version: str
+    run: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedTrial:
+    path: Path
+    participant_id: str
+    session_id: str
+    trial_id: str
+    test: str
+    status: str
+    side: str
+    repetition: int
+    started_utc: datetime | None
+    protocol: dict[str, Any]
+    devices: tuple[DeviceRef, ...]
+    runs: tuple[RunRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedVisit:
+    """One session file: the visit it records and how far its writer got."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    participant_id: str
+    session_id: str
+    visit_label: str
+    started_utc: datetime
+    site: str
+    operator_id: str
+    state: str  # "completed", or "recording"/"interrupted" for a file whose writer died
+    file_uuid: str
+    software_version: str
+    participant: dict[str, Any]
+    devices: tuple[DeviceRef, ...]
+
+    @property
+    def completed(self) -> bool:
+        return self.state == STATE_COMPLETED
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """What one refresh did: files (re)read, removed, unchanged, and left out with why."""
+
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    skipped: tuple[SkippedFile, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Stat:
+    size: int
+    mtime_ns: int
+
+
+def _session_files(root: Path) -> dict[str, _Stat]:
+    """Every ``<participant>/<session>.h5`` under ``root`` with its size and mtime."""
+    found: dict[str, _Stat] = {}
+    try:
+        participants = [entry for entry in os.scandir(root)
+                        if entry.is_dir() and not entry.name.startswith(".")]
+    except FileNotFoundError:
+        return found
+    for folder in participants:
+        for entry in os.scandir(folder.path):
+            if entry.name.endswith(SESSION_SUFFIX) and entry.is_file():
+                info = entry.stat()
+                found[f"{folder.name}/{entry.name}"] = _Stat(info.st_size, info.st_mtime_ns)
+    return found
+
+
+def _device_dict(node: h5py.Group) -> dict[str, Any]:
+    info = device_from(node)
+    return {"device_id": info.device_id, "kind": str(info.kind), "model": info.model,
+            "serial": info.serial, "placement": str(info.placement), "side": info.side,
+            "simulated": bool(info.simulated)}
+
+
+def _runs(trial: h5py.Group) -> list[list[Any]]:
+    if "analysis" not in trial:
+        return []
+    return [[algorithm, read_text(run, "algorithm_version"), int(name) if name.isdigit()
+             else int(read_int(run, "run") or 0)]
+            for algorithm, runs in trial["analysis"].items() for name, run in runs.items()]
+
+
+def _read_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The metadata of one session file (no samples are read)."""
+    opened = open_for_reading(path)
+    try:
+        file = opened.file
+        schema_version_of(file, path)
+        state = read_text(file, "state", STATE_RECORDING)
+        if opened.left_open and state == STATE_COMPLETED:
+            state = STATE_RECORDING
+        participant = participant_from(file["participant"])
+        session = session_from(file["session"])
+        devices = {name: _device_dict(node) for name, node in file["devices"].items()}
+        trials = []
+        for node in file["trials"].values():
+            try:
+                info = trial_info_from(node)
+                status = read_text(node, "status", "recording")
+                if opened.left_open and status == "recording":
+                    status = "interrupted"
+                trials.append({
+                    "trial_id": info.trial_id, "test": str(info.test), "status": status,
+                    "side": str(info.side), "repetition": info.repetition,
+                    "started_utc": read_text(node, "started_utc"),
+                    "protocol_json": json.dumps(info.protocol, sort_keys=True),
+                    "device_ids_json": json.dumps(sorted(node["streams"].keys())),
+                    "runs_json": json.dumps(_runs(node))})
+            except Exception:
+                if not opened.left_open:
+                    raise
+        visit = {"participant_id": participant.participant_id,
+                 "session_id": session.session_id, "visit_label": session.visit_label,
+                 "started_utc": session.started_utc.isoformat(), "site": session.site,
+                 "operator_id": session.operator_id, "state": state,
+                 "file_uuid": read_text(file, "file_uuid"),
+                 "software_version": read_text(file, "software_version"),
+                 "participant_json": json.dumps({
+                     "participant_id": participant.participant_id,
+                     "group": participant.group, "sex": str(participant.sex),
+                     "birth_year": participant.birth_year}),
+                 "devices_json": json.dumps(devices)}
+        return visit, trials
+    except PhysiocapError:
+        raise
+    except Exception as error:
+        raise StorageError(f"could not be indexed ({error})", path=path) from None
+    finally:
+        opened.close()
+
+
+def _devices(text: str) -> dict[str, DeviceRef]:
+    return {name: DeviceRef(**entry) for name, entry in json.loads(text).items()}
+
+
+class StudyIndex:
+    """The index of one study folder; every query refreshes it first (module docstring).
+
+    ``on_progress(done, total)`` is called while files are being read during a refresh.
+    """
+
+    def __init__(self, root: Path | str, *,
+                 on_progress: Callable[[int, int], None] | None = None) -> None:
+        self.root = Path(root)
+        self.on_progress = on_progress
+        self.cache_path: Path | None = self.root / INDEX_FILE
+        self._db = self._connect()
+        self._skipped: tuple[SkippedFile, ...] = ()
+        self._last: RefreshReport | None = None
+
+    # -- database -------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            if not os.access(self.root, os.W_OK):
+                raise sqlite3.OperationalError("study folder is read-only")
+            db = sqlite3.connect(self.cache_path, timeout=30.0, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, INDEX_VERSION):
+                db.executescript("DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS trials; "
+                                 "DROP TABLE IF EXISTS derived;")
+        except sqlite3.DatabaseError:
+            self.cache_path = None
+            db = sqlite3.connect(":memory:", isolation_level=None)
+        db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version={INDEX_VERSION}")
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> StudyIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- refresh --------------------------------------------------------------------------
+    def refresh(self) -> RefreshReport:
+        """Bring the index up to date with the folder (see the module docstring)."""
+        on_disk = _session_files(self.root)
+        known = {path: _Stat(size, mtime) for path, size, mtime in
+                 self._db.execute("SELECT path, size, mtime_ns FROM files")}
+        gone = [path for path in known if path not in on_disk]
+        stale = [path for path, stat in on_disk.items() if known.get(path) != stat]
+        skipped: list[SkippedFile] = []
+        read: list[tuple[str, _Stat, dict[str, Any], list[dict[str, Any]]]] = []
+        for done, relative in enumerate(stale, start=1):
+            path = self.root / relative
+            try:
+                visit, trials = _read_file(path)
+            except FileLockedError as error:
+                skipped.append(SkippedFile(path, f"being recorded: {error}"))
+            except (PhysiocapError, OSError) as error:
+                skipped.append(SkippedFile(path, str(error)))
+            else:
+                read.append((relative, on_disk[relative], visit, trials))
+            if self.on_progress is not None:
+                self.on_progress(done, len(stale))
+        dropped = gone + [s.path.relative_to(self.root).as_posix() for s in skipped]
+        if dropped or read:
+            with self._transaction() as db:
+                for relative in dropped + [item[0] for item in read]:
+                    for table in ("files", "trials", "derived"):
+                        db.execute(f"DELETE FROM {table} WHERE path = ?", (relative,))
+                for relative, stat, visit, trials in read:
+                    db.execute(
+                        "INSERT INTO files VALUES (:path, :size, :mtime_ns, :participant_id, "
+                        ":session_id, :visit_label, :started_utc, :site, :operator_id, "
+                        ":state, :file_uuid, :software_version, :participant_json, "
+                        ":devices_json)",
+                        {"path": relative, "size": stat.size, "mtime_ns": stat.mtime_ns,
+                         **visit})
+                    db.executemany(
+                        "INSERT INTO trials VALUES (:path, :trial_id, :test, :status, :side, "
+                        ":repetition, :started_utc, :protocol_json, :device_ids_json, "
+                        ":runs_json)", [{"path": relative, **trial} for trial in trials])
+        added = sum(1 for item in read if item[0] not in known)
+        self._skipped = tuple(skipped)
+        self._last = RefreshReport(added, len(read) - added, len(gone),
+                                   len(on_disk) - len(stale), self._skipped)
+        return self._last
+
+    @property
+    def skipped(self) -> tuple[SkippedFile, ...]:
+        """Files left out by the latest refresh, with the reason."""
+        return self._skipped
+
+    @property
+    def last_refresh(self) -> RefreshReport | None:
+        return self._last
+
+    # -- queries (each refreshes first: never a stale answer) ------------------------------
+    def participants(self) -> list[str]:
+        self.refresh()
+        return [row[0] for row in self._db.execute(
+            "SELECT DISTINCT participant_id FROM files ORDER BY participant_id")]
+
+    def visits(self, participant_id: str | None = None) -> list[IndexedVisit]:
+        """Visits ordered by participant, then visit date (session start), then session ID."""
+        self.refresh()
+        query = "SELECT * FROM files"
+        args: tuple[str, ...] = ()
+        if participant_id is not None:
+            query += " WHERE participant_id = ?"
+            args = (participant_id,)
+        query += " ORDER BY participant_id, started_utc, session_id"
+        with closing(self._db.execute(query, args)) as cursor:
+            return [self._visit(row) for row in cursor]
+
+    def _visit(self, row: tuple[Any, ...]) -> IndexedVisit:
+        (path, size, mtime_ns, participant_id, session_id, visit_label, started, site,
+         operator_id, state, file_uuid, software_version, participant_json,
+         devices_json) = row
+        started_utc = parse_utc(started) or datetime.fromisoformat(started)
+        return IndexedVisit(self.root / path, size, mtime_ns, participant_id, session_id,
+                            visit_label, started_utc, site, operator_id, state, file_uuid,
+                            software_version, json.loads(participant_json),
+                            tuple(_devices(devices_json).values()))
+
+    def trials(self, participant_id: str | None = None,
+               test: str | None = None) -> list[IndexedTrial]:
+        """Trials (with their devices and stored runs), in visit-date then start order."""
+        self.refresh()
+        query = ("SELECT t.path, f.participant_id, f.session_id, t.trial_id, t.test, "
+                 "t.status, t.side, t.repetition, t.started_utc, t.protocol_json, "
+                 "t.device_ids_json, t.runs_json, f.devices_json FROM trials t JOIN files f "
+                 "ON t.path = f.path WHERE 1 = 1")
+        args: list[str] = []
+        if participant_id is not None:
+            query += " AND f.participant_id = ?"
+            args.append(participant_id)
+        if test is not None:
+            query += " AND t.test = ?"
+            args.append(test)
+        query += " ORDER BY f.participant_id, f.started_utc, f.session_id, t.started_utc"
+        found = []
+        for (path, pid, session_id, trial_id, kind, status, side, repetition, started,
+             protocol, device_ids, runs, devices_json) in self._db.execute(query, args):
+            devices = _devices(devices_json)
+            found.append(IndexedTrial(
+                self.root / path, pid, session_id, trial_id, kind, status, side, repetition,
+                parse_utc(started), json.loads(protocol),
+                tuple(devices[d] for d in json.loads(device_ids) if d in devices),
+                tuple(RunRef(*run) for run in json.loads(runs))))
+        return found
+
+    # -- derived values -------------------------------------------------------------------
+    def _relative(self, path: Path) -> str:
+        return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+
+    def get_derived(self, path: Path, key: str) -> str | None:
+        """A value derived from ``path`` by a workflow, if the file has not changed since it
+        was stored (the caller refreshes, or asks right after a query)."""
+        relative = self._relative(path)
+        row = self._db.execute("SELECT d.value FROM derived d JOIN files f ON d.path = f.path "
+                               "WHERE d.path = ? AND d.key = ?", (relative, key)).fetchone()
+        if row is None:
+            return None
+        stat = _stat_or_none(Path(path))
+        known = self._db.execute("SELECT size, mtime_ns FROM files WHERE path = ?",
+                                 (relative,)).fetchone()
+        return row[0] if stat is not None and known == (stat.size, stat.mtime_ns) else None
+
+    def put_derived(self, path: Path, key: str, value: str) -> None:
+        """Keep ``value`` for ``path`` as long as the file stays as indexed."""
+        relative = self._relative(path)
+        stat = _stat_or_none(Path(path))
+        known = self._db.execute("SELECT size, mtime_ns FROM files WHERE path = ?",
+                                 (relative,)).fetchone()
+        if stat is None or known != (stat.size, stat.mtime_ns):
+            return  # changed since it was indexed: nothing may be cached for it
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)",
+                       (relative, key, value))
+
+
+def _stat_or_none(path: Path) -> _Stat | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return _Stat(info.st_size, info.st_mtime_ns)
