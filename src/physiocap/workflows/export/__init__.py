@@ -1,0 +1,1 @@
+"""Exports for researchers: a tidy outcome table (CSV/Parquet) and Motion-BIDS."""

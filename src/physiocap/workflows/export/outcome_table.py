@@ -1,0 +1,162 @@
+"""``physiocap export outcomes``: every participant's outcomes in one tidy table.
+
+One row per participant × visit × trial × outcome ("long" or tidy form, ready for pandas,
+R's tidyverse and SPSS's restructure), from each trial's most recent stored analysis run
+(:mod:`stored_outcomes`). Columns:
+
+``participant_id, group, visit_label, visit_date, session_id, level, test, trial_id,
+trial_status, side, repetition, outcome, value, unit, algorithm, algorithm_version, run,
+flags, score_rule, protocol_<variable>…``
+
+``level`` is ``trial`` for a trial's outcome and ``visit`` for a per-visit score (with
+``--visit-scores``): each test's score by the visit summary's rule (TUG, gait speed and
+sit-to-stand as the mean of the analysed trials, grip by ASHT or Southampton, knee
+extension best per leg; rejected trials never count), in ``score_rule``, plus one row per
+tested side for strength. ``flags`` joins a trial's quality flags (or a score's cut-off
+criteria met) with ``;``. A trial without a stored run gets one row with outcome
+``not_analysed``. Only the pseudonymous participant ID identifies anyone: no birth year,
+sex, body measures, site or operator are exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from physiocap.core.errors import ConfigurationError, PhysiocapError
+from physiocap.core.records import TrialStatus
+from physiocap.storage import SessionReader
+from physiocap.workflows.analyze import TrialOutcome
+from physiocap.workflows.export.stored_outcomes import stored_outcomes
+from physiocap.workflows.export.study_files import study_session_files
+from physiocap.workflows.visit_summary import summarize_visit
+
+#: Columns before the protocol variables, in order.
+BASE_COLUMNS = ("participant_id", "group", "visit_label", "visit_date", "session_id", "level",
+                "test", "trial_id", "trial_status", "side", "repetition", "outcome", "value",
+                "unit", "algorithm", "algorithm_version", "run", "flags", "score_rule")
+#: Unit of an outcome from its name's SI suffix (longest suffix first).
+_UNIT_SUFFIXES = (("_nm_per_kg", "N·m/kg"), ("_n_per_s", "N/s"), ("_m_per_s", "m/s"),
+                  ("_steps_per_min", "steps/min"), ("_nm", "N·m"), ("_n", "N"), ("_s", "s"),
+                  ("_pct", "%"))
+
+
+def unit_of(outcome: str) -> str:
+    """The unit named by an outcome's suffix; ``count`` for step, rise and effort counts."""
+    for suffix, unit in _UNIT_SUFFIXES:
+        if outcome.endswith(suffix):
+            return unit
+    return "count"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    path: Path
+    rows: int
+    sessions: int
+    skipped: tuple[str, ...]  # "file: reason" for files that could not be read
+
+
+def _protocol_columns(protocol: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in sorted(protocol.items()):
+        if isinstance(value, bool):
+            out[f"protocol_{name}"] = "yes" if value else "no"
+        elif isinstance(value, int | float | str) or value is None:
+            out[f"protocol_{name}"] = value
+    return out
+
+
+def _trial_rows(base: dict[str, Any], outcome: TrialOutcome, trial: Any) -> list[dict]:
+    common = base | {"level": "trial", "test": str(outcome.test), "trial_id": outcome.trial_id,
+                     "trial_status": str(trial.status), "side": str(trial.info.side),
+                     "repetition": trial.info.repetition, "flags": ";".join(outcome.flags),
+                     "score_rule": ""} | _protocol_columns(trial.info.protocol)
+    if outcome.algorithm is None:
+        return [common | {"outcome": "not_analysed", "value": None, "unit": "",
+                          "algorithm": "", "algorithm_version": "", "run": None,
+                          "flags": outcome.error}]
+    algorithm = {"algorithm": outcome.algorithm.name,
+                 "algorithm_version": outcome.algorithm.version, "run": outcome.run}
+    return [common | algorithm | {"outcome": name, "value": value, "unit": unit_of(name)}
+            for name, value in outcome.headline.items() if not isinstance(value, str)]
+
+
+def _visit_rows(base: dict[str, Any], outcomes: list[TrialOutcome], reader: SessionReader
+                ) -> list[dict]:
+    protocols = {trial.trial_id: trial.info.protocol for trial in reader.trials}
+    rows = []
+    for summary in summarize_visit(outcomes, reader.participant, protocols):
+        first = next((o for o in outcomes if o.test is summary.test), None)
+        protocol = protocols[first.trial_id] if first is not None else {}
+        flagged = ";".join(v.criterion for v in summary.verdicts if v.flagged)
+        common = base | {"level": "visit", "test": str(summary.test), "trial_id": "",
+                         "trial_status": "", "repetition": None, "algorithm": "",
+                         "algorithm_version": "", "run": None, "score_rule": summary.rule,
+                         "unit": unit_of(summary.measure)} | _protocol_columns(protocol)
+        rows.append(common | {"side": "", "outcome": summary.measure, "value": summary.value,
+                              "flags": flagged})
+        for side in summary.sides:
+            rows.append(common | {"side": side.side, "outcome": summary.measure,
+                                  "value": side.score_n, "flags": ""})
+    return rows
+
+
+def session_rows(path: Path, *, accepted_only: bool = False,
+                 visit_scores: bool = False) -> list[dict[str, Any]]:
+    """The table rows of one session file."""
+    with SessionReader(path) as reader:
+        participant, session = reader.participant, reader.session
+        base = {"participant_id": participant.participant_id, "group": participant.group,
+                "visit_label": session.visit_label,
+                "visit_date": session.started_utc.date().isoformat(),
+                "session_id": session.session_id}
+        trials = {trial.trial_id: trial for trial in reader.trials
+                  if not accepted_only or trial.status is TrialStatus.ACCEPTED}
+        outcomes = [o for o in stored_outcomes(reader) if o.trial_id in trials]
+        rows = [row for outcome in outcomes
+                for row in _trial_rows(base, outcome, trials[outcome.trial_id])]
+        if visit_scores:
+            rows += _visit_rows(base, outcomes, reader)
+    return rows
+
+
+def outcome_rows(files: Iterable[Path], *, accepted_only: bool = False,
+                 visit_scores: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows of every readable file, and ``file: reason`` for each one that is not."""
+    rows: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for path in files:
+        try:
+            rows += session_rows(path, accepted_only=accepted_only, visit_scores=visit_scores)
+        except PhysiocapError as error:
+            skipped.append(str(error))
+    return rows, skipped
+
+
+def export_outcomes(study: Path, out: Path, *, accepted_only: bool = False,
+                    visit_scores: bool = False) -> ExportSummary:
+    """Write the study's outcome table to ``out`` (``.csv`` or ``.parquet`` by suffix)."""
+    import pandas as pd
+
+    if out.suffix not in (".csv", ".parquet"):
+        raise ConfigurationError(f"{out}: the table is written as .csv or .parquet")
+    files = study_session_files(study)
+    rows, skipped = outcome_rows(files, accepted_only=accepted_only, visit_scores=visit_scores)
+    protocol = sorted({key for row in rows for key in row if key.startswith("protocol_")})
+    table = pd.DataFrame(rows, columns=[*BASE_COLUMNS, *protocol])
+    table["value"] = pd.to_numeric(table["value"])
+    for column in ("repetition", "run"):
+        table[column] = table[column].astype("Int64")
+    for column in protocol:
+        values = table[column].dropna()
+        if not values.map(lambda v: isinstance(v, int | float)).all():
+            table[column] = table[column].astype("string")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".csv":
+        table.to_csv(out, index=False)
+    else:
+        table.to_parquet(out, index=False)
+    return ExportSummary(out, len(table), len(files) - len(skipped), tuple(skipped))
