@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from physiocap.analysis.result import to_jsonable
-from physiocap.storage import SessionReader
-from physiocap.workflows.analyze import TrialOutcome, analyze_session
-from physiocap.workflows.visit_summary import summarize_visit
+if TYPE_CHECKING:
+    from physiocap.workflows.analyze import TrialOutcome
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +36,11 @@ def _trial_json(outcome: TrialOutcome) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from physiocap.analysis.result import to_jsonable
+    from physiocap.storage import SessionReader
+    from physiocap.workflows.analyze import analyze_session
+    from physiocap.workflows.visit_summary import summarize_visit
+
     outcomes = analyze_session(args.file, store=not args.dry_run,
                                include_rejected=args.include_rejected)
     with SessionReader(args.file) as reader:

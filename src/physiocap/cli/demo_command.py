@@ -7,19 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from physiocap.core.clock import VirtualClock
-from physiocap.core.units import n_to_kgf
-from physiocap.devices.ble.emulator.environment import emulation_unavailable_reason
-from physiocap.workflows.demo import (
-    STANDARD_VISIT,
-    DemoReport,
-    demo_participant,
-    run_demo,
-    truth_headline,
-)
-from physiocap.workflows.study import default_study_dir
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the workflows (and scipy under them) load when the demo runs
+    from physiocap.workflows.demo import DemoReport
     from physiocap.workflows.visit import RecordedTrial
 
 #: Default speed of the simulated demo (the simulated devices keep up far beyond it).
@@ -111,6 +100,9 @@ def _format(value: float | None, unit: str, digits: int) -> str:
 def print_report(report: DemoReport, *,
                  devices_note: str = "Simulated devices and participant: not a patient "
                                      "measurement.") -> None:
+    from physiocap.core.units import n_to_kgf
+    from physiocap.workflows.demo import truth_headline
+
     print(f"Session file: {report.path}")
     print(f"Recorded {report.device_time_s:.0f} s of simulated visit in "
           f"{report.wall_time_s:.1f} s.\n")
@@ -159,10 +151,13 @@ def _run(args: argparse.Namespace) -> int:
         print("--short only applies with --ble-emulated (the simulated demo always "
               "records the standard battery).")
         return 2
+    from physiocap.core.clock import VirtualClock
+    from physiocap.workflows.demo import demo_participant, run_demo
+    from physiocap.workflows.simulated_patient import SimulatedPatient
+
     speed = getattr(args, "speed", DEFAULT_SIM_SPEED)
     study = _study(args)
     clock = VirtualClock(max_speed=speed, start_utc=args.date or datetime.now(UTC))
-    from physiocap.workflows.simulated_patient import SimulatedPatient
 
     participant = demo_participant(study, args.participant, args.group)
     patient = SimulatedPatient(participant, seed=args.seed, changes=args.change)
@@ -182,6 +177,8 @@ def _change_text(changes: dict[str, float]) -> str:
 
 def _print_trial(recorded: RecordedTrial) -> None:
     """One line per trial as soon as it is recorded (the analysis follows at the end)."""
+    from physiocap.workflows.demo import truth_headline
+
     trial = recorded.trial
     _, unit, digits = _HEADLINE[str(trial.test)]
     truth = (truth_headline(recorded.performed, trial.protocol)
@@ -192,6 +189,8 @@ def _print_trial(recorded: RecordedTrial) -> None:
 
 
 def _study(args: argparse.Namespace) -> Path:
+    from physiocap.workflows.study import default_study_dir
+
     study = default_study_dir() if args.out is None else Path(args.out)
     if args.out is None:
         print(f"No --out given: writing to the per-user study folder {study}")
@@ -199,6 +198,9 @@ def _study(args: argparse.Namespace) -> Path:
 
 
 def _run_ble(args: argparse.Namespace) -> int:
+    from physiocap.devices.ble.emulator.environment import emulation_unavailable_reason
+    from physiocap.workflows.demo import STANDARD_VISIT
+
     reason = emulation_unavailable_reason()
     if reason is not None:
         print(f"Cannot run the emulated Bluetooth demo: {reason}.")
