@@ -13,7 +13,12 @@ What the sensor adds to the true force of the scenario being performed (rest = 0
 * a zero offset (``zero_offset_n``; default drawn from the seed, ±5 N) and a linear zero
   drift (``zero_drift_n_per_min``; default drawn from the seed, ±0.5 N/min) — present until
   :meth:`tare` zeroes the reading, after which only the drift since the tare remains;
-* white Gaussian noise of ``noise_n`` (default 0.2 N) from the seeded stream generator.
+* white Gaussian noise of ``noise_n`` (default 0.2 N) from the seeded stream generator;
+* calibration errors (issue 13, default none): ``gain_error_pct`` and a bow-shaped
+  non-linearity ``nonlinearity_pct`` — the sensor reads ``(1 + g)·F + c·F·(F − F_fs)``,
+  whose largest deviation from the straight line through 0 and the full scale
+  ``full_scale_n`` (default 1500 N, the Progressor 150's 150 kg) is ``nonlinearity_pct``
+  of the full scale, at half of it.
 
 Tare (Progressor opcode 0x64, which works while streaming) zeroes whatever the device reads
 at that moment — offset, drift and any load — and applies to samples taken afterwards.
@@ -84,6 +89,14 @@ class SimDynDriver(SimulatedDriver):
         for name in ("zero_offset_n", "zero_drift_n_per_min"):
             if not math.isfinite(getattr(self, name)):
                 raise ConfigurationError(f"sim-dyn {name} must be finite")
+        self.gain_error_pct = float(options.get("gain_error_pct", 0.0))
+        self.nonlinearity_pct = float(options.get("nonlinearity_pct", 0.0))
+        self.full_scale_n = float(options.get("full_scale_n", 1500.0))
+        for name in ("gain_error_pct", "nonlinearity_pct"):
+            if not abs(getattr(self, name)) < 50.0:
+                raise ConfigurationError(f"sim-dyn {name} must be within ±50 %")
+        if not (math.isfinite(self.full_scale_n) and self.full_scale_n > 0):
+            raise ConfigurationError("sim-dyn full_scale_n must be > 0 N")
         # (true host time from which it applies, value subtracted), in time order
         self._tares: list[tuple[float, float]] = []
 
@@ -126,13 +139,24 @@ class SimDynDriver(SimulatedDriver):
                 force[segment.indices] = scenario.force_n(local)
         return force
 
+    def transfer_n(self, force_n: np.ndarray) -> np.ndarray:
+        """What the sensor reads for a true force, before offset and drift."""
+        force = np.asarray(force_n, dtype=np.float64)
+        bow = 4.0 * self.nonlinearity_pct / 100.0 / self.full_scale_n
+        return (1.0 + self.gain_error_pct / 100.0) * force + bow * force * (
+            force - self.full_scale_n)
+
+    def zero_error_n(self, true_time_s: np.ndarray) -> np.ndarray:
+        """Offset plus drift the untared sensor adds at these host times (ground truth)."""
+        return self._zero_error_n(true_time_s)
+
     def _zero_error_n(self, true_time_s: np.ndarray) -> np.ndarray:
         """Offset plus drift the untared sensor adds at these host times."""
         minutes = (np.asarray(true_time_s, dtype=np.float64) - self._host_at_connect_s) / 60.0
         return self.zero_offset_n + self.zero_drift_n_per_min * minutes
 
     def _untared_reading_n(self, true_time_s: np.ndarray) -> np.ndarray:
-        return self.true_force_n(true_time_s) + self._zero_error_n(true_time_s)
+        return self.transfer_n(self.true_force_n(true_time_s)) + self._zero_error_n(true_time_s)
 
     def _tare_n(self, true_time_s: np.ndarray) -> np.ndarray:
         tare = np.zeros(len(true_time_s))

@@ -23,6 +23,12 @@ limbs), ``mounting`` (extra sensor rotation after the site's usual one: "upside_
 3x3 rotation matrix, or x-y-z Euler angles in degrees), ``rest_posture`` (standing,
 sitting, lying), ``north_heading_deg`` (direction of magnetic north from the world x axis),
 plus the options of :class:`~physiocap.devices.sim.base.SimulatedDriver`.
+
+Calibration errors (issue 13) replace the unit's drawn offsets with known ones:
+``acc_bias_m_per_s2`` and ``gyro_bias_rad_per_s`` (three values, sensor axes, SI) and
+``acc_scale_error_pct`` (three values: the accelerometer reads ``(1 + s) ⊙ f + b``). A
+clock drift is the fault ``clock_drift_ppm``. Besides movement scenarios the IMU plays
+bench poses (:class:`~physiocap.devices.sim.bench.BenchPose`): the device on a table.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from physiocap.core.units import (
     UNIT_MAGNETIC_FIELD,
 )
 from physiocap.devices.sim.base import Scenario, ScheduledScenario, SimulatedDriver
+from physiocap.devices.sim.bench import BenchPose
 from physiocap.devices.sim.faults import FaultConfig
 from physiocap.devices.sim.kinematics.body import SensorSite, sensor_site
 from physiocap.devices.sim.kinematics.imu import (
@@ -79,8 +86,9 @@ MIN_RATE_HZ = 50.0
 MAX_RATE_HZ = 400.0
 INT16_RANGE = (-32768, 32767)
 
+_CALIBRATION_OPTIONS = ("acc_bias_m_per_s2", "acc_scale_error_pct", "gyro_bias_rad_per_s")
 _OWN_OPTIONS = frozenset({"rate_hz", "mag", "placement", "side", "mounting", "rest_posture",
-                          "north_heading_deg"})
+                          "north_heading_deg", *_CALIBRATION_OPTIONS})
 _BASE_OPTIONS = frozenset({"device_clock_start_s", "connection_interval_s", "battery_pct"})
 
 
@@ -130,6 +138,16 @@ class SimImuDriver(SimulatedDriver):
         self.acc_bias_m_per_s2 = errors.normal(0.0, ACC_BIAS_SIGMA_M_PER_S2, 3)
         self.gyro_bias_rad_per_s = errors.normal(0.0, GYRO_BIAS_SIGMA_RAD_PER_S, 3)
         self.mag_bias_t = errors.normal(0.0, MAG_BIAS_SIGMA_T, 3)
+        #: Per-axis accelerometer scale error (fraction); 0 unless injected.
+        self.acc_scale_error = np.zeros(3)
+        if options.get("acc_bias_m_per_s2") is not None:
+            self.acc_bias_m_per_s2 = _triple(options["acc_bias_m_per_s2"], "acc_bias_m_per_s2")
+        if options.get("gyro_bias_rad_per_s") is not None:
+            self.gyro_bias_rad_per_s = _triple(options["gyro_bias_rad_per_s"],
+                                               "gyro_bias_rad_per_s")
+        if options.get("acc_scale_error_pct") is not None:
+            self.acc_scale_error = _triple(options["acc_scale_error_pct"],
+                                           "acc_scale_error_pct") / 100.0
         self._cache: tuple[np.ndarray, ImuSignals] | None = None
 
     # hooks ----------------------------------------------------------------------------------
@@ -159,9 +177,10 @@ class SimImuDriver(SimulatedDriver):
                           **self._info_fields())
 
     def perform(self, scenario: Scenario, start_s: float | None = None) -> ScheduledScenario:
-        if not isinstance(scenario, MovementScenario):
+        if not isinstance(scenario, MovementScenario | BenchPose):
             raise ConfigurationError(f"sim-imu renders movement scenarios (TUG, walks, "
-                                     f"sit-to-stand, static poses), not {type(scenario).__name__}")
+                                     f"sit-to-stand, static poses) and bench poses, not "
+                                     f"{type(scenario).__name__}")
         scheduled = super().perform(scenario, start_s)
         self._cache = None  # what the body does from now on has changed
         return scheduled
@@ -172,7 +191,8 @@ class SimImuDriver(SimulatedDriver):
         noise = self.stream_rng(spec.name)
         bandwidth = math.sqrt(self.rate_hz / 2.0)
         if spec.name == "acc":
-            values = (signals.specific_force + self.acc_bias_m_per_s2
+            values = (signals.specific_force * (1.0 + self.acc_scale_error)
+                      + self.acc_bias_m_per_s2
                       + noise.normal(0.0, ACC_NOISE_DENSITY_M_PER_S2_PER_SQRT_HZ * bandwidth,
                                      (n, 3)))
             scale = ACC_SCALE_M_PER_S2
@@ -229,18 +249,41 @@ class SimImuDriver(SimulatedDriver):
         for segment in self._segments(true_time_s):
             index = segment.indices
             if segment.scheduled is not None:
-                part = synthesize(_movement(segment.scheduled),
-                                  segment.scheduled.local_time_s(true_time_s[index]), self.site)
+                part = self._played(segment.scheduled,
+                                    segment.scheduled.local_time_s(true_time_s[index]))
             elif segment.previous is not None:
-                previous = _movement(segment.previous)
-                part = held(previous, previous.duration_s, len(index), self.site)
+                part = self._held(segment.previous, segment.previous.scenario.duration_s,
+                                  len(index))
             elif segment.following is not None:
-                part = held(_movement(segment.following), 0.0, len(index), self.site)
+                part = self._held(segment.following, 0.0, len(index))
             else:
                 part = held(self.rest_pose, 0.0, len(index), self.site)
             force[index], rate[index], orientation[index] = (
                 part.specific_force, part.angular_velocity, part.orientation)
         return ImuSignals(force, rate, orientation)
+
+
+    def _played(self, scheduled: ScheduledScenario, local_s: np.ndarray) -> ImuSignals:
+        if isinstance(scheduled.scenario, BenchPose):
+            return scheduled.scenario.signals(local_s)
+        return synthesize(_movement(scheduled), local_s, self.site)
+
+    def _held(self, scheduled: ScheduledScenario, at_s: float, n: int) -> ImuSignals:
+        """Signals of the state a scenario is in at ``at_s`` (its start or end), held."""
+        if isinstance(scheduled.scenario, BenchPose):
+            still = scheduled.scenario.signals(np.array([at_s]))
+            return ImuSignals(np.repeat(still.specific_force, n, axis=0), np.zeros((n, 3)),
+                              np.repeat(still.orientation, n, axis=0))
+        return held(_movement(scheduled), at_s, n, self.site)
+
+
+def _triple(value: object, name: str) -> np.ndarray:
+    """Three finite numbers (x, y, z) for a per-axis calibration error option."""
+    array = np.asarray(value, dtype=np.float64).reshape(-1)
+    if array.shape != (3,) or not np.all(np.isfinite(array)):
+        raise ConfigurationError(f"sim-imu {name} must be three finite numbers (x, y, z), "
+                                 f"got {value!r}")
+    return array
 
 
 def _movement(scheduled: ScheduledScenario) -> MovementScenario:
