@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
@@ -113,7 +114,8 @@ class StudyFolder:
         return found
 
     def sessions(self, participant_id: str) -> list[SessionEntry]:
-        """The participant's session files, oldest first."""
+        """The participant's session files, oldest file first (by modification time; the
+        study index and the progress order visits by their recorded date instead)."""
         folder = self.participant_dir(participant_id)
         entries = [SessionEntry(participant_id, path.stem, path,
                                 datetime.fromtimestamp(path.stat().st_mtime, tz=UTC))
@@ -144,6 +146,43 @@ class StudyFolder:
             for trial in reversed(trials):
                 found.setdefault(trial.info.test, dict(trial.info.protocol))
         return found
+
+    def add_session_file(self, source: Path | str) -> Path:
+        """Copy a session file made elsewhere (an import, another laptop's visit) into the
+        study, under its own participant and session ID; the source is never moved or
+        changed. The participant record is created from the file when the study has none.
+
+        Adding the same file again (same file UUID) returns the copy already there; a
+        different file under the same name, a file still being recorded, or anything that
+        is not a readable session file is refused with the reason.
+        """
+        source = Path(source)
+        with SessionReader(source) as reader:
+            participant = reader.participant
+            session_id = reader.session.session_id
+            uuid = reader.file_uuid
+        target = self.session_path(participant.participant_id, session_id)
+        if target.exists():
+            try:
+                with SessionReader(target) as existing:
+                    same = bool(uuid) and existing.file_uuid == uuid
+            except PhysiocapError:
+                same = False
+            if same:
+                return target
+            raise StorageError(f"cannot be added: the study already has a different file "
+                               f"{target}", path=source)
+        if not (self.participant_dir(participant.participant_id) / PARTICIPANT_FILE).exists():
+            self.save_participant(participant)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            shutil.copy2(source, partial)
+            partial.replace(target)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise StorageError(f"could not be copied into the study ({error})",
+                               path=source) from None
+        return target
 
     def session_path(self, participant_id: str, session_id: str) -> Path:
         validate_identifier(session_id, "session ID")
