@@ -21,6 +21,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from physiocap.analysis.change import DETECTABLE, MEANINGFUL_DECLINE, MEANINGFUL_IMPROVEMENT
 from physiocap.core.units import n_to_kgf
 from physiocap.workflows.progress import BASELINE, WITHIN_NOISE, OutcomeProgress, VisitPoint
+from physiocap.workflows.report.fonts import FONT, printable, register_fonts
 from physiocap.workflows.report.formatting import GRIP_MEASURES
 
 VERDICT_COLOURS: dict[str, colors.Color] = {
@@ -36,7 +37,6 @@ CUTOFF_COLOUR = colors.HexColor("#b3261e")
 BAND_COLOUR = colors.HexColor("#e5e7eb")
 MCID_COLOUR = colors.HexColor("#1d7a3a")
 GREY = colors.HexColor("#4b5563")
-FONT = "Vera"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +189,8 @@ def progress_chart(outcome: OutcomeProgress, width: float, height: float) -> Dra
     unit, factor = display_unit(outcome)
     drawing = Drawing(width, height)
     better = "higher" if outcome.direction == "increase" else "lower"
-    drawing.add(String(0, height - 9, f"{outcome.label} ({unit})", fontName=f"{FONT}Bd",
+    register_fonts()
+    drawing.add(String(0, height - 9, printable(f"{outcome.label} ({unit})"), fontName=f"{FONT}Bd",
                        fontSize=7.5))
     drawing.add(String(width, height - 9, f"{better} is better", fontName=FONT, fontSize=6,
                        textAnchor="end", fillColor=GREY))
@@ -197,7 +198,7 @@ def progress_chart(outcome: OutcomeProgress, width: float, height: float) -> Dra
     low, high = levels.value_range() if levels.points else (0.0, 1.0)
     key_lines = cutoff_key_lines(_cutoff_keys(levels, low, high), width)[:KEY_LINES]
     for row, text in enumerate(key_lines):
-        drawing.add(String(0, 1 + 6.5 * (KEY_LINES - 1 - row), text, fontName=FONT,
+        drawing.add(String(0, 1 + 6.5 * (KEY_LINES - 1 - row), printable(text), fontName=FONT,
                            fontSize=5, fillColor=CUTOFF_COLOUR))
     left, right, top = 26.0, width - 18.0, height - 14.0
     bottom = 18.0 + 6.5 * KEY_LINES
@@ -226,8 +227,8 @@ def progress_chart(outcome: OutcomeProgress, width: float, height: float) -> Dra
     for i, p in enumerate(outcome.visits):
         x = xs[p.session_id]
         weight = f"{FONT}Bd" if i == len(outcome.visits) - 1 else FONT
-        drawing.add(String(x, bottom - 7, p.visit_label[:14], fontName=weight, fontSize=5.5,
-                           textAnchor="middle"))
+        drawing.add(String(x, bottom - 7, printable(p.visit_label[:14]), fontName=weight,
+                           fontSize=5.5, textAnchor="middle"))
         drawing.add(String(x, bottom - 13, _date_label(p.date, step), fontName=FONT,
                            fontSize=4.8, textAnchor="middle", fillColor=GREY))
     return drawing
@@ -242,6 +243,7 @@ def legend(width: float) -> Drawing:
         (MEANINGFUL_DECLINE, "meaningful decline"), ("flagged", "visit with flagged trials"),
         ("not comparable", "not comparable with the baseline"),
     ]
+    register_fonts()
     size = 6.0
     placed: list[tuple[str, str, float, int]] = []
     x, line = 0.0, 0

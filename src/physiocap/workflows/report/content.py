@@ -136,8 +136,7 @@ def _knee_norms(summary: TestSummary, participant: Participant) -> tuple[NormLin
             placed.setdefault(key, []).append(
                 f"{side.side} {side.torque_per_kg_nm_per_kg:.2f}: {comparison.position}")
     sexes = {"female": "women", "male": "men"}
-    return tuple(NormLine(f"{ref.group} {sexes.get(str(ref.sex), str(ref.sex))}, "
-                          "isometric knee extension",
+    return tuple(NormLine(f"reference, {ref.group} {sexes.get(str(ref.sex), str(ref.sex))}",
                           f"{ref.low_nm_per_kg:.2f}-{ref.high_nm_per_kg:.2f} N·m/kg "
                           "(95 % CI of the mean)",
                           "; ".join(placed[key]), False, ref.source)
@@ -183,6 +182,8 @@ def _outcome_line(summary: TestSummary, participant: Participant) -> OutcomeLine
 def _quality_flags(reader_facts: _ReaderFacts, outcomes: list[TrialOutcome],
                    summaries: list[TestSummary]) -> tuple[str, ...]:
     flags: list[str] = []
+    gaps = [f"{trial.trial_id} ({trial.n_gaps})" for trial in reader_facts.trials
+            if trial.n_gaps]
     if reader_facts.interrupted:
         flags.append("the recording was interrupted before the visit was closed; the trials "
                      "recorded up to then are shown")
@@ -195,8 +196,9 @@ def _quality_flags(reader_facts: _ReaderFacts, outcomes: list[TrialOutcome],
             flags.append(f"{trial.trial_id}: interrupted while recording")
         elif trial.status is TrialStatus.COMPLETED:
             flags.append(f"{trial.trial_id}: not yet reviewed by the operator (counted)")
-        if trial.n_gaps:
-            flags.append(f"{trial.trial_id}: {trial.n_gaps} gap(s) in the recorded data")
+    if gaps:
+        flags.append(f"gaps in the recorded data (lost packets; number of gaps per trial): "
+                     f"{', '.join(gaps)}; the analyses ran on the samples that arrived")
     for outcome in outcomes:
         if outcome.error:
             flags.append(f"{outcome.trial_id}: not analysed, {outcome.error}")

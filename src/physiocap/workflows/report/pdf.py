@@ -2,8 +2,7 @@
 
 ReportLab because the CLI may not import Qt (so not Qt's PDF writer), it is pure Python
 and maintained since 2000, and its charts are vector drawings that stay sharp when the
-report is printed or zoomed. Text is set in Bitstream Vera, which ships with ReportLab and
-is embedded in the file, so ≥, ± and N·m print the same on every machine.
+report is printed or zoomed (text in the embedded Vera font, :mod:`.fonts`).
 
 Page 1 is the visit, page 2 the progress up to it (see :mod:`.content`). Every page
 carries the participant's pseudonymous ID, visit and date at the top and, at the bottom,
@@ -13,18 +12,14 @@ the software and algorithm versions, the session file's UUID and "page x of y".
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
-import reportlab
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     KeepTogether,
@@ -40,6 +35,7 @@ from physiocap.workflows.progress import BASELINE, WITHIN_NOISE, OutcomeProgress
 from physiocap.workflows.report.charts import legend, point_style, progress_chart
 from physiocap.workflows.report.citations import cited_keys, reference_list
 from physiocap.workflows.report.content import DeviceLine, OutcomeLine, VisitReport
+from physiocap.workflows.report.fonts import FONT, printable, register_fonts
 from physiocap.workflows.report.formatting import (
     GRIP_MEASURES,
     change,
@@ -48,7 +44,6 @@ from physiocap.workflows.report.formatting import (
     threshold,
 )
 
-FONT = "Vera"
 #: The change classifier's note for an outcome without an MCID; the outcome's header row
 #: says it once instead of under every visit.
 NO_MCID_NOTE = "no published MCID"
@@ -62,17 +57,6 @@ GREY = colors.HexColor("#4b5563")
 RULE = colors.HexColor("#d1d5db")
 FLAG_FILL = colors.HexColor("#fdecea")
 HEAD_FILL = colors.HexColor("#eef2f7")
-
-
-@functools.cache
-def register_fonts() -> None:
-    """Register the Vera family bundled with ReportLab (embedded in every report)."""
-    folder = Path(reportlab.__file__).parent / "fonts"
-    for name, file in ((FONT, "Vera.ttf"), (f"{FONT}Bd", "VeraBd.ttf"),
-                       (f"{FONT}It", "VeraIt.ttf"), (f"{FONT}BI", "VeraBI.ttf")):
-        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=f"{FONT}Bd", italic=f"{FONT}It",
-                                  boldItalic=f"{FONT}BI")
 
 
 def _style(size: float = 7.5, *, bold: bool = False, colour: colors.Color = colors.black,
@@ -93,7 +77,7 @@ TITLE = _style(14, bold=True, leading=16, space_after=3)
 
 
 def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(escape(text), style)
+    return Paragraph(escape(printable(text)), style)
 
 
 def _grid(extra: list[tuple[Any, ...]] | None = None) -> TableStyle:
@@ -165,7 +149,8 @@ def _outcome_block(outcome: OutcomeLine) -> KeepTogether:
                                     ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
                                     ("VALIGN", (0, 0), (-1, 0), "MIDDLE")]
     if outcome.details or outcome.notes:
-        lines = "<br/>".join(escape(line) for line in outcome.details + outcome.notes)
+        lines = "<br/>".join(escape(printable(line))
+                             for line in outcome.details + outcome.notes)
         rows.append([Paragraph(lines, SMALL), "", "", ""])
         style.append(("SPAN", (0, len(rows) - 1), (3, len(rows) - 1)))
     if outcome.norms:
@@ -318,9 +303,9 @@ class _NumberedCanvas(Canvas):
         self.setFillColor(GREY)
         top = PAGE_HEIGHT - 9 * mm
         self.drawString(MARGIN, top, "physiocap visit report")
-        self.drawRightString(PAGE_WIDTH - MARGIN, top,
-                             f"{report.participant.participant_id} · visit "
-                             f"{session.visit_label} · {session.started_utc:%Y-%m-%d}")
+        self.drawRightString(PAGE_WIDTH - MARGIN, top, printable(
+            f"{report.participant.participant_id} · visit {session.visit_label} · "
+            f"{session.started_utc:%Y-%m-%d}"))
         self.setStrokeColor(RULE)
         self.line(MARGIN, 15 * mm, PAGE_WIDTH - MARGIN, 15 * mm)
         self.setFont(FONT, 6)
