@@ -22,16 +22,85 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"one of: {', '.join(DATASET_NAMES)}")
     parser.add_argument("path", type=Path, metavar="PATH", help="dataset folder")
     parser.add_argument("--json", action="store_true", help="print the JSON report")
+    parser.add_argument("--loso", action="store_true",
+                        help="leave-one-subject-out: choose each constant tuned on data on "
+                             "all subjects but one, score the one left out, rotate "
+                             "(uji-tug, ipol-gait; minutes)")
+    parser.add_argument("--tug-watch", type=Path, default=None, metavar="PATH",
+                        help="with --loso on uji-tug: pool the wrist with this tug-watch "
+                             "folder as a thirteenth subject (its constants were set on both)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.loso:
+        return _run_loso(args)
     report = run_validation(args.dataset, args.path)
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
         print(format_report(report))
     return 0
+
+
+def _run_loso(args: argparse.Namespace) -> int:
+    import sys
+    import time
+
+    from physiocap.workflows.validation.loso import run_loso
+
+    started = time.perf_counter()
+
+    def progress(label: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        bar = "#" * round(20 * done / total)
+        print(f"\r{label:<11} [{bar:<20}] fold {done}/{total}, {elapsed:.0f} s",
+              end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    report = run_loso(args.dataset, args.path, tug_watch_path=args.tug_watch,
+                      progress=progress)
+    report["runtime_s"] = time.perf_counter() - started
+    print(json.dumps(report, indent=2, default=float) if args.json
+          else format_loso(report))
+    return 0
+
+
+def _mae(block: dict[str, Any]) -> str:
+    return f"{block['mae']:9.3f}" if block.get("n") else f"{'—':>9}"
+
+
+def _loso_rows(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    width = max([len("metric"), *map(len, metrics)]) + 2
+    lines = [f"{'metric':<{width}}{'n':>5}{'in-sample':>10}{'LOSO':>9}{'bias LOSO':>10}"
+             f"{'missing':>8}  verdict (LOSO)"]
+    for name, row in metrics.items():
+        left_out = row["loso"]
+        bias = f"{left_out['bias']:+10.3f}" if left_out.get("n") else f"{'':>10}"
+        found = row.get("verdict_loso")
+        judged = ("no goal" if found is None else
+                  f"goal {found['goal']}: {'met' if found['met'] else 'NOT MET'}")
+        lines.append(f"{name:<{width}}{left_out.get('n', 0):>5} {_mae(row['in_sample'])}"
+                     f"{_mae(left_out)}{bias}{row['missing_loso']:>8}  {judged}")
+    return lines
+
+
+def format_loso(report: dict[str, Any]) -> str:
+    """The leave-one-subject-out report: per group, in-sample and LOSO MAE per metric and
+    the constants with the range of values the folds chose."""
+    lines = [f"dataset {report['dataset']}: leave-one-subject-out, "
+             f"{report.get('runtime_s', 0.0):.0f} s", ""]
+    for group, block in report["groups"].items():
+        lines += [f"{group} ({len(block['subjects'])} subjects):",
+                  *_loso_rows(block["metrics"]), ""]
+        for part, rows in block.get("parts", {}).items():
+            lines += [f"{group}, {part} subjects only:", *_loso_rows(rows), ""]
+        lines.append("constants chosen on data    shipped   folds chose   chosen on")
+        for constant in block["constants"]:
+            low, high = constant["fold_range"]
+            lines.append(f"  {constant['name']:<26}{constant['shipped']:8.3g}   "
+                         f"{low:5.3g}-{high:<6.3g} {', '.join(constant['targets'])}")
+        lines.append("")
+    return "\n".join(line.rstrip() for line in lines).rstrip()
 
 
 def _goal(verdicts: dict[str, dict[str, Any]], name: str) -> str:
