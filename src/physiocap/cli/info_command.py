@@ -9,6 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from physiocap.core.errors import StorageError
 from physiocap.storage import SessionReader
 from physiocap.storage.timeline import typical_sample_period_s
 
@@ -45,7 +48,8 @@ def describe(reader: SessionReader) -> dict[str, Any]:
                 "channels": list(record.spec.channels), "units": list(record.spec.units),
                 "dtype": record.spec.dtype, "n_samples": record.n_samples,
                 "n_packets": record.n_packets, "nominal_rate_hz": record.spec.nominal_rate_hz,
-                "measured_rate_hz": 1.0 / period_s if len(packets) > 1 else None})
+                "measured_rate_hz": 1.0 / period_s if len(packets) > 1 and not (
+                    np.diff(packets["t_s"]) < 0).any() else None})
         gaps = reader.gaps(trial.trial_id)
         trials.append({
             "trial_id": trial.trial_id, "test": str(trial.info.test),
@@ -59,7 +63,9 @@ def describe(reader: SessionReader) -> dict[str, Any]:
             "n_markers": trial.n_markers,
             "analysis_runs": [{"algorithm": run.algorithm, "run": run.run,
                                "algorithm_version": run.algorithm_version}
-                              for run in reader.analysis_runs(trial.trial_id)]})
+                              for run in reader.analysis_runs(trial.trial_id)],
+            "damaged_analysis_runs": reader.damaged_analysis_runs(trial.trial_id),
+            "warnings": list(trial.warnings)})
     return {
         "path": str(reader.path), "schema_version": reader.schema_version,
         "software_version": reader.software_version, "created_utc": _time(reader.created_utc),
@@ -92,8 +98,11 @@ def _rate(stream: dict[str, Any]) -> str:
 
 def format_text(summary: dict[str, Any]) -> str:
     lines = [f"File:        {summary['path']}"]
+    damaged = bool(summary["unreadable_trials"]) or any(
+        trial["warnings"] or trial["damaged_analysis_runs"] for trial in summary["trials"])
     if summary["completed"]:
-        lines.append("Recording:   completed")
+        lines.append("Recording:   completed" + (", but the file is DAMAGED: see the warnings "
+                                                 "below" if damaged else ""))
     else:
         lines.append("Recording:   INTERRUPTED: the writer stopped before closing the file; "
                      "it holds everything up to the last flush")
@@ -129,6 +138,7 @@ def format_text(summary: dict[str, Any]) -> str:
             lines.append(f"    {stream['device_id']}/{stream['stream']}: "
                          f"{stream['n_samples']} samples x {len(stream['channels'])} "
                          f"{stream['dtype']} in {stream['n_packets']} packets, {_rate(stream)}")
+        lines += [f"    WARNING {warning}" for warning in trial["warnings"]]
         for gap in trial["gaps"]:
             lines.append(f"    gap in {gap['device_id']}/{gap['stream']} at "
                          f"{gap['start_s']:.3f} s: {gap['duration_s']:.3f} s, "
@@ -138,10 +148,28 @@ def format_text(summary: dict[str, Any]) -> str:
         for run in trial["analysis_runs"]:
             lines.append(f"    analysis {run['algorithm']} run {run['run']} "
                          f"(version {run['algorithm_version']})")
+        lines += [f"    WARNING analysis run {where} is damaged and left out: {reason}"
+                  for where, reason in trial["damaged_analysis_runs"].items()]
     return "\n".join(lines)
 
 
+def _not_a_session_file(path: Path) -> None:
+    """Refuse a folder (listing the session files in it) or a CSV (pointing at import)
+    with a sentence saying what to do instead."""
+    if path.is_dir():
+        files = sorted(found for found in path.rglob("*.h5") if found.is_file())
+        listing = "".join(f"\n  {found}" for found in files[:50])
+        more = f"\n  ... and {len(files) - 50} more" if len(files) > 50 else ""
+        raise StorageError("is a folder; give one session file" + (
+            f". Session files in it ({len(files)}):{listing}{more}" if files
+            else " (it holds no .h5 session files)"), path=path)
+    if path.is_file() and path.suffix.lower() in (".csv", ".txt", ".json", ".mat"):
+        raise StorageError(f"is a {path.suffix} file, not a session file; convert it first "
+                           "with 'physiocap import' (see physiocap import --help)", path=path)
+
+
 def run(args: argparse.Namespace) -> int:
+    _not_a_session_file(args.file)
     with SessionReader(args.file) as reader:
         summary = describe(reader)
     print(json.dumps(summary, indent=2) if args.json else format_text(summary))

@@ -58,8 +58,10 @@ class SessionReader:
     """A session file opened read-only. Use as a context manager or call :meth:`close`.
 
     Metadata is read on opening: :attr:`participant`, :attr:`session`, :attr:`devices`,
-    :attr:`trials`, and :attr:`unreadable_trials` (trial ID → reason; only ever non-empty
-    for an interrupted file, holding the trial being created when the writer died).
+    :attr:`trials`, and :attr:`unreadable_trials` (trial ID → reason: in an interrupted
+    file the trial being created when the writer died, in any file a damaged trial; the
+    other trials stay readable). Each trial's ``warnings`` name damage that still lets it
+    be read (a packet table that lost rows, packet times going backwards).
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -171,11 +173,18 @@ class SessionReader:
             return np.asarray(self._schema.trial_group(trial_id)["markers"][:record.n_markers])
 
     def analysis_runs(self, trial_id: str, algorithm: str | None = None) -> list[AnalysisRun]:
-        """Stored analysis runs of a trial, oldest first per algorithm."""
+        """Stored analysis runs of a trial, oldest first per algorithm (damaged runs left
+        out: see :meth:`damaged_analysis_runs`)."""
         self.trial(trial_id)
         with self._reading(f"analysis runs of {trial_id}"):
-            runs = self._schema.analysis_runs(trial_id)
+            runs, _ = self._schema.analysis_runs(trial_id)
         return [run for run in runs if algorithm is None or run.algorithm == algorithm]
+
+    def damaged_analysis_runs(self, trial_id: str) -> dict[str, str]:
+        """Stored analysis runs of a trial that cannot be read: HDF5 path → reason."""
+        self.trial(trial_id)
+        with self._reading(f"analysis runs of {trial_id}"):
+            return self._schema.analysis_runs(trial_id)[1]
 
     # -- lifetime ---------------------------------------------------------------------------
     def close(self) -> None:

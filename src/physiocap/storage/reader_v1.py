@@ -28,7 +28,7 @@ from physiocap.storage.layout_v1 import (
     trial_info_from,
 )
 from physiocap.storage.records import AnalysisRun, StreamRecord, TrialRecord
-from physiocap.storage.schema import STATE_RECORDING, stream_path, trial_path
+from physiocap.storage.schema import PACKET_DTYPE, STATE_RECORDING, stream_path, trial_path
 from physiocap.storage.timeline import committed_extent
 
 
@@ -79,13 +79,47 @@ class SchemaV1Reader:
             stored = min(stored, group["device_t_s"].shape[0])
         return committed_extent(group["packets"][()], stored)
 
+    def _stream(self, device_id: str, group: h5py.Group,
+                writer_died: bool) -> tuple[StreamRecord, list[str]]:
+        """One stream's record and what looks wrong in it; raises ``ValueError`` (with a
+        sentence) when its datasets do not have the shape of schema v1."""
+        label = f"{device_id}/{group.name.rsplit('/', 1)[-1]}"
+        if device_id not in self._file["devices"]:
+            raise ValueError(f"stream {label} names device {device_id!r}, which the file "
+                             "does not describe under /devices")
+        data, packets = group["data"], group["packets"]
+        spec = stream_spec_from(data)
+        if data.ndim != 2 or data.shape[1] != spec.n_channels:
+            raise ValueError(f"the samples of {label} are shaped {data.shape}, not "
+                             f"(n, {spec.n_channels}) for its channels {list(spec.channels)}")
+        if packets.ndim != 1 or packets.dtype.names is None or not set(
+                PACKET_DTYPE.names or ()) <= set(packets.dtype.names):
+            raise ValueError(f"the packet table of {label} lacks the columns "
+                             f"{', '.join(PACKET_DTYPE.names or ())}")
+        if "device_t_s" in group and group["device_t_s"].ndim != 1:
+            raise ValueError(f"the device times of {label} are not one column")
+        n_packets, n_samples = self._stream_extent(group)
+        warnings = []
+        if not writer_died and n_samples < data.shape[0]:
+            warnings.append(f"{label}: its packet table accounts for only {n_samples} of the "
+                            f"{data.shape[0]} stored samples (damaged table); the rest are "
+                            "neither shown nor analysed")
+        times = np.asarray(packets["t_s"][:n_packets], dtype=np.float64)
+        backwards = int(np.count_nonzero(np.diff(times) < 0))
+        if backwards:
+            warnings.append(f"{label}: packet times go backwards {backwards} time(s); its "
+                            "sample times and measured rate cannot be trusted")
+        if not np.isfinite(times).all():
+            warnings.append(f"{label}: some packet times are not finite numbers")
+        return StreamRecord(device_id, spec, n_samples, n_packets), warnings
+
     def _trial(self, node: h5py.Group, writer_died: bool) -> TrialRecord:
-        streams = []
+        streams, warnings = [], []
         for device_id, device_group in node["streams"].items():
             for group in device_group.values():
-                n_packets, n_samples = self._stream_extent(group)
-                streams.append(StreamRecord(device_id, stream_spec_from(group["data"]),
-                                            n_samples, n_packets))
+                record, found = self._stream(device_id, group, writer_died)
+                streams.append(record)
+                warnings += found
         status = TrialStatus(read_text(node, "status", "recording"))
         if writer_died and status is TrialStatus.RECORDING:
             status = TrialStatus.INTERRUPTED
@@ -98,13 +132,14 @@ class SchemaV1Reader:
             t_end_s=math.nan if t_end_s is None else t_end_s,
             notes=read_text(node, "notes"), streams=tuple(streams),
             n_gaps=leading_rows(node["gaps"][()], "device_id"),
-            n_markers=leading_rows(node["markers"][()], "kind"))
+            n_markers=leading_rows(node["markers"][()], "kind"), warnings=tuple(warnings))
 
     def trials(self, *, writer_died: bool) -> tuple[list[TrialRecord], dict[str, str]]:
         """The readable trials, in start order, and the unreadable ones with the reason.
 
-        Only a file whose writer died can have unreadable trials: the one whose groups were
-        being created at that moment. In a closed file any failure is raised.
+        In a file whose writer died, an unreadable trial is normally the one whose groups
+        were being created at that moment; in any file, a trial whose groups or datasets
+        are damaged is reported unreadable with the reason, and the others stay readable.
         """
         records, unreadable = [], {}
         trials = self._file["trials"]
@@ -112,10 +147,9 @@ class SchemaV1Reader:
             try:
                 records.append(self._trial(trials[trial_id], writer_died))
             except Exception as error:
-                if not writer_died:
-                    raise
-                unreadable[trial_id] = (f"incomplete: the writer stopped while creating it "
-                                        f"({error})")
+                unreadable[trial_id] = (
+                    f"incomplete: the writer stopped while creating it ({error})"
+                    if writer_died else f"damaged: {_reason(error)}")
         records.sort(key=lambda record: (record.t_start_s, record.trial_id))
         return records, unreadable
 
@@ -142,18 +176,30 @@ class SchemaV1Reader:
         return self._file[trial_path(trial_id)]
 
     # -- analysis runs ----------------------------------------------------------------------
-    def analysis_runs(self, trial_id: str) -> list[AnalysisRun]:
+    def analysis_runs(self, trial_id: str) -> tuple[list[AnalysisRun], dict[str, str]]:
+        """The trial's readable analysis runs, and the damaged ones (HDF5 path → reason):
+        one damaged run hides none of the others."""
         node = self.trial_group(trial_id)
         if "analysis" not in node:
-            return []
-        runs = []
+            return [], {}
+        runs, damaged = [], {}
         for algorithm, algorithm_group in node["analysis"].items():
             for run_group in algorithm_group.values():
-                record: dict[str, Any] = json.loads(run_group["record_json"].asstr()[()])
-                runs.append(AnalysisRun(
-                    trial_id=trial_id, algorithm=algorithm,
-                    run=int(read_int(run_group, "run") or 0),
-                    algorithm_version=read_text(run_group, "algorithm_version"),
-                    params=json.loads(read_text(run_group, "params_json", "{}")),
-                    record=record, created_utc=parse_utc(read_text(run_group, "created_utc"))))
-        return sorted(runs, key=lambda run: (run.algorithm, run.run))
+                try:
+                    record: dict[str, Any] = json.loads(run_group["record_json"].asstr()[()])
+                    runs.append(AnalysisRun(
+                        trial_id=trial_id, algorithm=algorithm,
+                        run=int(read_int(run_group, "run") or 0),
+                        algorithm_version=read_text(run_group, "algorithm_version"),
+                        params=json.loads(read_text(run_group, "params_json", "{}")),
+                        record=record,
+                        created_utc=parse_utc(read_text(run_group, "created_utc"))))
+                except Exception as error:
+                    damaged[run_group.name] = _reason(error)
+        return sorted(runs, key=lambda run: (run.algorithm, run.run)), damaged
+
+
+def _reason(error: BaseException) -> str:
+    """An exception as a short phrase (h5py's KeyError text names the missing object)."""
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    return text or type(error).__name__

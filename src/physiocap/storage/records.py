@@ -32,6 +32,10 @@ class TrialRecord:
     streams: tuple[StreamRecord, ...]
     n_gaps: int
     n_markers: int
+    #: What the file says that no recording produces (a packet table that accounts for
+    #: fewer samples than a closed file stores, packet times going backwards): shown by
+    #: ``info`` and flagged by the analyses, so a number is never read off damage silently.
+    warnings: tuple[str, ...] = ()
 
     @property
     def trial_id(self) -> str:
