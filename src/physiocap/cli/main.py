@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "physiocap.cli.devices_command",
     "physiocap.cli.progress_command",
     "physiocap.cli.report_command",
+    "physiocap.cli.qa_command",
 )
 
 

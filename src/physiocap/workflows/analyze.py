@@ -12,6 +12,11 @@ The analyses take a trial's :class:`TrialSignals`, wherever they come from: a se
 recorded and the writer holds the file, the capture engine's copy of the same samples
 (:meth:`physiocap.workflows.visit.VisitRecorder.analyze_trial`). ``parameters`` replace
 an analyzer's keyword parameters (re-analysis with other settings).
+
+Sessions in a study folder whose calibration registry holds a passing check of the
+device recorded before the trial are analysed with that check's correction applied to a
+copy of the signals (issue 13); the run's parameters name the check and the correction
+(``calibration``), and ``apply_calibration=False`` recomputes without it.
 """
 
 from __future__ import annotations
@@ -41,6 +46,11 @@ from physiocap.core.errors import AnalysisError, ConfigurationError
 from physiocap.core.records import Participant, TestKind, TrialInfo, TrialStatus
 from physiocap.storage import RunToStore, SessionReader, store_analysis_runs
 from physiocap.storage.records import TrialRecord
+from physiocap.workflows.qa.corrections import (
+    corrected_force,
+    corrected_imu,
+    correction_for,
+)
 from physiocap.workflows.trial_signals import ForceSignals, ImuSignals, read_force, read_imu
 
 
@@ -252,8 +262,26 @@ def analyze_trial(signals: TrialSignals, trial: TrialInfo, participant: Particip
         return TrialOutcome(trial.trial_id, trial.test, status, None, {}, error=str(error))
 
 
+def _calibrated(signals: TrialSignals, study_dir: Path, reader: SessionReader,
+                trial: TrialRecord) -> tuple[TrialSignals, dict[str, Any] | None]:
+    """The signals corrected by the device's latest passing check before the trial."""
+    recorded = trial.started_utc or reader.session.started_utc
+    if signals.imu is not None:
+        applied = correction_for(study_dir, signals.imu.device, recorded)
+        if applied is not None:
+            return replace(signals, imu=corrected_imu(signals.imu, applied)), \
+                applied.as_params()
+    if signals.force is not None:
+        applied = correction_for(study_dir, signals.force.device, recorded)
+        if applied is not None:
+            return replace(signals, force=corrected_force(signals.force, applied)), \
+                applied.as_params()
+    return signals, None
+
+
 def _analyze_record(reader: SessionReader, trial: TrialRecord, participant: Participant,
-                    parameters: Mapping[str, Any] | None = None) -> TrialOutcome:
+                    parameters: Mapping[str, Any] | None = None, *,
+                    apply_calibration: bool = True) -> TrialOutcome:
     if trial.info.test not in ANALYSES:
         return analyze_trial(TrialSignals(), trial.info, participant, status=trial.status)
     try:
@@ -261,26 +289,35 @@ def _analyze_record(reader: SessionReader, trial: TrialRecord, participant: Part
     except AnalysisError as error:
         return TrialOutcome(trial.trial_id, trial.info.test, trial.status, None, {},
                             error=str(error))
-    return analyze_trial(signals, trial.info, participant, status=trial.status,
-                         parameters=parameters)
+    calibration = None
+    if apply_calibration:
+        signals, calibration = _calibrated(signals, Path(reader.path).parent.parent, reader,
+                                           trial)
+    outcome = analyze_trial(signals, trial.info, participant, status=trial.status,
+                            parameters=parameters)
+    if calibration is None or outcome.algorithm is None:
+        return outcome
+    algorithm = replace(outcome.algorithm,
+                        parameters=outcome.algorithm.parameters | {"calibration": calibration})
+    return replace(outcome, algorithm=algorithm)
 
 
 def analyze_stored_trial(path: Path | str, trial_id: str, *,
                          parameters: Mapping[str, Any] | None = None,
-                         store: bool = False) -> TrialOutcome:
+                         store: bool = False, apply_calibration: bool = True) -> TrialOutcome:
     """Analyse one trial of a closed session file (optionally with other ``parameters``);
     with ``store``, the result is appended as a new run (earlier runs stay)."""
     path = Path(path)
     with SessionReader(path) as reader:
         outcome = _analyze_record(reader, reader.trial(trial_id), reader.participant,
-                                  parameters)
+                                  parameters, apply_calibration=apply_calibration)
     if store:
         (outcome,) = store_outcomes(path, [outcome])
     return outcome
 
 
-def analyze_session(path: Path | str, *, store: bool = True,
-                    include_rejected: bool = False) -> list[TrialOutcome]:
+def analyze_session(path: Path | str, *, store: bool = True, include_rejected: bool = False,
+                    apply_calibration: bool = True) -> list[TrialOutcome]:
     """Analyse every trial of a session file; store each result as a new analysis run.
 
     A trial that cannot be analysed yields an outcome with ``error`` set (never a silent
@@ -289,7 +326,9 @@ def analyze_session(path: Path | str, *, store: bool = True,
     path = Path(path)
     with SessionReader(path) as reader:
         participant = reader.participant
-        outcomes = [_analyze_record(reader, trial, participant) for trial in reader.trials
+        outcomes = [_analyze_record(reader, trial, participant,
+                                    apply_calibration=apply_calibration)
+                    for trial in reader.trials
                     if include_rejected or trial.status is not TrialStatus.REJECTED]
     return store_outcomes(path, outcomes) if store else outcomes
 
