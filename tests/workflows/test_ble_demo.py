@@ -132,9 +132,9 @@ def test_the_patient_performs_on_attached_targets_and_ignores_unattached_devices
 def test_without_emulation_the_command_says_why_and_exits_2(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         tmp_path: Path) -> None:
-    import physiocap.cli.demo_command as command
+    import physiocap.devices.ble.emulator.environment as environment  # read when run
 
-    monkeypatch.setattr(command, "emulation_unavailable_reason",
+    monkeypatch.setattr(environment, "emulation_unavailable_reason",
                         lambda: "the emulated Bluetooth needs Linux; this is darwin")
     assert main(["demo", "--ble-emulated", "--out", str(tmp_path)]) == 2
     assert "needs Linux" in capsys.readouterr().out

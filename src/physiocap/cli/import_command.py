@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
-from physiocap.core.errors import ConfigurationError
+from physiocap.core.errors import ConfigurationError, StorageError
 from physiocap.core.records import ISOMETRIC_MUSCLE_GROUPS, Participant, Side, TestKind
 
 FORMATS = ("tindeq-csv", "apdm-h5", "mobilised-mat", "csv")
@@ -41,7 +42,40 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
+def _nearest_existing(path: Path) -> Path:
+    for folder in (path, *path.parents):
+        if os.path.lexists(folder):
+            return folder
+    return Path.cwd()
+
+
+def check_import_paths(source: Path, out: Path, *, out_is_folder: bool = False) -> None:
+    """Refuse, naming the path and the reason, what would fail half-way or destroy data:
+    a missing source or a folder given as source, an output that is the source itself
+    (``--force`` would overwrite it) or a link, an output whose folder is a file or not
+    writable."""
+    if not source.exists():
+        raise StorageError("does not exist", path=source)
+    if source.is_dir():
+        raise StorageError("is a folder; give the exported file itself", path=source)
+    if os.path.lexists(out):
+        if out.is_symlink():
+            raise StorageError("is a symbolic link; physiocap never writes through links",
+                               path=out)
+        if os.path.samefile(source, out):
+            raise StorageError("is the source file itself: importing into it would destroy "
+                               "the source; choose another output file", path=out)
+    folder = out if out_is_folder else out.parent
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        raise StorageError(f"cannot be written: {existing} is a file, not a folder", path=out)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise StorageError(f"cannot be written: the folder {existing} is not writable",
+                           path=out)
+
+
 def _run(args: argparse.Namespace) -> int:
+    check_import_paths(args.source, args.out, out_is_folder=args.format == "mobilised-mat")
     if args.format != "tindeq-csv":
         return _run_research_format(args)
     return _run_tindeq(args)

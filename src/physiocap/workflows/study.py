@@ -63,9 +63,13 @@ def participant_from_json(data: dict[str, object], source: Path | str = "") -> P
     if unknown:
         raise StorageError(f"unknown participant field(s) {unknown}", path=source or None)
     values = dict(data)
-    values["sex"] = Sex(values.get("sex", "unknown"))
-    values["dominant_side"] = Side(values.get("dominant_side", ""))
-    return Participant(**values)  # type: ignore[arg-type]
+    try:
+        values["sex"] = Sex(values.get("sex", "unknown"))
+        values["dominant_side"] = Side(values.get("dominant_side", ""))
+        return Participant(**values)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as error:
+        raise StorageError(f"participant record is invalid ({error})",
+                           path=source or None) from None
 
 
 class StudyFolder:
@@ -73,6 +77,9 @@ class StudyFolder:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        #: Participant folders the last :meth:`participants` call could not read: folder
+        #: → reason (a name that is no valid ID, a missing or broken participant.json).
+        self.unreadable: dict[Path, str] = {}
 
     def participant_dir(self, participant_id: str) -> Path:
         return self.root / validate_identifier(participant_id, "participant ID")
@@ -103,12 +110,17 @@ class StudyFolder:
 
     def participants(self, search: str = "") -> list[Participant]:
         """Every participant with a record, sorted by ID; ``search`` filters ID and group."""
+        self.unreadable = {}
         if not self.root.is_dir():
             return []
         needle = search.strip().lower()
         found = []
         for record in sorted(self.root.glob(f"*/{PARTICIPANT_FILE}")):
-            participant = self.load_participant(record.parent.name)
+            try:
+                participant = self.load_participant(record.parent.name)
+            except (ConfigurationError, StorageError, OSError) as error:
+                self.unreadable[record.parent] = str(error)  # one bad folder hides no other
+                continue
             if needle in participant.participant_id.lower() or needle in participant.group.lower():
                 found.append(participant)
         return found

@@ -71,7 +71,8 @@ def write_imported_session(out: Path, participant: Participant, session: Session
                            recording: ImportedRecording, *, overwrite: bool = False) -> Path:
     """Create ``out`` holding ``recording`` as one completed trial; refuse to overwrite."""
     if out.exists() and not overwrite:
-        raise StorageError("exists already; choose another output file", path=out)
+        raise StorageError("exists already; choose another output file (or --force to "
+                           "replace it)", path=out)
     if not recording.streams:
         raise ConfigurationError(f"{recording.trial.trial_id}: an import needs a stream")
     for stream in recording.streams:
