@@ -123,7 +123,7 @@ def _imu(device: DeviceInfo, procedure: QaProcedure, windows: dict[str, tuple[fl
          time_s: np.ndarray, acc: np.ndarray, gyro: np.ndarray, packets: np.ndarray,
          gyro_step: float, nominal_rate_hz: float,
          tolerances: ImuTolerances) -> CheckEvaluation:
-    poses = [PoseWindow(step.face or step.key, *_window(windows, step.key))
+    poses = [PoseWindow(step.key, *_window(windows, step.key))
              for step in procedure.steps]
     check = MultiPositionCheck(gravity_m_per_s2=procedure.gravity_m_per_s2,
                                gyro_step_rad_per_s=gyro_step, tolerances=tolerances)
