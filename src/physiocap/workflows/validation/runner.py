@@ -465,6 +465,9 @@ def run_validation(dataset: str, path: Path) -> dict[str, Any]:
             reason = _RUNNERS[dataset](recording, collectors, row, skipped)
         except PhysiocapError as error:
             reason = f"analysis refused the input: {error}"
+        except (ArithmeticError, LookupError, TypeError, ValueError) as error:
+            # e.g. a reference file without events: this recording fails, not the report
+            reason = f"could not be evaluated ({type(error).__name__}: {error})"
         if reason is not None:
             failures.append({"recording": recording.recording_id, "reason": reason})
             row["failure"] = reason

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from physiocap.core.errors import ConfigurationError
+from physiocap.core.errors import ConfigurationError, PhysiocapError
 
 #: Dataset name -> loader module (each exposes ``iter_recordings(path)``).
 _LOADERS: dict[str, str] = {
@@ -54,6 +54,23 @@ class ReferenceRecording:
     problem: str = ""
 
 
+def _file_being_read(error: BaseException, folder: Path) -> Path | None:
+    """The dataset file a loader was reading when ``error`` was raised: the innermost
+    frame's local path that names a file inside ``folder`` (loaders keep the path of the
+    file they read in a local variable)."""
+    frames = []
+    trace = error.__traceback__
+    while trace is not None:
+        frames.append(trace.tb_frame)
+        trace = trace.tb_next
+    root = folder.resolve()
+    for frame in reversed(frames):
+        for value in frame.f_locals.values():
+            if isinstance(value, Path) and value.is_file() and root in value.resolve().parents:
+                return value
+    return None
+
+
 def load_dataset(name: str, path: Path) -> Iterator[ReferenceRecording]:
     """Yield the recordings of dataset ``name`` found under ``path``."""
     if name not in _LOADERS:
@@ -64,8 +81,16 @@ def load_dataset(name: str, path: Path) -> Iterator[ReferenceRecording]:
         raise ConfigurationError(f"dataset folder {folder} does not exist")
     module = importlib.import_module(_LOADERS[name])
     found = False
-    for recording in module.iter_recordings(folder):
-        found = True
-        yield recording
+    try:
+        for recording in module.iter_recordings(folder):
+            found = True
+            yield recording
+    except PhysiocapError:
+        raise
+    except Exception as error:  # a malformed file: one line naming it, never a traceback
+        where = _file_being_read(error, folder) or folder
+        raise ConfigurationError(
+            f"{where}: cannot be read as part of the {name} dataset "
+            f"({type(error).__name__}: {str(error)[:200] or 'malformed'})") from None
     if not found:
         raise ConfigurationError(f"no {name} recordings in {folder}: expected {module.LAYOUT}")
