@@ -13,13 +13,16 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from physiocap.capture.engine import CaptureEngine, CaptureSettings
 from physiocap.core.clock import Clock, ScaledClock
+from physiocap.core.records import TestKind
 from physiocap.gui.bridge import EngineBridge
 from physiocap.gui.device_manager import DeviceManager
 from physiocap.gui.errors import configure_logging, install_excepthook, show_error
 from physiocap.gui.main_window import MainWindow
 from physiocap.gui.screens.battery import BatteryScreen
 from physiocap.gui.screens.devices import DevicesScreen
+from physiocap.gui.screens.groups import GroupScreen
 from physiocap.gui.screens.participants import ParticipantsScreen
+from physiocap.gui.screens.progress import ProgressScreen
 from physiocap.gui.screens.replay import ReplayScreen
 from physiocap.gui.screens.summary import SummaryScreen
 from physiocap.gui.state import AppState, OpenVisit
@@ -52,6 +55,11 @@ class PhysiocapWindow(MainWindow):
         self.add_screen("Visit summary", self.summary_screen)
         self.replay_screen = ReplayScreen(state)
         self.add_screen("Replay", self.replay_screen)
+        self.progress_screen = ProgressScreen(state)
+        self.add_screen("Progress", self.progress_screen)
+        self.group_screen = GroupScreen(state)
+        self.add_screen("Groups", self.group_screen)
+        self.progress_screen.visit_requested.connect(self.open_in_replay)
         self.battery_screen.recording_changed.connect(
             lambda on: self.context_bar.set_activity("● RECORDING" if on else ""))
         self.visit.visit_closed.connect(
@@ -65,6 +73,11 @@ class PhysiocapWindow(MainWindow):
         self.shutdown_hooks.append(self.visit.finish_visit)
         self.shutdown_hooks.append(self.devices.shutdown)
         self.shutdown_hooks.append(self.bridge.close)
+
+    def open_in_replay(self, path: Path, test: TestKind | None = None) -> None:
+        """Show the session file ``path`` in Replay (its first trial of ``test``)."""
+        self.replay_screen.open_file(path, test)
+        self.show_screen(self.replay_screen)
 
     def _on_visit_opened(self, visit: OpenVisit) -> None:
         if not visit.existing:

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from physiocap.core.records import Participant, SessionInfo
+from physiocap.gui.progress_store import ProgressStore
 from physiocap.workflows.study import StudyFolder
 
 
@@ -26,7 +27,9 @@ class OpenVisit:
 
 
 class AppState(QObject):
-    """The study, the selected participant and the visit; emits a signal on each change."""
+    """The study, the selected participant and the visit; emits a signal on each change.
+    :attr:`progress` holds the participants' longitudinal progress, computed in the
+    background and shared by the screens."""
 
     study_changed = Signal()
     participant_changed = Signal(object)  # Participant | None
@@ -38,9 +41,11 @@ class AppState(QObject):
         self.study = StudyFolder(study_dir)
         self.participant: Participant | None = None
         self.visit: OpenVisit | None = None
+        self.progress = ProgressStore(study_dir, self)
 
     def set_study_dir(self, study_dir: Path) -> None:
         self.study = StudyFolder(study_dir)
+        self.progress.set_study_root(study_dir)
         self.set_participant(None)
         self.study_changed.emit()
 

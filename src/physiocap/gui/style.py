@@ -22,6 +22,16 @@ PHASE_COLOURS = ("#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#0072B2
 MARK_COLOURS = {"left step": "#56B4E9", "right step": "#E69F00", "step": "#E69F00",
                 "peak": "#E69F00"}
 MARK_OUTLINE = "#222222"
+#: Visits on the Progress screen, the same marks as the visit report's progress page
+#: (workflows/report/charts.py): filled dots coloured by verdict; an open triangle for a
+#: visit with flagged trials, an open grey square for one not comparable with baseline.
+VERDICT_COLOURS = {"baseline": "#1F3B73", "within noise": "#5B7FB5",
+                   "detectable change": "#C98A00", "meaningful improvement": "#1D7A3A",
+                   "meaningful decline": "#B3261E"}
+FLAGGED_VISIT_COLOUR = "#D97706"
+NOT_COMPARABLE_COLOUR = "#6B7280"
+MDC_BAND_COLOUR = "#E5E7EB"
+CUTOFF_COLOUR = "#B3261E"
 FLAG_COLOUR = "#B8000B"
 OK_COLOUR = "#1B7F3A"
 SIMULATED_COLOUR = "#8A4FBF"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -34,13 +35,45 @@ from PySide6.QtWidgets import (
 from physiocap.core.errors import PhysiocapError
 from physiocap.core.records import Participant, SessionInfo, Sex, Side
 from physiocap.gui.errors import show_error
+from physiocap.gui.progress_store import session_stamp
+from physiocap.gui.progress_view import (
+    NOT_COMPARABLE_MARK,
+    SHORT_NAMES,
+    mark_of,
+    short_verdict,
+)
 from physiocap.gui.state import AppState, OpenVisit
+from physiocap.gui.style import NOT_COMPARABLE_COLOUR, VERDICT_COLOURS
 from physiocap.gui.widgets.common import label
 from physiocap.gui.widgets.optional_number import NOT_RECORDED, OptionalNumber
+from physiocap.workflows.progress import ParticipantProgress
 from physiocap.workflows.study import SessionEntry
 
 VISIT_LABELS = ("baseline", "follow-up 1", "follow-up 2", "follow-up 3", "end of treatment")
-_COLUMNS = ("ID", "Born", "Sex", "Group", "Visits")
+_COLUMNS = ("ID", "Born", "Sex", "Group", "Visits", "Latest visit against baseline")
+_VERDICT_COLUMN = 5
+
+
+def latest_verdicts_html(progress: ParticipantProgress) -> tuple[str, str]:
+    """Each outcome's verdict at the participant's latest visit, in a few coloured words
+    ("TUG better · Gait within noise"), and the same in full for the tooltip."""
+    short, full = [], []
+    for outcome in progress.outcomes:
+        latest = outcome.latest
+        if latest is None:
+            continue
+        colour = (NOT_COMPARABLE_COLOUR if mark_of(latest) == NOT_COMPARABLE_MARK
+                  else VERDICT_COLOURS.get(latest.verdict, NOT_COMPARABLE_COLOUR))
+        name = SHORT_NAMES.get(outcome.measure, outcome.label)
+        words = short_verdict(outcome, latest).replace(" ", "&nbsp;")
+        flagged = "&nbsp;⚠" if latest.flagged_trials else ""
+        short.append(f"{name}&nbsp;<span style='color:{colour}'><b>{words}</b></span>{flagged}")
+        full.append(f"{outcome.label} ({latest.visit_label}, {latest.date:%Y-%m-%d}): "
+                    f"{latest.verdict}" + (f" — {latest.not_comparable_reason}"
+                                           if latest.not_comparable_reason else "")
+                    + (f" — flagged: {'; '.join(latest.flagged_trials)}"
+                       if latest.flagged_trials else ""))
+    return " · ".join(short), "\n".join(full)
 _NO_BIRTH_YEAR = 1899
 
 
@@ -195,7 +228,16 @@ class ParticipantsScreen(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(_VERDICT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setToolTip("Latest visit against baseline, per outcome: better or worse = a "
+                          "clinically meaningful change (beyond MDC and MCID); detectably "
+                          "better or worse = beyond measurement noise, not known to be "
+                          "meaningful; within noise = inside the MDC; ⚠ flagged trials. "
+                          "Details on the Progress screen.")
         self.form = ParticipantForm()
         self.visits = VisitsPanel()
         self.folder_hint = label("", "hint")
@@ -215,8 +257,9 @@ class ParticipantsScreen(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 6)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([760, 400])  # the list with its latest verdicts gets the room
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
@@ -229,6 +272,7 @@ class ParticipantsScreen(QWidget):
         self.visits.visits.itemActivated.connect(lambda _item: self.open_selected_visit())
         self.visits.start_button.clicked.connect(self.start_new_visit)
         state.study_changed.connect(self.refresh)
+        state.progress.updated.connect(self._on_progress_ready)
         QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
         QShortcut(QKeySequence.StandardKey.New, self, self.new_participant)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save_participant)
@@ -255,10 +299,40 @@ class ParticipantsScreen(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, participant)
                 self.table.setItem(row, column, item)
+            self._show_latest(row, participant.participant_id)
             if participant.participant_id == selected:
                 self.table.selectRow(row)
         self.table.blockSignals(False)
         self._show_visits()
+
+    def _show_latest(self, row: int, participant_id: str) -> None:
+        """The latest verdicts, or a note that they are being worked out."""
+        store = self.state.progress
+        progress = store.get(participant_id)
+        cell = QLabel()
+        cell.setTextFormat(Qt.TextFormat.RichText)
+        cell.setWordWrap(True)
+        cell.setContentsMargins(4, 0, 4, 0)
+        if progress is not None:
+            text, tip = latest_verdicts_html(progress)
+            visits = {point.session_id for outcome in progress.outcomes
+                      for point in outcome.visits}
+            cell.setText(text if len(visits) > 1 else
+                         "<span style='color:#666'>baseline only: no change yet</span>")
+            cell.setToolTip(tip)
+        elif session_stamp(store.study_root, participant_id):
+            cell.setText("<span style='color:#666'>working out…</span>")
+            store.request(participant_id)
+        else:
+            cell.setText("<span style='color:#666'>no visits</span>")
+        self.table.setCellWidget(row, _VERDICT_COLUMN, cell)
+        self.table.resizeRowToContents(row)
+
+    def _on_progress_ready(self, participant_id: str) -> None:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.text() == participant_id:
+                self._show_latest(row, participant_id)
 
     def _on_selection(self) -> None:
         items = self.table.selectedItems()

@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from physiocap.core.errors import ConfigurationError, PhysiocapError
-from physiocap.core.records import Participant
+from physiocap.core.records import Participant, TestKind
 from physiocap.gui.errors import show_error
 from physiocap.gui.outcomes import Signals, TrialView, view_of_record
 from physiocap.gui.screens.battery import relevant_units
 from physiocap.gui.state import AppState
 from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.report_button import ReportButton
 from physiocap.gui.widgets.trial_plot import TrialPlot
 from physiocap.storage.reader import SessionReader
 from physiocap.storage.records import AnalysisRun, TrialRecord
@@ -65,6 +66,9 @@ class ReplayScreen(QWidget):
         self._last_frame_s = 0.0
 
         self.open_button = QPushButton("&Open session file…")
+        self.report_button = ReportButton()
+        self.report_button.written.connect(
+            lambda path: state.tell(f"Visit report saved to {path}."))
         self.file_label = label("No file open.", "hint")
         self.trials = QListWidget()
         self.run_choice = QComboBox()
@@ -88,7 +92,10 @@ class ReplayScreen(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(label("Replay", "title"))
-        left_layout.addWidget(self.open_button)
+        files = QHBoxLayout()
+        files.addWidget(self.open_button, 1)
+        files.addWidget(self.report_button)
+        left_layout.addLayout(files)
         left_layout.addWidget(self.file_label)
         left_layout.addWidget(self.trials, 1)
         left_layout.addWidget(analysis, 2)
@@ -149,7 +156,8 @@ class ReplayScreen(QWidget):
         if name:
             self.open_file(Path(name))
 
-    def open_file(self, path: Path) -> None:
+    def open_file(self, path: Path, test: TestKind | None = None) -> None:
+        """Show the session file at ``path``, its first trial (of ``test`` if given)."""
         try:
             with SessionReader(path) as reader:
                 trials = list(reader.trials)
@@ -166,8 +174,10 @@ class ReplayScreen(QWidget):
             item = QListWidgetItem(f"{trial.trial_id}  ·  {trial.status}")
             item.setData(Qt.ItemDataRole.UserRole, trial)
             self.trials.addItem(item)
+        self.report_button.set_session(path)
         if trials:
-            self.trials.setCurrentRow(0)
+            self.trials.setCurrentRow(next((row for row, trial in enumerate(trials)
+                                            if trial.info.test is test), 0))
 
     # trials and runs --------------------------------------------------------------------
     def _on_trial(self, row: int) -> None:

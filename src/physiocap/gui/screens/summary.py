@@ -33,6 +33,7 @@ from physiocap.gui.summary_model import (
 )
 from physiocap.gui.visit_controller import VisitController
 from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.report_button import ReportButton
 
 _COLUMNS = ("Test", "Score", "Rule", "Accepted trials", "Change", "Flags (source)")
 #: Widths of the wrapped columns (rule, trials, change), pixels.
@@ -53,6 +54,9 @@ class SummaryScreen(QWidget):
         self.subtitle = label("", "hint")
         self.finish_button = QPushButton("Finish visit and save")
         set_role(self.finish_button, "start")
+        self.report_button = ReportButton()
+        self.report_button.written.connect(
+            lambda path: state.tell(f"Visit report saved to {path}."))
         self.table = QTableWidget(0, len(_COLUMNS))
         self.table.setHorizontalHeaderLabels(_COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -77,6 +81,7 @@ class SummaryScreen(QWidget):
         titles.addWidget(self.heading)
         titles.addWidget(self.subtitle)
         top.addLayout(titles, 1)
+        top.addWidget(self.report_button)
         top.addWidget(self.finish_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -97,6 +102,11 @@ class SummaryScreen(QWidget):
         visit: OpenVisit | None = self.state.visit
         self.finish_button.setVisible(visit is not None and not visit.existing
                                       and self.visit.visit is not None)
+        saved = visit is not None and visit.existing
+        self.report_button.set_session(visit.path if saved else None)  # type: ignore[union-attr]
+        self.report_button.setToolTip(self.report_button.toolTip() if saved else
+                                      "Finish the visit first: the report is made from the "
+                                      "saved file.")
         if visit is None:
             self.subtitle.setText("Open or start a visit on the Participants screen.")
             self._show([])

@@ -1,0 +1,131 @@
+"""Progress, Groups and the report button on a simulated study.
+
+Truth is what the study was built with (physiocap.gui.tour_study): the number of visits
+recorded, the visit whose gait test was done over a different distance (not comparable
+with baseline), the simulated gait-speed change at the last visit (+0.25 m/s, beyond the
+MDC 0.19 m/s [C7] and the MCID 0.10 m/s [C6a]), the session files themselves, and who
+belongs to which group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from physiocap.core.clock import ScaledClock
+from physiocap.core.records import TestKind
+from physiocap.gui.app import PhysiocapWindow, application, build_window
+from physiocap.gui.tour_study import DIFFERENT_GAIT, FOCUS, OTHERS, record_course
+from physiocap.storage.reader import SessionReader
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+CONTROL = OTHERS[1]
+CONTROL_VISITS = 2
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    root = tmp_path_factory.mktemp("study")
+    focus_files = record_course(root, FOCUS)
+    record_course(root, CONTROL, visits=CONTROL_VISITS)
+    return root, focus_files
+
+
+@pytest.fixture
+def window(qtbot: object, study: tuple[Path, list[Path]]) -> Iterator[PhysiocapWindow]:
+    application()
+    main_window = build_window(study[0], ScaledClock(10.0))
+    qtbot.addWidget(main_window)  # type: ignore[attr-defined]
+    main_window.resize(1366, 768)
+    main_window.show()
+    yield main_window
+    main_window.close()
+    main_window.deleteLater()
+
+
+def _show_progress(window: PhysiocapWindow, qtbot: object, participant_id: str) -> None:
+    window.state.set_participant(window.state.study.load_participant(participant_id))
+    window.show_screen(window.progress_screen)
+    assert window.progress_screen.bar.isVisible()  # re-analysing: the screen says so
+    qtbot.waitUntil(lambda: window.progress_screen.progress is not None,  # type: ignore[attr-defined]
+                    timeout=60000)
+
+
+def test_progress_shows_every_visit_marks_the_incomparable_one_and_opens_it_in_replay(
+        window: PhysiocapWindow, qtbot: object, study: tuple[Path, list[Path]]) -> None:
+    _, files = study
+    _show_progress(window, qtbot, FOCUS.participant.participant_id)
+    screen = window.progress_screen
+    assert not screen.bar.isVisible()
+    gait = screen.plots["gait_speed_m_per_s"]
+    spots = gait.scatter.points()
+    assert len(spots) == len(FOCUS.visits) == len(files)
+    different = next(i for i, visit in enumerate(FOCUS.visits) if visit.gait == DIFFERENT_GAIT)
+    symbols = [spot.symbol() for spot in spots]
+    assert symbols[different] == "s"  # an open square: not comparable with baseline
+    assert all(symbol == "o" for i, symbol in enumerate(symbols) if i != different)
+    table = screen.tables["gait_speed_m_per_s"]
+    assert "distance" in table.item(different, 9).text()  # the table says why
+
+    # clicking that visit's point opens its session file in Replay, on a gait trial
+    box = gait.getPlotItem().vb
+    x, y = spots[different].pos().x(), spots[different].pos().y()
+    where = gait.mapFromScene(box.mapViewToScene(QPointF(x, y)))
+    qtbot.mouseClick(gait.viewport(), Qt.MouseButton.LeftButton, pos=where)  # type: ignore[attr-defined]
+    replay = window.replay_screen
+    assert window.stack.currentWidget() is replay
+    assert replay.path == files[different]
+    assert replay.trial is not None
+    assert replay.trial.info.test is TestKind.GAIT_SPEED
+    with SessionReader(files[different]) as reader:
+        assert reader.session.visit_label == FOCUS.visits[different].label
+
+
+def test_participants_list_shows_the_latest_verdicts(window: PhysiocapWindow,
+                                                     qtbot: object) -> None:
+    screen = window.participants_screen
+    window.show_screen(screen)
+    screen.refresh()
+    focus = FOCUS.participant.participant_id
+
+    def cell_text() -> str:
+        for row in range(screen.table.rowCount()):
+            if screen.table.item(row, 0).text() == focus:
+                return screen.table.cellWidget(row, 5).text()
+        return ""
+
+    qtbot.waitUntil(lambda: "working out" not in cell_text(), timeout=60000)  # type: ignore[attr-defined]
+    # +0.25 m/s simulated at the last visit: beyond the MDC and the MCID, so "better"
+    assert "Gait&nbsp;<span style='color:#1D7A3A'><b>better</b>" in cell_text()
+
+
+def test_group_view_counts_each_group_and_visit(window: PhysiocapWindow,
+                                                qtbot: object) -> None:
+    screen = window.group_screen
+    window.show_screen(screen)
+    qtbot.waitUntil(lambda: screen.result is not None, timeout=120000)  # type: ignore[attr-defined]
+    screen.outcome.setCurrentIndex(screen.outcome.findData("gait_speed_m_per_s"))
+    cells = {(cell.group, cell.visit_number): cell for cell in screen.cells()}
+    expected = {(FOCUS.participant.group, n) for n in range(1, len(FOCUS.visits) + 1)}
+    expected |= {(CONTROL.participant.group, n) for n in range(1, CONTROL_VISITS + 1)}
+    assert set(cells) == expected
+    assert all(cell.statistics.n == 1 for cell in cells.values())
+    assert screen.table.rowCount() == len(expected)
+
+
+def test_report_button_writes_the_visit_pdf(window: PhysiocapWindow, qtbot: object,
+                                            study: tuple[Path, list[Path]],
+                                            tmp_path: Path) -> None:
+    _, files = study
+    replay = window.replay_screen
+    replay.open_file(files[-1])
+    assert replay.report_button.isEnabled()
+    target = tmp_path / "visit.pdf"
+    with qtbot.waitSignal(replay.report_button.written, timeout=120000):  # type: ignore[attr-defined]
+        replay.report_button.write_to(target)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert replay.report_button.isEnabled()
