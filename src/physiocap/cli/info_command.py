@@ -86,7 +86,22 @@ def describe(reader: SessionReader) -> dict[str, Any]:
                      "simulated": info.simulated} for info in reader.devices.values()],
         "trials": trials,
         "unreadable_trials": dict(reader.unreadable_trials),
+        "calibration_warnings": _calibration_warnings(reader),
     }
+
+
+def _calibration_warnings(reader: SessionReader) -> list[str]:
+    """Overdue or failed calibration of the session's devices at the time of the visit,
+    from the study's calibration registry (none when the study keeps no registry)."""
+    from physiocap.core.errors import PhysiocapError
+    from physiocap.workflows.visit_summary import calibration_warnings
+
+    try:
+        return calibration_warnings(Path(reader.path).parent.parent,
+                                    list(reader.devices.values()),
+                                    at_utc=reader.session.started_utc)
+    except PhysiocapError as error:
+        return [f"the study's calibration registry cannot be read: {error}"]
 
 
 def _rate(stream: dict[str, Any]) -> str:
@@ -125,6 +140,8 @@ def format_text(summary: dict[str, Any]) -> str:
         simulated = " SIMULATED" if device["simulated"] else ""
         lines.append(f"  {device['device_id']}: {device['driver']} {device['model']} "
                      f"serial {device['serial']}, {device['placement']}{simulated}")
+    for warning in summary["calibration_warnings"]:
+        lines.append(f"  CALIBRATION: {warning}")
     lines.append(f"Trials:      {len(summary['trials'])}")
     for trial_id, reason in summary["unreadable_trials"].items():
         lines.append(f"  {trial_id}: unreadable, {reason}")

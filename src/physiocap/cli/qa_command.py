@@ -121,6 +121,9 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"  {item['trial_id']} {item['measure']}: raw {_number(item['raw'])}, corrected "
               f"with {item['check_id']} {_number(item['corrected'])}, truth "
               f"{_number(item['truth'])}")
+    for row in report.surveillance:
+        print(f"  still periods of {row['trial_id']} ({row['still_s']:.1f} s): {row['serial']} "
+              f"gravity-norm error {_number(row['gravity_norm_error_m_per_s2'], 3)} m/s²")
     return 0
 
 

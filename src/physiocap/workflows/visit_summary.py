@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
 from physiocap.analysis.norms import load_mobility_norms, load_strength_norms
 from physiocap.analysis.strength import EffortMetrics, StrengthResult, asymmetry
 from physiocap.analysis.strength.summary import Asymmetry, SideSummary, summarize_side
+from physiocap.core.device_info import DeviceInfo
 from physiocap.core.records import Participant, TestKind
 from physiocap.workflows.analyze import TrialOutcome, knee_setup_for
+from physiocap.workflows.qa.status import DEFAULT_INTERVAL_DAYS, device_warnings
 
 #: Trial-to-trial CV above which a strength result is flagged as inconsistent, %: the
 #: conventional sincerity-of-effort limit, which Shechtman 2000 (J Hand Ther 13:25-32)
@@ -159,3 +163,12 @@ def summarize_visit(outcomes: list[TrialOutcome], participant: Participant,
             summaries.append(_strength_summary(test, name, [o.result for o in group],
                                                participant, protocols[group[0].trial_id]))
     return summaries
+
+
+def calibration_warnings(study_dir: Path, devices: list[DeviceInfo], *,
+                         at_utc: datetime | None = None,
+                         interval_days: float = DEFAULT_INTERVAL_DAYS) -> list[str]:
+    """The visit's devices that were overdue or had failed their last calibration check
+    when the visit was recorded (issue 13): shown with the summary, since every result of
+    such a device is in doubt. Empty when the study keeps no calibration registry."""
+    return device_warnings(study_dir, devices, at_utc=at_utc, interval_days=interval_days)

@@ -6,7 +6,8 @@ gyroscope bias and clock drift beyond their limits [Q2, Q7, Q8] are checked by t
 procedures, recorded as calibration session files and registered. Each estimate is shown
 beside the injected truth. Then a short visit (one TUG, one grip) is recorded with both
 devices: the visit is flagged for the failed IMU, and the grip is analysed with the
-passing dynamometer check's correction, beside the raw result and the truth.
+passing dynamometer check's correction, beside the raw result and the truth, and the
+TUG's still periods give the IMU's gravity-norm error (drift surveillance).
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from physiocap.workflows.qa.procedures import (
     imu_procedure,
 )
 from physiocap.workflows.qa.simulated import SimulatedCheck, run_simulated_check
-from physiocap.workflows.qa.status import device_warnings
+from physiocap.workflows.qa.surveillance import survey_study
 from physiocap.workflows.visit import DeviceSetup
+from physiocap.workflows.visit_summary import calibration_warnings
 
 AXES = ("x", "y", "z")
 
@@ -76,12 +78,14 @@ class QaDemoReport:
     visit_path: Path
     visit_warnings: tuple[str, ...]
     corrections: tuple[dict[str, Any], ...]
+    surveillance: tuple[dict[str, Any], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {"checks": [check.as_json() for check in self.checks],
                 "visit": {"path": str(self.visit_path), "flagged": bool(self.visit_warnings),
                           "warnings": list(self.visit_warnings),
-                          "corrections": list(self.corrections)}}
+                          "corrections": list(self.corrections),
+                          "surveillance": list(self.surveillance)}}
 
 
 def dynamometer_truth(driver: SimDynDriver, procedure: QaProcedure,
@@ -157,7 +161,7 @@ def run_qa_demo(out_dir: Path | str, *, seed: int = 0,
     with SessionReader(visit.path) as reader:
         recorded = list(reader.devices.values())
         started = reader.session.started_utc
-    warnings = tuple(device_warnings(out, recorded, at_utc=started))
+    warnings = tuple(calibration_warnings(out, recorded, at_utc=started))
     raw = {o.trial_id: o for o in analyze_session(visit.path, store=False,
                                                   apply_calibration=False)}
     corrections = []
@@ -172,4 +176,7 @@ def run_qa_demo(out_dir: Path | str, *, seed: int = 0,
                             "check_id": calibration["check_id"], "raw": raw_value,
                             "corrected": outcome.headline.get(measure),
                             "truth": truth_headline(trial.performed, trial.trial.protocol)})
-    return QaDemoReport(checks, visit.path, warnings, tuple(corrections))
+    _, measured = survey_study(out)
+    surveillance = tuple({"serial": row.serial, "trial_id": row.trial_id} | row.results
+                         for row in measured)
+    return QaDemoReport(checks, visit.path, warnings, tuple(corrections), surveillance)
