@@ -28,11 +28,15 @@ def test_side_accuracy_of_detected_contacts(validation_report: Report, dataset: 
     assert sides["accuracy"] >= goal
 
 
-@pytest.mark.parametrize("dataset", ["ipol-gait", "mobgap-lab"])
-def test_sided_detections_are_reported(validation_report: Report, dataset: str) -> None:
+@pytest.mark.parametrize(("dataset", "contacts"), [("ipol-gait", "initial_contacts_lower_back"),
+                                                  ("mobgap-lab", "initial_contacts")])
+def test_sided_detections_lose_no_more_than_the_side_goal_allows(
+        validation_report: Report, dataset: str, contacts: str) -> None:
+    """A sided detection is a detected contact on the right side: with the 95 % side goal
+    its F1 may lie at most 5 % below the unsided contacts' F1."""
     detection = validation_report(dataset)["detection"]
     for name in ("initial_contacts_left", "initial_contacts_right"):
-        assert detection[name]["f1"] >= 0.6, name
+        assert detection[name]["f1"] >= 0.95 * detection[contacts]["f1"], name
 
 
 def test_sides_of_the_reference_contacts_themselves(shared_data: Path) -> None:
