@@ -12,6 +12,8 @@ import importlib
 import json
 from typing import Any
 
+from physiocap.core.errors import PhysiocapError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
@@ -27,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="how long to listen, seconds (default 5)")
     scan.add_argument("--all", action="store_true",
                       help="also list devices physiocap does not support")
-    scan.add_argument("--json", action="store_true", help="print a JSON list instead")
+    scan.add_argument("--json", action="store_true",
+                      help="print a JSON list instead (an object with \"error\" when no "
+                           "scan is possible)")
     scan.set_defaults(func=run_scan)
 
 
@@ -44,10 +48,15 @@ def scan_devices(timeout_s: float, include_unsupported: bool) -> list[dict[str, 
 def run_scan(args: argparse.Namespace) -> int:
     if not args.timeout > 0:
         raise SystemExit("physiocap devices scan: --timeout must be > 0 seconds")
-    devices = scan_devices(args.timeout, args.all)
-    if args.json:
+    if args.json:  # JSON in every case, for scripts: the list, or the reason there is none
+        try:
+            devices = scan_devices(args.timeout, args.all)
+        except PhysiocapError as error:
+            print(json.dumps({"error": str(error), "devices": []}, indent=2))
+            return 2
         print(json.dumps(devices, indent=2))
         return 0
+    devices = scan_devices(args.timeout, args.all)
     if not devices:
         print(f"No supported devices heard in {args.timeout:g} s. Switch the sensor on (a "
               "Tindeq sleeps after 10 min unconnected; a Polar H10 must be on the strap) and "
