@@ -8,12 +8,12 @@ from :func:`~physiocap.workflows.progress.participant_progress`.
 The visit is analysed in memory with the current algorithms (the file is never written),
 the same way the progress re-analyses earlier visits, so the two pages agree and a change
 never mixes algorithm versions. A file outside a study folder
-(``<study>/<participant>/<session>.h5``) is read as a one-visit study and says so.
+(``<study>/<participant>/<session>.h5``) is read as a one-visit study (a copy in a
+temporary folder, never a link: the study index resolves links) and says so.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -252,11 +252,7 @@ def _progress(path: Path, facts: _ReaderFacts,
     with tempfile.TemporaryDirectory(prefix="physiocap-report-") as folder:
         study = StudyFolder(Path(folder))
         study.save_participant(facts.participant)
-        link = study.participant_dir(participant_id) / path.name
-        try:
-            os.symlink(path.resolve(), link)
-        except OSError:
-            shutil.copy2(path, link)
+        shutil.copy2(path, study.participant_dir(participant_id) / path.name)
         progress = participant_progress(study.root, participant_id, on_progress=on_progress)
     return progress, ("This file is not inside a study folder (<study>/<participant>/"
                       "<session>.h5), so earlier visits could not be looked for: only this "
