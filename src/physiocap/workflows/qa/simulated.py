@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from physiocap.workflows.qa.session import QaCheckSession, QaOutcome
 
 #: Streaming before the first step, s (the device is switched on and connected).
 WARM_UP_S = 5.0
+#: Time the simulated operator takes to put the device down or hang a mass, s.
+TRANSITION_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ class SimulatedOperator:
 
     driver: SimImuDriver | SimDynDriver
     seed: int = 0
-    transition_s: float = 2.0
+    transition_s: float = TRANSITION_S
     mistakes: Mapping[str, str] = field(default_factory=dict)
     _previous_orientation: np.ndarray | None = None
     _previous_load_n: float = 0.0
@@ -128,7 +130,10 @@ def run_simulated_check(study_dir: Path | str, procedure: QaProcedure, *,
                         check_id: str | None = None, clock: Clock | None = None,
                         start_utc: datetime | None = None) -> SimulatedCheck:
     """A whole check of a simulated device, recorded, evaluated and registered."""
-    clock = clock or VirtualClock(start_utc=start_utc or datetime.now(UTC))
+    if start_utc is None:  # the simulated check ends now, not in the future
+        length_s = WARM_UP_S + procedure.duration_s + len(procedure.steps) * TRANSITION_S
+        start_utc = datetime.now(UTC) - timedelta(seconds=length_s + 1.0)
+    clock = clock or VirtualClock(start_utc=start_utc)
     with CaptureEngine(clock) as engine:
         driver = make_simulated_device(procedure.kind, engine.clock, address=address,
                                        seed=seed, options=options, faults=faults)
