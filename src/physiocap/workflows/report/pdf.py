@@ -256,7 +256,11 @@ def _change_table(report: VisitReport) -> Table:
 
 def _page_two(report: VisitReport) -> list[Any]:
     progress = report.progress
-    story: list[Any] = [PageBreak(), _p("Progress up to this visit", TITLE)]
+    group = f" (group {progress.group})" if progress.group else ""
+    story: list[Any] = [PageBreak(), _p("Progress up to this visit", TITLE),
+                        _p(f"Participant {progress.participant_id}{group}: every outcome at "
+                           "every visit up to this one, each visit re-analysed with the "
+                           "algorithms in the footer.", CELL)]
     if report.progress_note:
         story.append(_p(report.progress_note, CELL))
     story += [_p(f"Skipped file: {line}", SMALL) for line in progress.skipped]
@@ -303,6 +307,10 @@ class _NumberedCanvas(Canvas):
         self.setFillColor(GREY)
         top = PAGE_HEIGHT - 9 * mm
         self.drawString(MARGIN, top, "physiocap visit report")
+        if report.simulated:
+            self.setFillColor(colors.HexColor("#b3261e"))
+            self.drawCentredString(PAGE_WIDTH / 2, top, "SIMULATED: not a patient measurement")
+            self.setFillColor(GREY)
         self.drawRightString(PAGE_WIDTH - MARGIN, top, printable(
             f"{report.participant.participant_id} · visit {session.visit_label} · "
             f"{session.started_utc:%Y-%m-%d}"))

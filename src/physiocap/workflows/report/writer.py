@@ -5,7 +5,7 @@ half-written PDF (the report goes to a temporary file beside the target, then
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from physiocap.core.errors import StorageError
@@ -30,10 +30,11 @@ def write_visit_report(session_path: Path | str, out_path: Path | str, *, force:
     if not out.parent.is_dir():
         raise StorageError("folder for the report does not exist", path=out.parent)
     report = build_visit_report(session_path, on_progress=on_progress)
-    descriptor, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    temporary = Path(name)
+    # opened with "x" (not mkstemp, which makes the file private): the report gets the
+    # permissions any new file in that folder gets
+    temporary = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        with temporary.open("xb") as handle:
             render_pdf(report, handle)
             handle.flush()
             os.fsync(handle.fileno())
