@@ -3,7 +3,7 @@
 
 Goals: TUG total time within 0.3 s (issue 3, tug-watch run); walking speed within
 0.1 m/s of the reference walking bout (mobgap-lab), the substantial clinically meaningful
-change in gait speed (Perera et al. 2006, clinical.md [C6a]). Issue 3's 0.08 m/s is a mean
+change in gait speed (Perera et al. 2006 [C6a]). Issue 3's 0.08 m/s is a mean
 absolute error over all reference bouts, held by
 ``tests/workflows/validation/test_dataset_goals.py``; one walk may lie beyond it.
 """

@@ -38,7 +38,7 @@ def test_simulated_wrist_transitions_fall_inside_the_true_ones(speed: float) -> 
 
 @pytest.mark.parametrize("speed", [0.4, 1.2])
 def test_simulated_wrist_ends_when_seated_although_the_hand_keeps_moving(speed: float) -> None:
-    """The test ends once seated (clinical.md: "from go until seated"); a hand that goes on
+    """The test ends once seated ("from go until seated" [C13a]); a hand that goes on
     moving to the lap for 1.2 s after the body is seated is not sitting down. Simulated by
     a 2 Hz wrist rotation of 1.5 rad/s after the true end (rotation leaves the specific
     force's norm unchanged and the arm's posture seated); version 1.5 ended these 0.46 s
