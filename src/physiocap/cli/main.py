@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "physiocap.cli.analyze_command",
     "physiocap.cli.import_command",
     "physiocap.cli.export_command",
+    "physiocap.cli.reanalyze_command",
     "physiocap.cli.info_command",
     "physiocap.cli.validate_command",
     "physiocap.cli.gui_command",

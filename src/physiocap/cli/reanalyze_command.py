@@ -1,0 +1,78 @@
+"""``physiocap reanalyze --study DIR``: re-analyse every session of a study, in parallel."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "reanalyze", help="re-analyse a whole study (local processes or a Dask cluster)",
+        description="Apply the current algorithms, or a versioned recipe, to every session "
+                    "file of a study and store new analysis runs (raw data never touched). "
+                    "Trials that already hold a run of the same algorithm, version and "
+                    "parameters are skipped; an interrupted run resumes where it stopped; a "
+                    "file that fails is reported and the others go on.")
+    parser.add_argument("--study", type=Path, required=True, help="study folder")
+    parser.add_argument("--recipe", type=Path, default=None,
+                        help="recipe (JSON): expected algorithm versions, parameter overrides")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local worker processes (default: one per CPU)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run on an existing Dask distributed cluster, e.g. "
+                             "tcp://10.0.0.5:8786 (the study folder must be visible to its "
+                             "workers at the same path)")
+    parser.add_argument("--restart", action="store_true",
+                        help="ignore what an earlier run of the same recipe finished")
+    parser.set_defaults(func=_run)
+
+
+class ProgressBar:
+    """A one-line bar with ETA on a terminal; one line per 10 % elsewhere."""
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
+        self.stream, self.width = stream, width
+        self.started = time.monotonic()
+        self.tty = stream.isatty()
+        self.last_tenth = -1
+
+    def __call__(self, done: int, total: int, result: Any) -> None:
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / done * (total - done)
+        text = (f"{done}/{total} sessions, {done / elapsed if elapsed else 0:.2f}/s, "
+                f"ETA {eta:.0f} s")
+        if self.tty:
+            filled = int(self.width * done / total)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {text} ")
+            if done == total:
+                self.stream.write("\n")
+        elif done * 10 // total != self.last_tenth:
+            self.last_tenth = done * 10 // total
+            self.stream.write(text + "\n")
+        if not result.ok:
+            self.stream.write(("\n" if self.tty else "") + f"failed: {result.error}\n")
+        self.stream.flush()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from physiocap.workflows.reanalyze import Recipe, load_recipe, reanalyze_study
+
+    recipe = load_recipe(args.recipe) if args.recipe else Recipe()
+    report = reanalyze_study(args.study, recipe, workers=args.workers,
+                             scheduler=args.scheduler, progress=ProgressBar(),
+                             resume=not args.restart)
+    trial_failures = [f"{Path(r.path).name}: {failure}" for r in report.results
+                      for failure in r.failures]
+    for failure in trial_failures:
+        print(f"not analysed: {failure}")
+    unchanged = sum(r.unchanged for r in report.results)
+    print(f"{report.sessions} sessions ({report.resumed} finished earlier, skipped): "
+          f"{report.stored} new runs stored, {unchanged} trials already up to date, "
+          f"{len(trial_failures)} trials not analysed, {len(report.failed_files)} files failed")
+    for result in report.failed_files:
+        print(f"failed: {result.error}")
+    return 1 if report.failed_files else 0
