@@ -42,7 +42,10 @@ INDEX_FILE = ".physiocap-index.sqlite"
 SESSION_SUFFIX = ".h5"
 
 #: Bumped whenever the tables change: an index of another version is rebuilt.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+
+#: Files read and stored per transaction during a refresh.
+BATCH_FILES = 200
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -53,8 +56,8 @@ CREATE TABLE IF NOT EXISTS files (
     participant_json TEXT NOT NULL, devices_json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS trials (
     path TEXT NOT NULL, trial_id TEXT NOT NULL, test TEXT NOT NULL, status TEXT NOT NULL,
-    side TEXT NOT NULL, repetition INTEGER NOT NULL, started_utc TEXT NOT NULL,
-    protocol_json TEXT NOT NULL, device_ids_json TEXT NOT NULL, runs_json TEXT NOT NULL,
+    side TEXT NOT NULL, protocol_json TEXT NOT NULL, device_ids_json TEXT NOT NULL,
+    runs_json TEXT NOT NULL,
     PRIMARY KEY (path, trial_id));
 CREATE TABLE IF NOT EXISTS derived (
     path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, key));
@@ -91,8 +94,6 @@ class IndexedTrial:
     test: str
     status: str
     side: str
-    repetition: int
-    started_utc: datetime | None
     protocol: dict[str, Any]
     devices: tuple[DeviceRef, ...]
     runs: tuple[RunRef, ...]
@@ -228,8 +229,7 @@ def _trial_row(trials: Any, trial_id: str, left_open: bool) -> dict[str, Any]:
     if left_open and status == "recording":
         status = "interrupted"
     return {"trial_id": trial_id, "test": test, "status": status,  # named by its trial ID
-            "side": _text(node, "side"), "repetition": int(_int(node, "repetition") or 1),
-            "started_utc": _text(node, "started_utc"),
+            "side": str(protocol.get("side", "")),  # a sided test's protocol names its side
             "protocol_json": json.dumps(protocol, sort_keys=True),
             "device_ids_json": json.dumps(sorted(_names(h5g.open(node, b"streams")))),
             "runs_json": json.dumps(_runs(node))}
@@ -356,30 +356,30 @@ class StudyIndex:
 
     # -- refresh --------------------------------------------------------------------------
     def refresh(self) -> RefreshReport:
-        """Bring the index up to date with the folder (see the module docstring)."""
+        """Bring the index up to date with the folder (see the module docstring). Files
+        are read and stored in batches of :data:`BATCH_FILES`, so memory stays flat and an
+        interrupted cold indexing resumes where it stopped."""
         on_disk = _session_files(self.root)
         known = {path: _Stat(size, mtime) for path, size, mtime in
                  self._db.execute("SELECT path, size, mtime_ns FROM files")}
         gone = [path for path in known if path not in on_disk]
         stale = [path for path, stat in on_disk.items() if known.get(path) != stat]
-        skipped: list[SkippedFile] = []
-        read: list[tuple[str, _Stat, dict[str, Any], list[dict[str, Any]]]] = []
-        for done, (relative, (visit, trials, problem)) in enumerate(
-                zip(stale, map(_read_or_reason, [self.root / r for r in stale]), strict=True),
-                start=1):
-            if problem:
-                skipped.append(SkippedFile(self.root / relative, problem))
-            else:
-                read.append((relative, on_disk[relative], visit, trials))
-            if self.on_progress is not None:
-                self.on_progress(done, len(stale))
-        dropped = gone + [s.path.relative_to(self.root).as_posix() for s in skipped]
-        if dropped or read:
+        if gone:
             with self._transaction() as db:
-                for relative in dropped + [item[0] for item in read]:
-                    for table in ("files", "trials", "derived"):
-                        db.execute(f"DELETE FROM {table} WHERE path = ?", (relative,))
-                for relative, stat, visit, trials in read:
+                self._forget(db, gone)
+        skipped: list[SkippedFile] = []
+        added = 0
+        for start in range(0, len(stale), BATCH_FILES):
+            batch = stale[start:start + BATCH_FILES]
+            rows = [(relative, _read_or_reason(self.root / relative)) for relative in batch]
+            with self._transaction() as db:
+                self._forget(db, batch)
+                for relative, (visit, trials, problem) in rows:
+                    if problem:
+                        skipped.append(SkippedFile(self.root / relative, problem))
+                        continue
+                    added += relative not in known
+                    stat = on_disk[relative]
                     db.execute(
                         "INSERT INTO files VALUES (:path, :size, :mtime_ns, :participant_id, "
                         ":session_id, :visit_label, :started_utc, :site, :operator_id, "
@@ -389,13 +389,19 @@ class StudyIndex:
                          **visit})
                     db.executemany(
                         "INSERT INTO trials VALUES (:path, :trial_id, :test, :status, :side, "
-                        ":repetition, :started_utc, :protocol_json, :device_ids_json, "
-                        ":runs_json)", [{"path": relative, **trial} for trial in trials])
-        added = sum(1 for item in read if item[0] not in known)
+                        ":protocol_json, :device_ids_json, :runs_json)",
+                        [{"path": relative, **trial} for trial in trials])
+            if self.on_progress is not None:
+                self.on_progress(start + len(batch), len(stale))
         self._skipped = tuple(skipped)
-        self._last = RefreshReport(added, len(read) - added, len(gone),
+        self._last = RefreshReport(added, len(stale) - len(skipped) - added, len(gone),
                                    len(on_disk) - len(stale), self._skipped)
         return self._last
+
+    @staticmethod
+    def _forget(db: sqlite3.Connection, paths: list[str]) -> None:
+        for table in ("files", "trials", "derived"):
+            db.executemany(f"DELETE FROM {table} WHERE path = ?", [(p,) for p in paths])
 
     @property
     def skipped(self) -> tuple[SkippedFile, ...]:
@@ -412,9 +418,13 @@ class StudyIndex:
         return [row[0] for row in self._db.execute(
             "SELECT DISTINCT participant_id FROM files ORDER BY participant_id")]
 
-    def visits(self, participant_id: str | None = None) -> list[IndexedVisit]:
-        """Visits ordered by participant, then visit date (session start), then session ID."""
-        self.refresh()
+    def visits(self, participant_id: str | None = None, *,
+               refresh: bool = True) -> list[IndexedVisit]:
+        """Visits ordered by participant, then visit date (session start), then session ID.
+        ``refresh=False`` answers from the latest refresh (for a caller that has just
+        refreshed and asks about many participants in turn)."""
+        if refresh:
+            self.refresh()
         query = "SELECT * FROM files"
         args: tuple[str, ...] = ()
         if participant_id is not None:
@@ -436,10 +446,11 @@ class StudyIndex:
 
     def trials(self, participant_id: str | None = None,
                test: str | None = None) -> list[IndexedTrial]:
-        """Trials (with their devices and stored runs), in visit-date then start order."""
+        """Trials (with their devices and stored runs), in visit-date then trial-ID order
+        (trial IDs are numbered per test: ``grip-01``, ``grip-02``, ...)."""
         self.refresh()
         query = ("SELECT t.path, f.participant_id, f.session_id, t.trial_id, t.test, "
-                 "t.status, t.side, t.repetition, t.started_utc, t.protocol_json, "
+                 "t.status, t.side, t.protocol_json, "
                  "t.device_ids_json, t.runs_json, f.devices_json FROM trials t JOIN files f "
                  "ON t.path = f.path WHERE 1 = 1")
         args: list[str] = []
@@ -449,14 +460,14 @@ class StudyIndex:
         if test is not None:
             query += " AND t.test = ?"
             args.append(test)
-        query += " ORDER BY f.participant_id, f.started_utc, f.session_id, t.started_utc"
+        query += " ORDER BY f.participant_id, f.started_utc, f.session_id, t.trial_id"
         found = []
-        for (path, pid, session_id, trial_id, kind, status, side, repetition, started,
-             protocol, device_ids, runs, devices_json) in self._db.execute(query, args):
+        for (path, pid, session_id, trial_id, kind, status, side, protocol, device_ids, runs,
+             devices_json) in self._db.execute(query, args):
             devices = _devices(devices_json)
             found.append(IndexedTrial(
-                self.root / path, pid, session_id, trial_id, kind, status, side, repetition,
-                parse_utc(started), json.loads(protocol),
+                self.root / path, pid, session_id, trial_id, kind, status, side,
+                json.loads(protocol),
                 tuple(devices[d] for d in json.loads(device_ids) if d in devices),
                 tuple(RunRef(*run) for run in json.loads(runs))))
         return found

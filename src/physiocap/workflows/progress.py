@@ -314,10 +314,11 @@ def _visit_from_json(text: str, path: Path) -> _Visit:
 
 
 def _visits(index: StudyIndex, participant_id: str,
-            on_progress: Callable[[int, int], None] | None) -> tuple[list[_Visit], list[str]]:
+            on_progress: Callable[[int, int], None] | None,
+            refresh: bool = True) -> tuple[list[_Visit], list[str]]:
     """The participant's visits in date order, analysed (or from the index's cache while
     the file is unchanged), and the files left out with the reason."""
-    indexed = index.visits(participant_id)
+    indexed = index.visits(participant_id, refresh=refresh)
     skipped = [f"{item.path.name}: {item.reason}" for item in index.skipped
                if item.path.parent.name == participant_id]
     key = _cache_key()
@@ -442,12 +443,13 @@ def participant_progress(study_root: Path, participant_id: str, *,
     session's start), up to and including ``up_to_session`` when given;
     ``on_progress(done, total)`` after each visit. Files that cannot be read (being
     recorded, damaged) are left out and named in :attr:`ParticipantProgress.skipped`.
-    ``index`` reuses an open :class:`StudyIndex` of ``study_root``."""
+    ``index`` reuses an open :class:`StudyIndex` of ``study_root``, refreshed by the
+    caller (a group view refreshes once for all participants)."""
     study = StudyFolder(Path(study_root))
     own = index is None
     index = index or StudyIndex(study.root)
     try:
-        visits, skipped = _visits(index, participant_id, on_progress)
+        visits, skipped = _visits(index, participant_id, on_progress, refresh=own)
     finally:
         if own:
             index.close()
