@@ -197,10 +197,13 @@ def test_disk_full_stops_the_recording_cleanly_and_keeps_what_was_written() -> N
         await sleep(clock, 1.0)
         outcome["live_view_goes_on"] = (
             engine.ring_buffer("IMU-D", "data").total_written > ring_before)
-        with pytest.raises(CaptureError, match="no space left"):
+        # every later call says the disk is full (issue 16), not a generic capture error
+        with pytest.raises(DiskFullError, match="no space left"):
             await engine.start_trial_async(TrialInfo("grip-2", TestKind.GRIP))
-        with pytest.raises(CaptureError):
+        with pytest.raises(DiskFullError):
             await engine.add_marker_async("cue")
+        with pytest.raises(DiskFullError):
+            await engine.stop_trial_async()
 
     _, events, _, _ = run_visit([driver], clock, script, writer=writer)
     errors = [e for e in events if isinstance(e, CaptureErrorEvent)]

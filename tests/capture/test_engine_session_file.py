@@ -15,7 +15,7 @@ from tests.capture.test_engine import MIN_LATENCY_S, sleep, stored_block
 from physiocap.capture.engine import CaptureEngine
 from physiocap.capture.events import CaptureErrorEvent, CaptureEvent
 from physiocap.core.clock import VirtualClock
-from physiocap.core.errors import CaptureError, DiskFullError
+from physiocap.core.errors import DiskFullError
 from physiocap.core.records import Participant, SessionInfo, TestKind, TrialInfo, TrialStatus
 from physiocap.core.streams import DeviceTiming
 from physiocap.storage import SessionReader, SessionWriter
@@ -127,7 +127,7 @@ def test_disk_full_keeps_every_flushed_sample_and_marks_the_trial_interrupted(
         stats = engine.writer_stats
         assert stats is not None
         written["flushed"], written["handed"] = stats.samples_flushed, stats.samples_written
-        with pytest.raises(CaptureError, match="disk is full"):
+        with pytest.raises(DiskFullError, match="disk is full"):
             await engine.start_trial_async(TrialInfo("grip-2", TestKind.GRIP))
         await engine.close_session_async()
 

@@ -64,7 +64,7 @@ from physiocap.capture.stream_pipeline import (
 from physiocap.capture.writer_thread import SessionSink, WriterStats, WriterThread
 from physiocap.core.clock import Clock, RealClock
 from physiocap.core.device_info import DeviceInfo
-from physiocap.core.errors import CaptureError, ConfigurationError, DeviceError
+from physiocap.core.errors import CaptureError, ConfigurationError, DeviceError, PhysiocapError
 from physiocap.core.records import TrialInfo, TrialStatus
 from physiocap.core.streams import DeviceTiming, SampleBlock, StreamSpec
 from physiocap.devices import registry
@@ -492,6 +492,8 @@ class CaptureEngine:
 
     async def stop_trial_async(self) -> TrialSummary:
         trial = self._trial
+        if trial is None and self._failure is not None:
+            raise self._stopped_by_failure()
         if trial is None or not math.isinf(trial.t_end_s):
             raise CaptureError("no trial is recording")
         now = self.clock.now()
@@ -716,9 +718,16 @@ class CaptureEngine:
     def _require_recording(self) -> WriterThread:
         writer = self._require_session()
         if self._failure is not None:
-            raise CaptureError(f"the recording was stopped after a write error: "
-                               f"{self._failure}")
+            raise self._stopped_by_failure()
         return writer
+
+    def _stopped_by_failure(self) -> PhysiocapError:
+        """The error that stopped the recording, for every later call: a full disk stays
+        a :class:`DiskFullError` (saying what was kept, and where), never "no trial"."""
+        failure = self._failure
+        if isinstance(failure, PhysiocapError):
+            return type(failure)(str(failure))
+        return CaptureError(f"the recording was stopped after a write error: {failure}")
 
     # small helpers ------------------------------------------------------------------------
     def _now(self) -> float:

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from physiocap.core.device_info import DeviceInfo
-from physiocap.core.errors import CaptureError
+from physiocap.core.errors import CaptureError, PhysiocapError
 from physiocap.core.records import TrialInfo, TrialStatus
 from physiocap.core.streams import StreamSpec
 from physiocap.storage import PACKET_DTYPE
@@ -240,6 +240,8 @@ class WriterThread:
         if item.after_failure:
             try:
                 item.operation(self.sink)
+            except PhysiocapError:
+                pass  # the sink stopped itself cleanly (its file closed, the trial unended)
             except Exception as error:
                 logger.warning("clean-up after a writer failure failed too: %s", error)
         else:

@@ -134,9 +134,14 @@ def commit_sibling(temporary: Path, path: Path, mode: int) -> None:
 
 
 def ensure_room(path: Path, needed_bytes: int, what: str) -> None:
-    if shutil.disk_usage(path.parent).free < needed_bytes + UPDATE_MARGIN_BYTES:
-        raise DiskFullError(f"the disk is full: {what} needs {needed_bytes >> 20} MiB of free "
-                            f"space in {path.parent}; the file is unchanged", path=path)
+    """Refuse before HDF5 meets a full disk: the new version needs ``needed_bytes`` plus a
+    margin for HDF5's own allocations."""
+    needed = needed_bytes + UPDATE_MARGIN_BYTES
+    free = shutil.disk_usage(path.parent).free
+    if free < needed:
+        raise DiskFullError(f"the disk is full: {what} needs {needed / 1e6:.1f} MB of free "
+                            f"space in {path.parent}, {free / 1e6:.1f} MB are free; the file "
+                            "is unchanged", path=path)
 
 
 @contextmanager

@@ -36,6 +36,7 @@ import contextlib
 import logging
 import math
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -160,6 +161,14 @@ def reserve_file_space(path: Path, start: int, length: int) -> None:
         os.close(fd)
 
 
+def _free_text(path: Path) -> str:
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return "free space unknown"
+    return f"{free / 1e6:.1f} MB free in {path.parent}"
+
+
 def _encoded(text: str, limit: int, what: str) -> bytes:
     raw = text.encode("utf-8")
     if len(raw) > limit:
@@ -267,8 +276,8 @@ class SessionWriter:
         except Exception as error:
             if is_disk_full(error):
                 failure: StorageError = DiskFullError(
-                    f"the disk is full (while trying to {action}); the recording was "
-                    "stopped and everything flushed before is kept", path=self.path)
+                    f"the disk is full (while trying to {action}); {self._kept()}",
+                    path=self.path)
             else:
                 failure = StorageError(f"could not {action} ({error}); the recording was "
                                        "stopped and everything flushed before is kept",
@@ -314,10 +323,17 @@ class SessionWriter:
             if not is_disk_full(error):
                 raise
             failure = DiskFullError(
-                f"the disk is full (no room to {action}); the recording was stopped and "
-                "everything flushed before is kept", path=self.path)
+                f"the disk is full ({_free_text(self.path)}, no room to {action}); "
+                f"{self._kept()}", path=self.path)
             self._stop_cleanly(failure)
             raise failure from None
+
+    def _kept(self) -> str:
+        """What a recording stopped by a full disk keeps, for the user."""
+        trials = ", ".join(self._trials) or "no trial yet"
+        return (f"the recording was stopped. This file keeps everything written up to its "
+                f"last flush (at most {self._flush_interval_s:g} s lost; trials: {trials}) "
+                "and reads as interrupted; free disk space before recording again")
 
     def _stop_cleanly(self, failure: StorageError) -> None:
         """Stop after a failure HDF5 never saw: the file can be closed normally."""
