@@ -60,6 +60,7 @@ class _Bar:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from physiocap.storage.study_index import StudyIndex
     from physiocap.workflows.progress import (
         group_progress,
         participant_progress,
@@ -70,21 +71,23 @@ def _run(args: argparse.Namespace) -> int:
     if not study.is_dir():
         print(f"physiocap progress: {study}: no such study folder", file=sys.stderr)
         return 2
-    if args.by is not None:
-        if args.participant is not None:
-            print("physiocap progress: give a participant or --by, not both", file=sys.stderr)
-            return 2
-        groups = group_progress(study, args.by, on_progress=_Bar("analysing visits"))
-        if args.json:
-            print(json.dumps(group_to_json(groups), indent=2))
-        else:
-            print_group(groups)
-        return 0
-    if args.participant is None:
-        print("physiocap progress: name a participant, or use --by group", file=sys.stderr)
+    if (args.by is None) == (args.participant is None):
+        print("physiocap progress: name a participant, or use --by group (not both)",
+              file=sys.stderr)
         return 2
-    progress = participant_progress(study, args.participant, up_to_session=args.up_to,
-                                    on_progress=_Bar("analysing visits"))
+    with StudyIndex(study, on_progress=_Bar("indexing the study")) as index:
+        index.refresh()
+        index.on_progress = None
+        if args.by is not None:
+            groups = group_progress(study, args.by, index=index,
+                                    on_progress=_Bar("analysing participants"))
+            if args.json:
+                print(json.dumps(group_to_json(groups), indent=2))
+            else:
+                print_group(groups)
+            return 0
+        progress = participant_progress(study, args.participant, up_to_session=args.up_to,
+                                        on_progress=_Bar("analysing visits"), index=index)
     if args.json:
         print(json.dumps(progress_to_json(progress), indent=2))
     else:

@@ -497,19 +497,24 @@ class GroupProgress:
 
 
 def group_progress(study_root: Path, by: str = "group", *,
-                   on_progress: Callable[[int, int], None] | None = None) -> GroupProgress:
+                   on_progress: Callable[[int, int], None] | None = None,
+                   index: StudyIndex | None = None) -> GroupProgress:
     """Per ``by`` (a participant attribute: "group" or "sex") × visit number × outcome: mean,
     SD, n, mean change from baseline with its 95 % CI, and the share with a meaningful
-    change. Visits are numbered per participant in date order (1 = baseline)."""
+    change. Visits are numbered per participant in date order (1 = baseline).
+    ``on_progress(done, total)`` after each participant; ``index`` reuses an open
+    :class:`StudyIndex` of ``study_root`` (refreshed here)."""
     if by not in ("group", "sex"):
         raise ConfigurationError(f"--by must be 'group' or 'sex', not {by!r}")
     study = StudyFolder(Path(study_root))
     participants = study.participants()
     progresses: list[tuple[str, ParticipantProgress]] = []
     skipped: list[str] = []
-    with StudyIndex(study.root) as index:
+    own = index is None
+    index = index or StudyIndex(study.root)
+    try:
         index.refresh()
-        results = []
+        results: list[tuple[Participant, ParticipantProgress | PhysiocapError]] = []
         for done, participant in enumerate(participants, start=1):
             try:
                 results.append((participant, participant_progress(
@@ -518,6 +523,9 @@ def group_progress(study_root: Path, by: str = "group", *,
                 results.append((participant, error))
             if on_progress is not None:
                 on_progress(done, len(participants))
+    finally:
+        if own:
+            index.close()
     for participant, progress in results:
         if isinstance(progress, PhysiocapError):
             skipped.append(f"{participant.participant_id}: {progress}")
@@ -533,7 +541,9 @@ def group_progress(study_root: Path, by: str = "group", *,
                 collected[(group, number, outcome.measure)].append(point)
                 labels[(group, number)][point.visit_label] += 1
     cells = []
-    for (group, number, measure), points in sorted(collected.items()):
+    order = {spec.measure: position for position, spec in enumerate(OUTCOMES)}
+    for (group, number, measure), points in sorted(
+            collected.items(), key=lambda item: (item[0][0], order[item[0][2]], item[0][1])):
         valued = [p for p in points if p.value is not None]
         changed = [p for p in valued if p.change_from_baseline is not None]
         meaningful = [p.verdict in (MEANINGFUL_IMPROVEMENT, MEANINGFUL_DECLINE) for p in changed]
