@@ -9,6 +9,7 @@ Each damage is planted with plain h5py into a file written with known contents
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -127,3 +128,49 @@ def test_info_on_a_csv_points_at_import(tmp_path: Path,
     export.write_text("time,weight\n0,1\n")
     assert main(["info", str(export)]) == 2
     assert "physiocap import" in capsys.readouterr().err
+
+
+LINK_FAULTS = Path(__file__).resolve().parents[2] / "sample_recordings" / "study" / \
+    "DEMO-0001" / "2026-03-02_link-faults.h5"
+
+
+def _corrupt_first_chunk(path: Path, dataset: str) -> None:
+    with h5py.File(path, "r") as file:
+        chunk = file[dataset].id.get_chunk_info(0)
+    with open(path, "r+b") as handle:
+        handle.seek(chunk.byte_offset + 8)
+        handle.write(b"\xff" * min(64, chunk.size - 8))
+
+
+def test_one_bad_data_block_fails_only_its_trial(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(shutil.copy(LINK_FAULTS, tmp_path / "visit.h5"))
+    with SessionReader(path) as reader:
+        trials = [trial.trial_id for trial in reader.trials]
+        first = reader.trials[0]
+        (stream,) = [item for item in first.streams if item.spec.name == "acc"]
+    _corrupt_first_chunk(path, f"/trials/{first.trial_id}/streams/{stream.device_id}/"
+                               f"{stream.spec.name}/data")
+    assert main(["analyze", "--dry-run", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    outcomes = {item["trial_id"]: item for item in report["trials"]}
+    assert list(outcomes) == trials
+    assert "damaged" in outcomes[first.trial_id]["error"]
+    assert all(outcomes[other]["error"] is None for other in trials[1:])
+
+
+def test_analysis_of_a_damaged_trial_is_flagged(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Reversed packet times (the issue's TUG read 12.6 s with 13 steps) are flagged."""
+    path = Path(shutil.copy(LINK_FAULTS, tmp_path / "visit.h5"))
+    with SessionReader(path) as reader:
+        first = reader.trials[0]
+    for stream in first.streams:
+        name = f"/trials/{first.trial_id}/streams/{stream.device_id}/{stream.spec.name}/packets"
+        with h5py.File(path, "r+") as file:
+            packets = file[name][()]
+            packets["t_s"] = packets["t_s"][::-1]
+            file[name][...] = packets
+    assert main(["analyze", "--dry-run", "--json", str(path)]) == 0
+    (outcome, *_) = json.loads(capsys.readouterr().out)["trials"]
+    assert "damaged_in_file" in outcome["flags"]

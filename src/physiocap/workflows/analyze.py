@@ -42,7 +42,7 @@ from physiocap.analysis.strength.protocols import (
     StrengthProtocol,
 )
 from physiocap.analysis.tug.analyzer import TugAnalyzer
-from physiocap.core.errors import AnalysisError, ConfigurationError
+from physiocap.core.errors import AnalysisError, ConfigurationError, StorageError
 from physiocap.core.records import Participant, TestKind, TrialInfo, TrialStatus
 from physiocap.storage import RunToStore, SessionReader, store_analysis_runs
 from physiocap.storage.records import TrialRecord
@@ -286,7 +286,7 @@ def _analyze_record(reader: SessionReader, trial: TrialRecord, participant: Part
         return analyze_trial(TrialSignals(), trial.info, participant, status=trial.status)
     try:
         signals = read_trial_signals(reader, trial)
-    except AnalysisError as error:
+    except (AnalysisError, StorageError) as error:  # one bad data block fails its trial only
         return TrialOutcome(trial.trial_id, trial.info.test, trial.status, None, {},
                             error=str(error))
     calibration = None
@@ -295,6 +295,8 @@ def _analyze_record(reader: SessionReader, trial: TrialRecord, participant: Part
                                            trial)
     outcome = analyze_trial(signals, trial.info, participant, status=trial.status,
                             parameters=parameters)
+    if trial.warnings:  # the file says what no recording produces: never a silent number
+        outcome = replace(outcome, flags=(*outcome.flags, "damaged_in_file"))
     if calibration is None or outcome.algorithm is None:
         return outcome
     algorithm = replace(outcome.algorithm,
