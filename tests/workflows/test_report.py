@@ -5,9 +5,10 @@ baseline injected into the simulated patient (grip +1, +7, -6 kg; TUG -3 s then 
 the month-3 gait test walked over 10 m instead of 4 m. The report must show each change
 with the verdict that follows from its size against the published MDC and MCID (grip MDC
 2.9 kg [S1], MCID 5 kg [C5]; TUG MDC 2.08 s [C7], no MCID), mark the 10 m visit as not
-comparable, identify the participant only by the pseudonymous ID, and carry the session
-file's own UUID on every page. Text is read back with poppler's ``pdftotext`` where it is
-installed; the structural checks run without it.
+comparable, identify the participant only by the pseudonymous ID, carry the session
+file's own UUID on every page, and state each device's calibration as registered. Text is
+read back with poppler's ``pdftotext`` where it is installed; the structural checks run
+without it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,11 @@ from physiocap.core.clock import VirtualClock
 from physiocap.core.errors import StorageError
 from physiocap.core.records import TestKind
 from physiocap.storage import SessionReader
+from physiocap.storage.calibration_registry import (
+    CalibrationRegistry,
+    CertificateEntry,
+    CheckEntry,
+)
 from physiocap.workflows.demo import STANDARD_VISIT, demo_participant, run_demo
 from physiocap.workflows.report import build_visit_report, write_visit_report
 from physiocap.workflows.report.citations import cited_keys
@@ -79,6 +85,12 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
         participant = demo_participant(root, PARTICIPANT, "exercise")
         run_demo(root, seed=seed, clock=clock, participant=participant, visit_label=label,
                  patient=SimulatedPatient(participant, seed=seed, changes=changes), plan=plan)
+    registry = CalibrationRegistry(root)  # QA before the baseline: a certificate, a failure
+    registry.add_certificate(CertificateEntry("CERT-7", "SIM-DYN-0001", date(2025, 12, 1),
+                                              date(2026, 11, 30), "bench lab"))
+    registry.add_check(CheckEntry(
+        "imu-check-1", "SIM-IMU-0001", "imu", "sim-imu", datetime(2026, 1, 5, 8, tzinfo=UTC),
+        "qa", "fail", "imu-check-1.h5", {}, {}, failures=("acc bias x outside limits",)))
     return root
 
 
@@ -112,6 +124,12 @@ def test_report_shows_the_simulated_changes_with_their_verdicts(study: Path,
         assert label in second
     assert re.search(r"Grip Southampton\s+\d+\.\d kg \(\d+ N\)", first)  # kg beside N
     assert "month-9" in first
+    devices = section(first, "Devices", "Results")
+    assert "ok (certificate)" in row(devices, "SIM-DYN-0001")
+    assert re.search(r"FAILED check\s+2026-01-05", devices[devices.index("SIM-IMU-0001"):])
+    flags = section(first, "Quality flags", "Sources")
+    assert "calibration failed: SIM-IMU-0001" in flags
+    assert "acc bias x outside limits" in flags
     assert "2026-10-12" in first
     grip = section(second, "Grip strength:", "Knee extension:")
     assert "within noise" in row(grip, "month-3")  # +1 kg < MDC 2.9 kg
@@ -132,8 +150,9 @@ def test_every_cited_key_is_listed_on_its_page_and_resolves(study: Path,
     defined = set(re.findall(r"^- \[([A-Z]\d+[a-z]?)\]", REFERENCES.read_text(encoding="utf-8"),
                              re.MULTILINE))
     for page in pdf_pages(out):
-        listed = set(re.findall(r"^\s*\[([A-Z]\d+[a-z]?)\] \S", page, re.MULTILINE))
-        cited = set(cited_keys(page))
+        body, sources = page.split("Sources (full list")
+        listed = set(cited_keys(sources))
+        cited = set(cited_keys(body))
         assert cited, "a report page cites no source"
         assert cited <= listed, f"cited but not in the page's source list: {cited - listed}"
         assert cited <= defined, f"not in docs/references.md: {cited - defined}"

@@ -24,11 +24,14 @@ from pathlib import Path
 from physiocap import __version__
 from physiocap.analysis.norms import load_strength_norms
 from physiocap.core.device_info import DeviceInfo
+from physiocap.core.errors import PhysiocapError
 from physiocap.core.records import Participant, SessionInfo, TestKind, TrialStatus
 from physiocap.core.units import kgf_to_n
 from physiocap.storage import SessionReader, TrialRecord
+from physiocap.storage.calibration_registry import CalibrationRegistry
 from physiocap.workflows.analyze import TrialOutcome, analyze_session
 from physiocap.workflows.progress import ParticipantProgress, participant_progress
+from physiocap.workflows.qa.status import device_state
 from physiocap.workflows.report.formatting import percent, quantity, words
 from physiocap.workflows.study import StudyFolder
 from physiocap.workflows.visit_summary import TestSummary, summarize_visit
@@ -91,19 +94,36 @@ class VisitReport:
         return any(device.simulated for device in self.devices)
 
 
-def _device_line(device: DeviceInfo) -> DeviceLine:
-    calibration = device.calibration
-    if calibration:
-        when = calibration.get("date") or calibration.get("calibrated_utc") or ""
-        text = f"applied{f' ({when})' if when else ''}"
-    else:
-        text = "none recorded"
+def calibration_status(device: DeviceInfo, study_root: Path | None,
+                       visit_utc: datetime) -> tuple[str, str]:
+    """The device's calibration state at the visit from the study's registry
+    (:func:`~physiocap.workflows.qa.status.device_state`): a short text for the devices
+    table and, when it is a warning in a study that keeps a registry (as the visit's own
+    warnings), the full message for the quality flags ('' otherwise)."""
+    if study_root is None:
+        return "not looked up (file outside a study folder)", ""
+    registry = CalibrationRegistry(study_root)
+    serial = device.serial or device.device_id
+    try:
+        state = device_state(registry, serial, at_utc=visit_utc)
+    except PhysiocapError as error:
+        return "registry unreadable", f"{serial}: calibration registry unreadable ({error})"
+    checked = f" {state.latest.performed_utc:%Y-%m-%d}" if state.latest is not None else ""
+    short = {"ok": f"ok, checked{checked}" if checked else "ok (certificate)",
+             "failed": f"FAILED check{checked}", "overdue": "OVERDUE",
+             "drifting": "DRIFTING since check" + checked}.get(state.state, state.state)
+    flag = f"calibration {state.state}: {state.message}" if state.warning and \
+        registry.exists() else ""
+    return short, flag
+
+
+def _device_line(device: DeviceInfo, calibration: str) -> DeviceLine:
     placement = str(device.placement).replace("_", " ")
     if device.side:
         placement = f"{placement}, {device.side}"
     return DeviceLine(device.device_id, " ".join(p for p in (device.manufacturer, device.model)
                                                   if p), device.serial, device.firmware or "—",
-                      placement, text, device.simulated)
+                      placement, calibration, device.simulated)
 
 
 def _mobility_norms(summary: TestSummary) -> tuple[NormLine, ...]:
@@ -269,13 +289,17 @@ def build_visit_report(path: Path | str, *,
     protocols = {trial.trial_id: trial.info.protocol for trial in facts.trials}
     summaries = summarize_visit(outcomes, facts.participant, protocols)
     progress, note = _progress(path, facts, on_progress)
+    root = study_root_of(path, facts.participant.participant_id)
+    calibration = {d.device_id: calibration_status(d, root, facts.session.started_utc)
+                   for d in facts.devices}
     algorithms = sorted({f"{o.algorithm.name} {o.algorithm.version}" for o in outcomes
                          if o.algorithm is not None})
     return VisitReport(
         participant=facts.participant, session=facts.session, file_name=path.name,
         file_uuid=facts.file_uuid, recorded_with=facts.recorded_with,
         software_version=__version__, generated_utc=datetime.now(UTC),
-        devices=tuple(_device_line(d) for d in facts.devices),
+        devices=tuple(_device_line(d, calibration[d.device_id][0]) for d in facts.devices),
         outcomes=tuple(_outcome_line(s, facts.participant) for s in summaries),
-        quality_flags=_quality_flags(facts, outcomes, summaries),
+        quality_flags=tuple(flag for _, flag in calibration.values() if flag)
+        + _quality_flags(facts, outcomes, summaries),
         algorithms=tuple(algorithms), progress=progress, progress_note=note)

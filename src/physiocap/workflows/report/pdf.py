@@ -131,7 +131,7 @@ def _devices(report: VisitReport) -> Table:
     rows += [[_p(d.device_id, CELL), _p(_model(d), CELL),
               _p(d.serial, CELL), _p(d.firmware, CELL), _p(d.placement, CELL),
               _p(d.calibration, CELL)] for d in report.devices]
-    widths = [27 * mm, 58 * mm, 27 * mm, 17 * mm, 25 * mm, CONTENT_WIDTH - 154 * mm]
+    widths = [24 * mm, 62 * mm, 25 * mm, 17 * mm, 22 * mm, CONTENT_WIDTH - 150 * mm]
     return Table(rows, colWidths=widths, repeatRows=1,
                  style=_grid([("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL)]))
 
@@ -171,11 +171,12 @@ def _outcome_block(outcome: OutcomeLine) -> KeepTogether:
 def _sources(keys_and_texts: tuple[tuple[str, str], ...]) -> list[Any]:
     if not keys_and_texts:
         return []
-    lines = [_p(f"[{key}] {text}", _style(6, colour=GREY, leading=7)) for key, text
-             in keys_and_texts]
+    listed = " · ".join(f"<b>[{key}]</b> {escape(printable(text))}"
+                        for key, text in keys_and_texts)
     return [Spacer(1, 3), KeepTogether([
         _p("Sources (full list: docs/references.md in the physiocap repository)",
-           _style(6.5, bold=True, colour=GREY)), *lines])]
+           _style(6.5, bold=True, colour=GREY)),
+        Paragraph(listed, _style(6, colour=GREY, leading=7.2))])]
 
 
 def _page_one(report: VisitReport) -> list[Any]:
