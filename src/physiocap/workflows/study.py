@@ -24,6 +24,7 @@ from typing import Any
 from physiocap.core.errors import ConfigurationError, PhysiocapError, StorageError
 from physiocap.core.records import Participant, Sex, Side, TestKind, validate_identifier
 from physiocap.storage import SessionReader
+from physiocap.storage.study_index import IndexedVisit, StudyIndex
 
 PARTICIPANT_FILE = "participant.json"
 SESSION_SUFFIX = ".h5"
@@ -133,6 +134,14 @@ class StudyFolder:
                                 datetime.fromtimestamp(path.stat().st_mtime, tz=UTC))
                    for path in folder.glob(f"*{SESSION_SUFFIX}")]
         return sorted(entries, key=lambda entry: (entry.modified_utc, entry.session_id))
+
+    def visits(self, participant_id: str) -> list[IndexedVisit]:
+        """The participant's visits in the order they took place (the recorded session
+        start), from the study index; files being recorded are left out (see
+        :class:`~physiocap.storage.study_index.StudyIndex`)."""
+        self.participant_dir(participant_id)
+        with StudyIndex(self.root) as index:
+            return index.visits(participant_id)
 
     def new_session_id(self, participant_id: str, visit_label: str, when: datetime) -> str:
         """A unique, filesystem-safe session ID such as ``2026-11-26_baseline``."""
