@@ -248,17 +248,18 @@ def reanalyze_study(study: Path, recipe: Recipe | None = None, *, workers: int |
     study = Path(study)
     files = study_session_files(study)
     journal = Journal(study, recipe)
-    todo = [p for p in files if not (resume and journal.finished(study, p))]
+    todo = [p for p in files.paths if not (resume and journal.finished(study, p))]
     chosen = workers if workers is not None else (os.cpu_count() or 1)
     if chosen < 1:
         raise ConfigurationError(f"--workers {chosen}: at least one worker is needed")
     runner = (_dask(todo, recipe, scheduler) if scheduler
               else _local(todo, recipe, min(chosen, max(len(todo), 1))))
-    results = []
+    results = [SessionResult(item.split(": ", 1)[0], error=item) for item in files.skipped]
     for done, result in enumerate(runner, start=1):
         if result.ok:
             journal.record(study, Path(result.path))
         results.append(result)
         if progress is not None:
             progress(done, len(todo), result)
-    return StudyReport(len(files), len(files) - len(todo), tuple(results))
+    total = len(files.paths) + len(files.skipped)
+    return StudyReport(total, len(files.paths) - len(todo), tuple(results))

@@ -257,9 +257,9 @@ def export_bids(study: Path, out: Path, *, age_band_years: int | None = None,
     subjects: dict[str, str] = {}
     people: dict[str, tuple[Participant, datetime]] = {}
     sessions: dict[str, set[str]] = {}
-    skipped: list[str] = []
+    skipped: list[str] = list(files.skipped)
     recordings = 0
-    for path in files:
+    for path in files.paths:
         try:
             with SessionReader(path) as reader:
                 participant = reader.participant

@@ -144,7 +144,9 @@ def export_outcomes(study: Path, out: Path, *, accepted_only: bool = False,
     if out.suffix not in (".csv", ".parquet"):
         raise ConfigurationError(f"{out}: the table is written as .csv or .parquet")
     files = study_session_files(study)
-    rows, skipped = outcome_rows(files, accepted_only=accepted_only, visit_scores=visit_scores)
+    rows, unreadable = outcome_rows(files.paths, accepted_only=accepted_only,
+                                    visit_scores=visit_scores)
+    skipped = [*files.skipped, *unreadable]
     protocol = sorted({key for row in rows for key in row if key.startswith("protocol_")})
     table = pd.DataFrame(rows, columns=[*BASE_COLUMNS, *protocol])
     table["value"] = pd.to_numeric(table["value"])
@@ -159,4 +161,4 @@ def export_outcomes(study: Path, out: Path, *, accepted_only: bool = False,
         table.to_csv(out, index=False)
     else:
         table.to_parquet(out, index=False)
-    return ExportSummary(out, len(table), len(files) - len(skipped), tuple(skipped))
+    return ExportSummary(out, len(table), len(files.paths) - len(unreadable), tuple(skipped))

@@ -1,24 +1,36 @@
-"""The session files of a study folder (``<participant>/<session>.h5``), in a stable order.
+"""The session files of a study folder, through the study index.
 
-Exports and batch re-analysis walk every session file of a study; a file another process
-is still writing (its ``.lock`` beside it) is left to the caller to refuse when it opens it.
+Exports and batch re-analysis walk every visit of a study in participant and visit-date
+order. The study index (:class:`physiocap.storage.study_index.StudyIndex`) lists them and
+leaves out, with the reason, files it cannot read or that a writer still holds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from physiocap.core.errors import ConfigurationError
+from physiocap.storage.study_index import StudyIndex
 from physiocap.workflows.study import SESSION_SUFFIX
 
 
-def study_session_files(root: Path) -> list[Path]:
-    """Every session file below ``root`` (one folder per participant), sorted by path."""
+@dataclass(frozen=True, slots=True)
+class StudyFiles:
+    paths: tuple[Path, ...]
+    skipped: tuple[str, ...]  # "file: reason"
+
+
+def study_session_files(root: Path) -> StudyFiles:
+    """Every readable session file below ``root`` (one folder per participant), in
+    participant then visit-date order, and the files left out with why."""
     root = Path(root)
     if not root.is_dir():
         raise ConfigurationError(f"{root}: no such study folder")
-    files = sorted(root.glob(f"*/*{SESSION_SUFFIX}"))
-    if not files:
+    with StudyIndex(root) as index:
+        visits = index.visits()
+        skipped = tuple(f"{item.path}: {item.reason}" for item in index.skipped)
+    if not visits and not skipped:
         raise ConfigurationError(f"{root}: holds no session file (expected "
                                  f"<participant>/<session>{SESSION_SUFFIX})")
-    return files
+    return StudyFiles(tuple(visit.path for visit in visits), skipped)
