@@ -179,8 +179,14 @@ class MultiPositionCheck:
             resolutions[f"acc_scale_error_pct_{axis}"] = (RESOLUTION_SIGMAS
                                                           * float(errors[3 + i]) * 100.0)
             step_share = max(float(gyro_noise[i]), self.gyro_step_rad_per_s / math.sqrt(12))
+            # rounding to the step biases a mean by up to Δ/π·exp(−2π²σ²/Δ²) (first
+            # Fourier term of the rounding error) when the noise does not dither it
+            rounding = (self.gyro_step_rad_per_s / math.pi * math.exp(
+                -2.0 * math.pi**2 * (float(gyro_noise[i]) / self.gyro_step_rad_per_s) ** 2)
+                if self.gyro_step_rad_per_s > 0 else 0.0)
             resolutions[f"gyro_bias_rad_per_s_{axis}"] = (RESOLUTION_SIGMAS * step_share
-                                                          / math.sqrt(len(gyro_all)))
+                                                          / math.sqrt(len(gyro_all))
+                                                          + rounding)
             # Sheppard's correction assumes noise well above the step; below one step the
             # noise is known to about a tenth of the step only
             coarse = (0.1 * self.gyro_step_rad_per_s
