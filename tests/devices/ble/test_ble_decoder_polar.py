@@ -21,6 +21,7 @@ from physiocap.devices.ble.decoders.polar_pmd import (
     PmdResponseAssembler,
     PmdSettingType,
     PmdStoppedNotice,
+    decompress_deltas,
     encode_get_settings,
     encode_settings,
     encode_start,
@@ -30,6 +31,7 @@ from physiocap.devices.ble.decoders.polar_pmd import (
     parse_features,
     parse_settings,
 )
+from physiocap.devices.ble.decoders.timing import RATE_CHECK_SPANS, BackdatedFrameTimer
 
 MG = STANDARD_GRAVITY_M_PER_S2 / 1000
 DEG = math.pi / 180
@@ -48,6 +50,29 @@ P8_BODY = bytes.fromhex(
 GYRO_TYPE0 = bytes.fromhex("05 FF FF FF FF FF FF FF 7F 80 EA FF 08 00 0D 00 03 01 DF 00")
 GYRO_TYPE1 = bytes.fromhex("05 00 94 35 77 00 00 00 00 81 00 00 80 3F 00 00 20 41 00 00 A0 41"
                            "1C 01 00 00 A0 01 00 00 08 CD CC EC 0D")
+
+
+#: polar-ble-sdk ``BlePmdClientParsersTest.kt`` (commit c492d74d),
+#: ``test_parseDeltaFrameAllSamples_multipleDeltas``: 16-bit reference and nine delta
+#: blocks of 3 and 4 bits, 140 samples; reference (-55, 18, 17), second sample (-54, 18, 18).
+MULTI_BLOCK_16 = bytes.fromhex(
+    "C9 FF 12 00 11 00 03 09 41 FE 2B 0F 9C 0B BF 15 00 4F 00 04 1E F1 EF 00 F0 C1 23 E4 ED F4"
+    "D1 F1 F1 F5 FF 22 DE 31 00 F1 FE 21 02 1F 0E 2B 1F 00 E2 20 00 0E 02 E1 1E 20 FF F1 F1 02"
+    "C5 D0 02 E0 E1 02 03 0A 31 2E FB BA 90 2B AA 0E 23 40 9E 03 04 14 E3 EF F3 0F 02 1F 01 E0"
+    "0F 04 9E 13 E2 D0 04 E2 22 E2 C2 0E 20 0F 20 02 FE 00 0F 1C 32 EE 03 0A 89 00 07 08 7C 00"
+    "CE 2F E8 3A 9E 03 04 1E 01 00 11 19 4F 00 2F 12 FD 13 FF 0E 10 00 00 F1 C0 12 E4 EF 21 00"
+    "00 01 F1 FF FF 02 10 10 2B 51 0B 4E 31 FC 2E BF 31 14 EC 0E 2F 52 EF 03 0A 06 9E 04 0E 02"
+    "A8 88 EE E0 07 9A 00 04 0A 1F 21 1E 4E 2E FE C6 C0 02 EF 03 01 02 EE 11 03 0A F8 13 00 00"
+    "F0 40 BF A5 E7 00 76 00")
+#: Same file, ``test_parseDeltaFrameAllSamples_withResolution32_realVector1``: IEEE-754
+#: reference (1.0, 10.0, 20.0) and blocks of 28, 32, 28 and 32 bits, 19 samples.
+_BLOCK_28 = ("1C 06 00 00 A0 01 00 00 08 CD CC EC 0D 00 00 08 CD CC EC 3D 33 33 1A CD CC EC 3D 33"
+             "33 1A 00 00 C0 30 33 33 1A 00 00 C0 A0 99 99 DA 00 00 C0 A0 99 99 DA 66 66 A6 A1"
+             "99 99 DA 66 66 A6 01 00 00 0E")
+_BLOCK_32 = ("20 03 66 66 A6 01 00 00 E0 00 42 6C 45 0E 00 00 E0 00 42 6C 45 0E 2B F8 ED 21 00 00"
+             "60 FD BE 93 BA F0 93 9B 4C CF")
+MULTI_BLOCK_FLOAT = bytes.fromhex("00 00 80 3F 00 00 20 41 00 00 A0 41" + _BLOCK_28 + _BLOCK_32
+                                  + _BLOCK_28 + _BLOCK_32)
 
 
 def bits_to_float(bits: int) -> float:
@@ -130,9 +155,24 @@ def test_p6_raw_type1_acc_in_mg() -> None:
 
 
 def test_p7_compressed_type1_one_6bit_block() -> None:
-    block = PmdFrameDecoder(PmdMeasurement.ACC, 52).decode(P7)
+    decoder = PmdFrameDecoder(PmdMeasurement.ACC, 52)
+    # the SDK's test gives the frame a previous frame at 100 ns; as a first frame its
+    # back-dated first sample would fall before the clock's origin (refused, next test)
+    decoder.decode(P7[:1] + struct.pack("<Q", 100) + P7[9:16])  # reference sample only
+    block = decoder.decode(P7)
     np.testing.assert_allclose(block.samples, np.array([[-15, 20, 1008], [-20, 17, 1008]]) * MG)
-    assert block.device_time_s[-1] == pytest.approx(101e-9)
+    np.testing.assert_allclose(block.device_time_s, [100.5e-9, 101e-9], rtol=0, atol=1e-15)
+
+
+def test_first_frame_before_the_clock_origin_is_refused() -> None:
+    """SDK ``PmdTimeStampUtilsTest``: 100 samples at 52 Hz stamped 100 000 ns raise
+    ``NegativeTimeStampError`` (80 samples here: 100 do not fit one notification); P7 alone
+    (101 ns, 2 samples) is such a frame too."""
+    with pytest.raises(PacketError, match="before the device clock's origin"):
+        PmdFrameDecoder(PmdMeasurement.ACC, 52).decode(P7)
+    with pytest.raises(PacketError, match="before the device clock's origin"):
+        PmdFrameDecoder(PmdMeasurement.ACC, 52).decode(
+            frame(PmdMeasurement.ACC, 100_000, np.zeros((80, 3))))
 
 
 def test_p8_compressed_type0_in_g_times_factor() -> None:
@@ -179,11 +219,53 @@ def test_later_frames_divide_the_time_since_the_previous_frame() -> None:
 def test_frame_after_a_gap_is_back_dated_and_the_loss_counted() -> None:
     decoder = PmdFrameDecoder(PmdMeasurement.ACC, 50)
     zeros = np.zeros((10, 3))
-    decoder.decode(frame(PmdMeasurement.ACC, 1_000_000_000, zeros))
-    block = decoder.decode(frame(PmdMeasurement.ACC, 1_400_000_000, zeros))  # one frame lost
-    np.testing.assert_allclose(block.device_time_s, 1.4 - 0.02 * np.arange(9, -1, -1))
-    assert block.first_sample_index == 20
+    for index in range(RATE_CHECK_SPANS + 1):  # the rate is checked on the first spans
+        decoder.decode(frame(PmdMeasurement.ACC, 1_000_000_000 + index * 200_000_000, zeros))
+    last_s = 1.0 + RATE_CHECK_SPANS * 0.2
+    block = decoder.decode(frame(PmdMeasurement.ACC, round((last_s + 0.4) * 1e9), zeros))
+    np.testing.assert_allclose(block.device_time_s, last_s + 0.4 - 0.02 * np.arange(9, -1, -1))
+    assert block.first_sample_index == (RATE_CHECK_SPANS + 1) * 10 + 10  # one frame lost
     assert decoder.stats.samples_lost == 10
+    assert decoder.measured_rate_hz is None
+
+
+@pytest.mark.parametrize(("nominal_hz", "device_hz"), [(208, 52), (26, 52), (52, 416)])
+def test_rate_differing_from_nominal_is_taken_from_the_first_frames(nominal_hz: float,
+                                                                    device_hz: float) -> None:
+    """A nominal rate off by a factor (Polar's rates are powers of two apart) made every
+    frame look late: samples counted lost at every frame. The first frames set the rate;
+    a frame really lost afterwards is still a gap."""
+    decoder = PmdFrameDecoder(PmdMeasurement.ACC, nominal_hz)
+    per_frame, frame_s = 10, 10 / device_hz
+    blocks = [decoder.decode(frame(PmdMeasurement.ACC, round((1.0 + k * frame_s) * 1e9),
+                                   np.zeros((per_frame, 3)))) for k in range(12)]
+    assert decoder.stats.samples_lost == 0
+    assert [block.first_sample_index for block in blocks] == [10 * k for k in range(12)]
+    times = np.concatenate([block.device_time_s for block in blocks[1:]])
+    np.testing.assert_allclose(np.diff(times), 1 / device_hz, rtol=1e-6)
+    assert decoder.measured_rate_hz == pytest.approx(device_hz)
+    late = decoder.decode(frame(PmdMeasurement.ACC, round((1.0 + 13 * frame_s) * 1e9),
+                                np.zeros((per_frame, 3))))
+    assert decoder.stats.samples_lost == per_frame
+    assert late.first_sample_index == 130
+
+
+@pytest.mark.parametrize(("previous_ns", "frame_ns", "n", "rate_hz", "expected_ns"), [
+    (None, 10_000_000_000, 10, 1, [1e9 * k for k in range(1, 11)]),
+    (None, 1_000_000_000, 1, 1, [1e9]),
+    (1_000_000_000, 11_000_000_000, 10, 1, [1e9 * k for k in range(2, 12)]),
+    (100, 2_000_000_000, 3, 1, [666666733.33, 1333333366.66, 2e9]),
+    (1_000_000_000, 2_000_000_000, 1, 1, [2e9]),
+])
+def test_polar_sdk_timestamp_vectors(previous_ns: int | None, frame_ns: int, n: int,
+                                     rate_hz: float, expected_ns: list[float]) -> None:
+    """polar-ble-sdk ``PmdTimeStampUtilsTest.kt`` (commit f83e7bad): the SDK rounds to
+    whole ns, hence 1 ns tolerance."""
+    timer = BackdatedFrameTimer(rate_hz)
+    if previous_ns is not None:
+        timer.commit(previous_ns / 1e9, 1)
+    times = timer.times(frame_ns / 1e9, n, "test frame")
+    np.testing.assert_allclose(times * 1e9, expected_ns, rtol=0, atol=1.0)
 
 
 @pytest.mark.parametrize("data", [
@@ -193,6 +275,27 @@ def test_frame_after_a_gap_is_back_dated_and_the_loss_counted() -> None:
 def test_malformed_frames_raise_packet_error(data: bytes) -> None:
     with pytest.raises(PacketError):
         PmdFrameDecoder(PmdMeasurement.ACC, 52).decode(data)
+
+
+def test_vendor_multi_block_delta_frame_16_bit() -> None:
+    samples = decompress_deltas(MULTI_BLOCK_16, 3, 16, "test frame")
+    assert samples.shape == (1 + 9 + 30 + 10 + 20 + 10 + 30 + 10 + 10 + 10, 3)
+    np.testing.assert_array_equal(samples[:2], [[-55, 18, 17], [-54, 18, 18]])
+    header = bytes.fromhex("05 00 E4 0B 54 02 00 00 00 80")  # GYRO at 10 s, compressed type 0
+    block = PmdFrameDecoder(PmdMeasurement.GYRO, 52).decode(header + MULTI_BLOCK_16)
+    np.testing.assert_allclose(block.samples, samples * DEG)
+    np.testing.assert_allclose(np.diff(block.device_time_s), 1 / 52)
+
+
+def test_vendor_multi_block_delta_frame_float() -> None:
+    header = bytes.fromhex("05 00 94 35 77 00 00 00 00 81")  # GYRO, compressed float type 1
+    block = PmdFrameDecoder(PmdMeasurement.GYRO, 52).decode(header + MULTI_BLOCK_FLOAT)
+    assert block.n_samples == 1 + 6 + 3 + 6 + 3
+    expected = [[bits_to_float(0x3F800000), bits_to_float(0x41200000),
+                 bits_to_float(0x41A00000)],
+                [bits_to_float(0x3F800000 + 0x1A00000), bits_to_float(0x41200000 + 0x0800000),
+                 bits_to_float(0x41A00000 + 0xFDECCCCD)]]
+    np.testing.assert_allclose(block.samples[:2], np.array(expected) * DEG, rtol=1e-7)
 
 
 def test_non_advancing_frame_time_is_rejected() -> None:

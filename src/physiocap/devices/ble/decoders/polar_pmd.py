@@ -303,9 +303,10 @@ class PmdFrameDecoder:
         frame_time_s = raw_ns / 1e9
         restart = self._frame_type not in (None, frame_type_byte)
         times = self._timer.times(frame_time_s, len(samples), self._what, restart=restart)
-        period_s = 1.0 / self.sample_rate_hz
-        lost = self._indexer.check(times, period_s, self._what)
-        self._timer.commit(frame_time_s)
+        lost = self._indexer.check(times, self._timer.period_s, self._what)
+        if not self._timer.rate_checked:  # frames join up until the rate is known
+            lost = 0
+        self._timer.commit(frame_time_s, len(samples), restart=restart)
         self._frame_type = frame_type_byte
         first = self._indexer.commit(times, len(samples), lost)
         if lost:
@@ -315,6 +316,12 @@ class PmdFrameDecoder:
         self.stats.samples_decoded += len(samples)
         stream = "acc" if self.measurement is PmdMeasurement.ACC else "gyro"
         return DecodedSamples(stream, samples, times, first, raw_ns)
+
+    @property
+    def measured_rate_hz(self) -> float | None:
+        """The device's own rate when the first frames show it streams at another rate than
+        ``sample_rate_hz`` (then used for timing); ``None`` while they agree."""
+        return self._timer.measured_rate_hz
 
     def _acc(self, content: bytes, frame_type: int, compressed: bool) -> np.ndarray:
         if compressed:

@@ -2,7 +2,7 @@
 
 * :class:`CounterUnwrapper` — step 2: undo the wrap of an n-bit device counter.
 * :class:`BackdatedFrameTimer` — step 3 for Polar: samples spread backwards from the frame
-  timestamp, which stamps the *last* sample.
+  timestamp, which stamps the *last* sample; the rate is checked against the first frames.
 * :func:`forward_step_s` — step 3 for Movesense: the first sample carries the packet
   timestamp and the step comes from the next packet.
 * :class:`SampleIndexer` — step 6: device-side sample numbering that jumps over samples
@@ -61,21 +61,46 @@ def forward_step_s(this_start_s: float, next_start_s: float, n_samples: int,
     return span_s / n_samples
 
 
+#: Frame-to-frame spans the Polar timer measures before it trusts its sample period.
+RATE_CHECK_SPANS = 3
+#: A measured sample period further than this fraction from the nominal one is a different
+#: rate, not clock error: Polar's rates are powers of two apart (26/52/104/208/416 Hz,
+#: device-protocols §2.1), so a wrong nominal rate is off by a factor of 2 or more, while a
+#: real output data rate differs from nominal by a few percent.
+RATE_TOLERANCE = 0.5
+
+
 class BackdatedFrameTimer:
     """Polar PMD per-sample times (Polar SDK ``PmdTimeStampUtils``, device-protocols §2.1).
 
     The frame timestamp stamps the last sample. The first frame is spread backwards with the
-    nominal period; later frames divide the time since the previous frame evenly, sample
-    ``i`` at ``previous + step × (i + 1)``. A frame starting after a gap (span over
-    :data:`GAP_FACTOR` × its nominal duration) is spread backwards with the nominal period,
-    as after a restart, so the lost stretch stays a gap.
+    sample period; later frames divide the time since the previous frame evenly, sample
+    ``i`` at ``previous + step × (i + 1)``, as the SDK does.
+
+    The sample period starts as the nominal one and is checked against the first
+    :data:`RATE_CHECK_SPANS` frame-to-frame spans: when their median step differs from it by
+    more than :data:`RATE_TOLERANCE`, the device streams at another rate than it was asked
+    for (:attr:`measured_rate_hz` says which) and the measured period is used from then on.
+    Only once the rate is checked (:attr:`rate_checked`) is a frame starting after a gap
+    (span over :data:`GAP_FACTOR` × its duration) spread backwards, as after a restart, so
+    the lost stretch stays a gap: with an unchecked rate every frame would look late.
+
+    A frame whose first sample would fall before the device clock's origin (time 0) is
+    refused, as the SDK refuses it (``NegativeTimeStampError``).
     """
 
     def __init__(self, nominal_rate_hz: float) -> None:
         if not nominal_rate_hz > 0:
             raise ValueError(f"nominal rate must be > 0 Hz, got {nominal_rate_hz}")
         self.nominal_period_s = 1.0 / nominal_rate_hz
+        self.period_s = self.nominal_period_s
+        self.measured_rate_hz: float | None = None
+        self._early_steps_s: list[float] = []
         self._previous_s: float | None = None
+
+    @property
+    def rate_checked(self) -> bool:
+        return len(self._early_steps_s) >= RATE_CHECK_SPANS
 
     def times(self, frame_time_s: float, n_samples: int, what: str, *,
               restart: bool = False) -> np.ndarray:
@@ -91,11 +116,27 @@ class BackdatedFrameTimer:
             if span_s <= 0:
                 raise PacketError(f"{what}: frame timestamp {frame_time_s:.9f} s does not "
                                   f"advance past the previous frame's {previous:.9f} s")
-            if span_s <= GAP_FACTOR * n_samples * self.nominal_period_s:
+            if not self.rate_checked or span_s <= GAP_FACTOR * n_samples * self.period_s:
                 return previous + (span_s / n_samples) * (index + 1)
-        return frame_time_s - self.nominal_period_s * (n_samples - 1 - index)
+        times = frame_time_s - self.period_s * (n_samples - 1 - index)
+        if times[0] < 0:
+            raise PacketError(f"{what}: frame timestamp {frame_time_s:.9f} s is too early for "
+                              f"its {n_samples} samples at {1 / self.period_s:.4g} Hz: the "
+                              "first would fall before the device clock's origin")
+        return times
 
-    def commit(self, frame_time_s: float) -> None:
+    def commit(self, frame_time_s: float, n_samples: int, *, restart: bool = False) -> None:
+        """Accept a frame: it becomes the previous frame; while the rate is unchecked its
+        span adds to the rate check."""
+        previous = None if restart else self._previous_s
+        if previous is not None and not self.rate_checked:
+            self._early_steps_s.append((frame_time_s - previous) / n_samples)
+            if self.rate_checked:
+                measured_s = float(np.median(self._early_steps_s))
+                if abs(measured_s - self.nominal_period_s) > RATE_TOLERANCE * \
+                        self.nominal_period_s:
+                    self.period_s = measured_s
+                    self.measured_rate_hz = 1.0 / measured_s
         self._previous_s = frame_time_s
 
 
