@@ -24,6 +24,45 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
+#: Headline field -> (label, unit, decimals) as a clinician reads it (the demo's rounding:
+#: times and speeds to 0.01, forces to 1 N with kg beside them, as the GUI shows grip).
+HEADLINE_LABELS: dict[str, tuple[str, str, int]] = {
+    "tug_total_time_s": ("TUG time", "s", 2),
+    "gait_speed_m_per_s": ("gait speed", "m/s", 2),
+    "time_s": ("timed walk", "s", 2),
+    "sit_to_stand_time_s": ("5×STS time", "s", 2),
+    "steps": ("steps", "", 0),
+    "rises_found": ("rises", "", 0),
+    "cadence_steps_per_min": ("cadence", "steps/min", 0),
+    "turn_direction": ("turn", "", 0),
+    "peak_force_n": ("peak force", "N", 0),
+    "side": ("side", "", 0),
+    "time_to_peak_s": ("time to peak", "s", 2),
+    "rfd_0_100_n_per_s": ("RFD 0-100 ms", "N/s", 0),
+    "torque_nm": ("torque", "N·m", 0),
+}
+
+
+def headline_text(headline: dict[str, Any]) -> str:
+    """``TUG time 9.87 s, steps 14, ...``: labels, units and rounding instead of field
+    names; a force also in kg (dynamometers display kgf, grip norms are in kg)."""
+    from physiocap.core.units import n_to_kgf
+
+    parts = []
+    for key, value in headline.items():
+        if value is None or value == "":
+            continue
+        label, unit, decimals = HEADLINE_LABELS.get(key, (key.replace("_", " "), "", 3))
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            text = f"{value:.{decimals}f}" + (f" {unit}" if unit else "")
+            if unit == "N":
+                text += f" ({float(n_to_kgf(value)):.1f} kg)"
+        else:
+            text = str(value)
+        parts.append(f"{label} {text}")
+    return ", ".join(parts)
+
+
 def _trial_json(outcome: TrialOutcome) -> dict[str, Any]:
     algorithm = outcome.algorithm
     return {"trial_id": outcome.trial_id, "test": str(outcome.test),
@@ -56,13 +95,27 @@ def _run(args: argparse.Namespace) -> int:
         stored = "not stored" if outcome.run is None else f"run {outcome.run}"
         name = "—" if outcome.algorithm is None else (
             f"{outcome.algorithm.name} {outcome.algorithm.version}, {stored}")
-        values = ", ".join(f"{key} {value:.3g}" if isinstance(value, float) else f"{key} {value}"
-                           for key, value in outcome.headline.items() if value is not None)
-        problem = outcome.error or ", ".join(outcome.flags)
-        print(f"{outcome.trial_id:<20} {name:<32} {values}" + (f"  [{problem}]" if problem else ""))
+        values = headline_text(outcome.headline)
+        problem = outcome.error or ", ".join(f.replace("_", " ") for f in outcome.flags)
+        print(f"{outcome.trial_id:<20} {name:<38} {values}" + (f"  [{problem}]" if problem else ""))
     for summary in summaries:
-        value = "—" if summary.value is None else f"{summary.value:.3g} {summary.unit}"
-        flagged = [v.criterion for v in summary.verdicts if v.flagged]
-        print(f"{summary.label}: {value} ({summary.rule})"
-              + (f"; below/above cut-off: {', '.join(flagged)}" if flagged else ""))
+        print(summary_text(summary))
     return 0
+
+
+def summary_text(summary: Any) -> str:
+    """One visit-summary line: value with unit (grip also in kg), rule, and each cut-off
+    with its unit and whether it is crossed."""
+    from physiocap.core.units import n_to_kgf
+
+    if summary.value is None:
+        value = "—"
+    elif summary.unit == "N":
+        value = f"{summary.value:.0f} N ({float(n_to_kgf(summary.value)):.1f} kg)"
+    else:
+        value = f"{summary.value:.2f} {summary.unit}"
+    line = f"{summary.label}: {value} ({summary.rule})"
+    for verdict in summary.verdicts:
+        state = "crossed" if verdict.flagged else "not crossed"
+        line += f"; {verdict.criterion} cut-off {verdict.threshold}: {state}"
+    return line

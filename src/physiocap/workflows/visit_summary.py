@@ -58,6 +58,13 @@ class TestSummary:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _cutoff(threshold: float, unit: str) -> str:
+    """A cut-off with its unit as clinicians read it: ``20 s``, ``1.0 m/s``."""
+    number = f"{threshold:.1f}" if unit == "m/s" and round(threshold, 1) == threshold \
+        else f"{threshold:g}"
+    return f"{number} {unit}"
+
+
 def _mobility_summary(test: TestKind, label: str, measure: str, scored: list[TrialOutcome],
                       rule: str) -> TestSummary:
     """The mean of ``scored`` (trials whose headline holds ``measure``) with its verdicts,
@@ -66,12 +73,12 @@ def _mobility_summary(test: TestKind, label: str, measure: str, scored: list[Tri
     flagged = [o for o in scored if o.flags]
     norms = load_mobility_norms()
     value = float(np.mean(values)) if values else None
+    unit = "m/s" if measure.endswith("_m_per_s") else "s"
     verdicts = () if value is None else tuple(
         Verdict(v.cutoff.criterion, v.flagged, v.cutoff.meaning,
-                f"{v.cutoff.flag_when.replace('_', ' ')} {v.cutoff.threshold:g}",
+                f"{v.cutoff.flag_when.replace('_', ' ')} {_cutoff(v.cutoff.threshold, unit)}",
                 v.cutoff.source)
         for v in norms.classify(measure, value))
-    unit = "m/s" if measure.endswith("_m_per_s") else "s"
     notes = () if values else ("no trial could be analysed",)
     if flagged:
         listed = "; ".join(f"{o.trial_id} ({', '.join(f.replace('_', ' ') for f in o.flags)})"
