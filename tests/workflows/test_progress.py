@@ -16,7 +16,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -194,20 +194,32 @@ def test_a_changed_protocol_is_not_compared(tmp_path: Path) -> None:
     assert tug.visits[2].change_from_previous is None  # but not with the visit before
 
 
-def test_an_older_stored_run_is_reanalysed_in_memory(tmp_path: Path) -> None:
+def test_stored_runs_of_the_current_version_are_used_older_ones_reanalysed(
+        tmp_path: Path) -> None:
     from physiocap.storage import append_analysis_run
+    from physiocap.workflows.progress import CURRENT_ALGORITHMS
 
     participant = demo_participant(tmp_path, "MBC-303")
     report = run_demo(tmp_path, participant=participant, seed=3,
                       plan=((TestKind.TUG, {}, Side.NONE),),
                       clock=VirtualClock(start_utc=datetime(2026, 2, 2, 9, tzinfo=UTC)))
-    append_analysis_run(report.path, "tug-01", "tug_rule_based", "0.1", {},
-                        {"total_time_s": 99.0}, datetime(2025, 1, 1, tzinfo=UTC))
+    (fresh,) = report.outcomes
+    name, version = CURRENT_ALGORITHMS[TestKind.TUG]
+    record = json.loads(json.dumps(fresh.record))
+    record["trials"][0]["total_time_s"] = 15.0  # a stored run with another result
+    append_analysis_run(report.path, "tug-01", name, version, {}, record,
+                        datetime.now(UTC) + timedelta(days=1))
+    (point,) = participant_progress(tmp_path, "MBC-303").outcome("tug_total_time_s").visits
+    assert point.value == pytest.approx(15.0)  # the stored run of the current version
+    assert point.reanalysed_from == ""
+
+    append_analysis_run(report.path, "tug-01", name, "0.1", {}, record,
+                        datetime.now(UTC) + timedelta(days=2))
     stat = os.stat(report.path)
     (point,) = participant_progress(tmp_path, "MBC-303").outcome("tug_total_time_s").visits
-    assert point.reanalysed_from == "tug_rule_based 0.1"
-    assert point.value == pytest.approx(report.outcomes[0].headline["tug_total_time_s"])
-    assert os.stat(report.path).st_mtime_ns == stat.st_mtime_ns
+    assert point.reanalysed_from == f"{name} 0.1"  # the latest run is older: re-analysed
+    assert point.value == pytest.approx(fresh.headline["tug_total_time_s"])
+    assert os.stat(report.path).st_mtime_ns == stat.st_mtime_ns  # nothing written
 
 
 def test_an_imported_file_is_copied_into_the_study(tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ the outcome's measurement noise (MDC) and clinical meaning (MCID).
 Each visit's value follows the visit summary's rule for its test
 (:func:`~physiocap.workflows.visit_summary.summarize_visit`: mean of the analysed trials
 for the timed tests, the grip protocol's own rule, best effort for knee extension), from
-the visit re-analysed in memory with the current algorithms, so a change never mixes
-algorithm versions (a stored run of an older version is named; nothing is written to the
-file). Two visits are compared only when the test was done the same way: the same
+the stored analysis runs when every trial's latest run is the current algorithm version,
+else from the visit re-analysed in memory with the current algorithms, so a change never
+mixes algorithm versions (an older stored run is named; nothing is written to the file). Two visits are compared only when the test was done the same way: the same
 protocol variables (distance, chair, handle position, grip protocol, ...), device model
 and placement; otherwise the change is *not comparable* and the reason is given.
 
@@ -47,6 +47,7 @@ from physiocap.core.units import kgf_to_n, n_to_kgf
 from physiocap.storage import SessionReader
 from physiocap.storage.study_index import StudyIndex
 from physiocap.workflows.analyze import IMU_TESTS, TrialOutcome, analyze_session
+from physiocap.workflows.export.stored_outcomes import latest_run, stored_outcome
 from physiocap.workflows.study import StudyFolder
 from physiocap.workflows.visit_summary import TestSummary, summarize_visit
 
@@ -181,7 +182,7 @@ class ParticipantProgress:
 
 # -- one visit --------------------------------------------------------------------------------
 #: Part of the cache key of analysed visits: bump when what is cached changes meaning.
-VISIT_CACHE_VERSION = 1
+VISIT_CACHE_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,17 +241,22 @@ def _spread(summary: TestSummary) -> tuple[int, float | None]:
 
 
 def _analyse_visit(path: Path) -> _Visit:
-    """Analyse one session file in memory and collect what each outcome needs."""
+    """One session file's outcomes from the stored runs when every trial's latest run is
+    the current algorithm version, else analysed afresh in memory (the file is never
+    written), and what each outcome needs."""
     with SessionReader(path) as reader:
         session = reader.session
         participant: Participant = reader.participant
         devices = reader.devices
         trials = [t for t in reader.trials if t.status is not TrialStatus.REJECTED]
-        stored: dict[str, set[str]] = defaultdict(set)
-        for trial in trials:
-            for run in reader.analysis_runs(trial.trial_id):
-                stored[trial.trial_id].add(f"{run.algorithm} {run.algorithm_version}")
-    outcomes = analyze_session(path, store=False)
+        latest = {trial.trial_id: stored_outcome(trial, latest_run(
+            reader.analysis_runs(trial.trial_id))) for trial in trials}
+    outdated = {o.trial_id: ("" if o.algorithm is None
+                             else f"{o.algorithm.name} {o.algorithm.version}")
+                for o in latest.values() if o.test in CURRENT_ALGORITHMS
+                and (o.algorithm is None or (o.algorithm.name, o.algorithm.version)
+                     != CURRENT_ALGORITHMS[o.test])}
+    outcomes = analyze_session(path, store=False) if outdated else list(latest.values())
     protocols = {trial.trial_id: trial.info.protocol for trial in trials}
     summaries = summarize_visit(outcomes, participant, protocols)
     tests: dict[str, _TestAtVisit] = {}
@@ -271,16 +277,15 @@ def _analyse_visit(path: Path) -> _Visit:
         errors = tuple(f"{o.trial_id}: {o.error}" for o in test_outcomes if o.error)
         name, version = CURRENT_ALGORITHMS[spec.test]
         current = f"{name} {version}"
-        older = sorted({run for t in test_trials for run in stored.get(t.trial_id, ())
-                        if run.startswith(f"{name} ") and run != current})
-        missing = [t.trial_id for t in test_trials if not any(
-            run.startswith(f"{name} ") for run in stored.get(t.trial_id, ()))]
+        older = sorted({outdated[t.trial_id] for t in test_trials
+                        if outdated.get(t.trial_id)})
+        missing = [t.trial_id for t in test_trials if outdated.get(t.trial_id) == ""]
         notes = errors + tuple(summary.notes)
         if older:
-            notes += (f"stored analysis {', '.join(older)} is older than {current}: "
+            notes += (f"stored analysis {', '.join(older)} is not the current {current}: "
                       "re-analysed with the current version (in memory; the file is "
                       "unchanged)",)
-        if missing and not older:
+        if missing:
             notes += (f"no stored analysis for {', '.join(missing)}: analysed with {current} "
                       "(in memory)",)
         n, cv = _spread(summary)
