@@ -123,9 +123,15 @@ def test_report_shows_the_simulated_changes_with_their_verdicts(study: Path,
         assert label in first
         assert label in second
     assert re.search(r"Grip Southampton\s+\d+\.\d kg \(\d+ N\)", first)  # kg beside N
+    # page 1 gives this visit's change since baseline: grip -6 kg, TUG +3 s (truth)
+    assert re.search(r"Grip Southampton .*Since baseline \(2026-01-12\): -\d+\.\d kg "
+                     r"\(-\d+ N\), -\d+ %, meaningful decline", first)
+    assert re.search(r"Timed Up and Go .*Since baseline \(2026-01-12\): \+\d\.\d s, "
+                     r"\+\d+ %, detectable change", first)
     assert "month-9" in first
     devices = section(first, "Devices", "Results")
-    assert "ok (certificate)" in row(devices, "SIM-DYN-0001")
+    dynamometer = next(line for line in devices.splitlines() if "SIM-DYN-0001" in line)
+    assert "ok (certificate)" in dynamometer
     assert re.search(r"FAILED check\s+2026-01-05", devices[devices.index("SIM-IMU-0001"):])
     flags = section(first, "Quality flags", "Sources")
     assert "calibration failed: SIM-IMU-0001" in flags

@@ -17,7 +17,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,9 +30,23 @@ from physiocap.core.units import kgf_to_n
 from physiocap.storage import SessionReader, TrialRecord
 from physiocap.storage.calibration_registry import CalibrationRegistry
 from physiocap.workflows.analyze import TrialOutcome, analyze_session
-from physiocap.workflows.progress import ParticipantProgress, participant_progress
+from physiocap.workflows.progress import (
+    BASELINE,
+    NO_VALUE,
+    NOT_COMPARABLE,
+    OUTCOMES,
+    WITHIN_NOISE,
+    ParticipantProgress,
+    participant_progress,
+)
 from physiocap.workflows.qa.status import device_state
-from physiocap.workflows.report.formatting import percent, quantity, words
+from physiocap.workflows.report.formatting import (
+    GRIP_MEASURES,
+    change,
+    percent,
+    quantity,
+    words,
+)
 from physiocap.workflows.study import StudyFolder
 from physiocap.workflows.visit_summary import TestSummary, summarize_visit
 
@@ -71,6 +85,8 @@ class OutcomeLine:
     details: tuple[str, ...]
     norms: tuple[NormLine, ...]
     notes: tuple[str, ...]
+    since_baseline: str = ""
+    notable_change: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +143,8 @@ def _device_line(device: DeviceInfo, calibration: str) -> DeviceLine:
 
 
 def _mobility_norms(summary: TestSummary) -> tuple[NormLine, ...]:
-    return tuple(NormLine(v.criterion, f"{v.threshold} {summary.unit}",
+    return tuple(NormLine(v.criterion, v.threshold if v.threshold.endswith(f" {summary.unit}")
+                          else f"{v.threshold} {summary.unit}",
                           v.meaning if v.flagged else "not met", v.flagged, v.source)
                  for v in summary.verdicts)
 
@@ -156,9 +173,8 @@ def _knee_norms(summary: TestSummary, participant: Participant) -> tuple[NormLin
             placed.setdefault(key, []).append(
                 f"{side.side} {side.torque_per_kg_nm_per_kg:.2f}: {comparison.position}")
     sexes = {"female": "women", "male": "men"}
-    return tuple(NormLine(f"reference, {ref.group} {sexes.get(str(ref.sex), str(ref.sex))}",
-                          f"{ref.low_nm_per_kg:.2f}-{ref.high_nm_per_kg:.2f} N·m/kg "
-                          "(95 % CI of the mean)",
+    return tuple(NormLine(f"{ref.group} {sexes.get(str(ref.sex), str(ref.sex))} (CI of mean)",
+                          f"{ref.low_nm_per_kg:.2f}-{ref.high_nm_per_kg:.2f} N·m/kg",
                           "; ".join(placed[key]), False, ref.source)
                  for key, ref in references.items())
 
@@ -197,6 +213,45 @@ def _outcome_line(summary: TestSummary, participant: Participant) -> OutcomeLine
         if summary.per_trial else ()
     return OutcomeLine(summary.label, quantity(summary.value, summary.unit), summary.rule,
                        details, _mobility_norms(summary), summary.notes)
+
+
+def since_baseline(progress: ParticipantProgress, test: TestKind,
+                   session_id: str) -> tuple[str, bool]:
+    """The visit's change from baseline for ``test`` as one sentence, and whether its verdict
+    is more than noise (from the progress, so both pages say the same)."""
+    measure = next(spec.measure for spec in OUTCOMES if spec.test is test)
+    try:
+        outcome = progress.outcome(measure)
+    except KeyError:
+        return "", False
+    point = next((p for p in outcome.visits if p.session_id == session_id), None)
+    baseline = next((p for p in outcome.visits if p.verdict == BASELINE), None)
+    if point is None or point.verdict == NO_VALUE:
+        return "", False
+    if point.verdict == BASELINE:
+        return "first visit with a value: the baseline for later visits", False
+    if point.verdict == NOT_COMPARABLE or baseline is None:
+        return f"not compared with the baseline: {point.not_comparable_reason}", False
+    grip = measure in GRIP_MEASURES
+    delta = change(point.change_from_baseline, point.change_from_baseline_pct, outcome.unit,
+                   grip=grip)
+    named = "" if baseline.visit_label == BASELINE else f"{baseline.visit_label}, "
+    text = f"since baseline ({named}{baseline.date.isoformat()}): {delta}, {point.verdict}"
+    return text, point.verdict not in (WITHIN_NOISE, BASELINE)
+
+
+def _with_changes(lines: list[OutcomeLine], summaries: list[TestSummary],
+                  progress: ParticipantProgress, session_id: str) -> tuple[OutcomeLine, ...]:
+    """Each test's first summary (the one the progress follows) with its change."""
+    done: set[TestKind] = set()
+    result = []
+    for line, summary in zip(lines, summaries, strict=True):
+        if summary.test not in done and any(spec.test is summary.test for spec in OUTCOMES):
+            done.add(summary.test)
+            text, notable = since_baseline(progress, summary.test, session_id)
+            line = replace(line, since_baseline=text, notable_change=notable)
+        result.append(line)
+    return tuple(result)
 
 
 def _quality_flags(reader_facts: _ReaderFacts, outcomes: list[TrialOutcome],
@@ -299,7 +354,8 @@ def build_visit_report(path: Path | str, *,
         file_uuid=facts.file_uuid, recorded_with=facts.recorded_with,
         software_version=__version__, generated_utc=datetime.now(UTC),
         devices=tuple(_device_line(d, calibration[d.device_id][0]) for d in facts.devices),
-        outcomes=tuple(_outcome_line(s, facts.participant) for s in summaries),
+        outcomes=_with_changes([_outcome_line(s, facts.participant) for s in summaries],
+                               summaries, progress, facts.session.session_id),
         quality_flags=tuple(flag for _, flag in calibration.values() if flag)
         + _quality_flags(facts, outcomes, summaries),
         algorithms=tuple(algorithms), progress=progress, progress_note=note)

@@ -99,15 +99,16 @@ def _identity(report: VisitReport) -> list[Any]:
         f"{participant.height_m:.2f} m" if participant.height_m else "",
         f"{participant.body_mass_kg:.1f} kg" if participant.body_mass_kg else "") if part)
     rows = [
-        ["Participant (pseudonymous ID)", participant.participant_id, "Visit", session.visit_label],
-        ["Date", f"{session.started_utc:%Y-%m-%d %H:%M} UTC", "Operator",
-         session.operator_id or "not recorded"],
-        ["Site", session.site or "not recorded", "Group", participant.group or "—"],
-        ["Participant record", record or "—", "Session file", report.file_name],
+        ["Pseudonymous ID", participant.participant_id, "Visit", session.visit_label, "Date",
+         f"{session.started_utc:%Y-%m-%d %H:%M} UTC"],
+        ["Group", participant.group or "—", "Operator", session.operator_id or "not recorded",
+         "Record", record or "—"],
+        ["Site", session.site or "not recorded", "File", report.file_name, "", ""],
     ]
-    cells = [[_p(a, SMALL), _p(b, CELL_BOLD), _p(c, SMALL), _p(d, CELL_BOLD)] for a, b, c, d
-             in rows]
-    widths = [38 * mm, 58 * mm, 24 * mm, CONTENT_WIDTH - 120 * mm]
+    cells = [[_p(text, CELL_BOLD if i % 2 else SMALL) for i, text in enumerate(row)]
+             for row in rows]
+    widths = [25 * mm, 27 * mm, 14 * mm, 46 * mm, 12 * mm]
+    widths.append(CONTENT_WIDTH - sum(widths))
     return [Table(cells, colWidths=widths, style=_grid())]
 
 
@@ -126,12 +127,14 @@ def _model(device: DeviceLine) -> str:
 
 
 def _devices(report: VisitReport) -> Table:
-    header = ["Device", "Model", "Serial number", "Firmware", "Placement", "Calibration"]
+    header = ["Model", "Serial number", "Firmware", "Placement", "Calibration at the visit"]
     rows = [[_p(h, CELL_BOLD) for h in header]]
-    rows += [[_p(d.device_id, CELL), _p(_model(d), CELL),
-              _p(d.serial, CELL), _p(d.firmware, CELL), _p(d.placement, CELL),
-              _p(d.calibration, CELL)] for d in report.devices]
-    widths = [24 * mm, 62 * mm, 25 * mm, 17 * mm, 22 * mm, CONTENT_WIDTH - 150 * mm]
+    rows += [[_p(_model(d), CELL),
+              _p(d.serial if d.serial == d.device_id else f"{d.serial} ({d.device_id})", CELL),
+              _p(d.firmware, CELL), _p(d.placement, CELL), _p(d.calibration, CELL)]
+             for d in report.devices]
+    widths = [72 * mm, 30 * mm, 16 * mm, 22 * mm]
+    widths.append(CONTENT_WIDTH - sum(widths))
     return Table(rows, colWidths=widths, repeatRows=1,
                  style=_grid([("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL)]))
 
@@ -142,17 +145,25 @@ def _keys(source: str) -> str:
 
 
 def _outcome_block(outcome: OutcomeLine) -> KeepTogether:
+    """One test: score and change since baseline on the first line, how it was scored and
+    the trials or sides below, then its cut-offs and norms."""
+    colour = colors.HexColor("#1f3b73") if outcome.notable_change else GREY
+    change_text = (outcome.since_baseline[:1].upper() + outcome.since_baseline[1:])
     rows: list[list[Any]] = [[_p(outcome.label, _style(8.5, bold=True)),
                               _p(outcome.value, _style(10, bold=True)),
-                              _p(f"Scored as: {outcome.rule}", SMALL), ""]]
+                              _p(change_text, _style(7, bold=outcome.notable_change,
+                                                     colour=colour)), ""]]
     style: list[tuple[Any, ...]] = [("SPAN", (2, 0), (3, 0)),
                                     ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
                                     ("VALIGN", (0, 0), (-1, 0), "MIDDLE")]
-    if outcome.details or outcome.notes:
-        lines = "<br/>".join(escape(printable(line))
-                             for line in outcome.details + outcome.notes)
-        rows.append([Paragraph(lines, SMALL), "", "", ""])
-        style.append(("SPAN", (0, len(rows) - 1), (3, len(rows) - 1)))
+    scored = f"Scored as: {outcome.rule}"
+    if len(outcome.details) == 1:
+        lines = [f"{scored}; {outcome.details[0]}", *outcome.notes]
+    else:
+        lines = [scored, *outcome.details, *outcome.notes]
+    rows.append([Paragraph("<br/>".join(escape(printable(line)) for line in lines), SMALL),
+                 "", "", ""])
+    style.append(("SPAN", (0, 1), (3, 1)))
     if outcome.norms:
         rows.append([_p(h, _style(6.5, bold=True, colour=GREY)) for h in
                      ("Cut-off or norm", "Threshold", "At this visit", "Source")])
@@ -164,7 +175,7 @@ def _outcome_block(outcome: OutcomeLine) -> KeepTogether:
                      _p(verdict, verdict_style), _p(_keys(norm.source), CELL)])
         if norm.flagged:
             style.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), FLAG_FILL))
-    widths = [50 * mm, 38 * mm, 78 * mm, CONTENT_WIDTH - 166 * mm]
+    widths = [44 * mm, 34 * mm, 88 * mm, CONTENT_WIDTH - 166 * mm]
     return KeepTogether([Table(rows, colWidths=widths, style=_grid(style)), Spacer(1, 3)])
 
 
