@@ -6,8 +6,9 @@ Each visit's value follows the visit summary's rule for its test
 for the timed tests, the grip protocol's own rule, best effort for knee extension), from
 the stored analysis runs when every trial's latest run is the current algorithm version,
 else from the visit re-analysed in memory with the current algorithms, so a change never
-mixes algorithm versions (an older stored run is named; nothing is written to the file). Two visits are compared only when the test was done the same way: the same
-protocol variables (distance, chair, handle position, grip protocol, ...), device model
+mixes algorithm versions (an older stored run is named; nothing is written to the file).
+Two visits are compared only when the test was done the same way: the same protocol
+variables (distance, chair, handle position, grip protocol, ...), device model
 and placement; otherwise the change is *not comparable* and the reason is given.
 
 The verdict per visit (:mod:`physiocap.analysis.change`) is one of :data:`VERDICTS`.
@@ -249,6 +250,7 @@ def _analyse_visit(path: Path) -> _Visit:
         participant: Participant = reader.participant
         devices = reader.devices
         trials = [t for t in reader.trials if t.status is not TrialStatus.REJECTED]
+        interrupted = reader.interrupted
         latest = {trial.trial_id: stored_outcome(trial, latest_run(
             reader.analysis_runs(trial.trial_id))) for trial in trials}
     outdated = {o.trial_id: ("" if o.algorithm is None
@@ -281,6 +283,9 @@ def _analyse_visit(path: Path) -> _Visit:
                         if outdated.get(t.trial_id)})
         missing = [t.trial_id for t in test_trials if outdated.get(t.trial_id) == ""]
         notes = errors + tuple(summary.notes)
+        if interrupted:
+            notes += ("the recording of this visit was interrupted: the value comes from "
+                      "the trials the file holds",)
         if older:
             notes += (f"stored analysis {', '.join(older)} is not the current {current}: "
                       "re-analysed with the current version (in memory; the file is "
