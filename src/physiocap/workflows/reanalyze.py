@@ -15,7 +15,9 @@ A **recipe** (JSON) pins what the re-analysis may use::
 
 ``algorithms`` are the versions the recipe was written for: a result of another version is
 not stored and the trial is reported (a study is never silently mixed across versions).
-``parameters`` override analyzer keyword parameters per test.
+``parameters`` override analyzer keyword parameters per test; the trials of an overridden
+test are analysed one by one (:func:`analyze_stored_trial` opens the file for each), the
+others in one pass over the session (``docs/performance.md`` has both rates).
 
 Sessions run in parallel (local processes, or the workers of an existing Dask cluster). The
 driver appends each finished session to a journal (``<study>/.reanalyze/<recipe
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from physiocap.core.errors import ConfigurationError, PhysiocapError
-from physiocap.core.records import TestKind, TrialStatus
+from physiocap.core.records import TestKind
 from physiocap.storage import SessionReader
 from physiocap.workflows.analyze import (
     TrialOutcome,
@@ -113,13 +115,17 @@ def _signature(name: str, version: str, params: Mapping[str, Any]) -> str:
 
 
 def _analysed(path: Path, recipe: Recipe) -> list[TrialOutcome]:
+    """Every trial's outcome: the whole session in one pass, then the trials whose test
+    the recipe overrides again, one by one, with its parameters."""
+    outcomes = analyze_session(path, store=False, include_rejected=recipe.include_rejected)
     if not recipe.parameters:
-        return analyze_session(path, store=False, include_rejected=recipe.include_rejected)
+        return outcomes
     with SessionReader(path) as reader:
-        trials = [(t.trial_id, str(t.info.test)) for t in reader.trials
-                  if recipe.include_rejected or t.status is not TrialStatus.REJECTED]
-    return [analyze_stored_trial(path, trial_id, parameters=recipe.parameters.get(test))
-            for trial_id, test in trials]
+        tests = {trial.trial_id: str(trial.info.test) for trial in reader.trials}
+    return [analyze_stored_trial(path, outcome.trial_id,
+                                 parameters=recipe.parameters[tests[outcome.trial_id]])
+            if tests[outcome.trial_id] in recipe.parameters else outcome
+            for outcome in outcomes]
 
 
 def reanalyze_session(path: Path | str, recipe: Recipe) -> SessionResult:

@@ -11,6 +11,10 @@ of every system are kept as markers (start and end, labelled with speed and leng
 the trial's protocol (``reference_walking_bouts``, with initial contacts and sides). The
 session date is the first trial's ``StartDateTime``.
 
+Every trial is stored as a gait-speed trial, also the simulated daily-life activities of
+Test11: the gait analysis then times the first walk it finds, and the reference bouts say
+which walks there were.
+
 The data do not say how long a walked course was: ``distance_m`` is the INDIP length of the
 trial's first reference bout (first to last initial contact), and the protocol says so.
 """
