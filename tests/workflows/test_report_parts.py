@@ -9,6 +9,7 @@ from pathlib import Path
 
 from reportlab.graphics.shapes import Circle, Polygon, Rect
 
+from physiocap.core.records import Participant, TestKind
 from physiocap.core.units import STANDARD_GRAVITY_M_PER_S2
 from physiocap.workflows.progress import (
     ChangeReference,
@@ -24,8 +25,10 @@ from physiocap.workflows.report.charts import (
     progress_chart,
 )
 from physiocap.workflows.report.citations import RULE_CITATIONS, cited_keys, reference_list
+from physiocap.workflows.report.content import _outcome_line
 from physiocap.workflows.report.fonts import printable
 from physiocap.workflows.report.formatting import change, quantity
+from physiocap.workflows.visit_summary import TestSummary
 
 REFERENCES = Path(__file__).resolve().parents[2] / "docs" / "references.md"
 
@@ -107,3 +110,14 @@ def test_mdc_band_spans_baseline_plus_minus_mdc() -> None:
     points_per_second = (circles[1].cy - circles[0].cy) / (15.0 - 12.0)
     assert abs(band.height / points_per_second - 2 * 2.08) < 1e-6
     assert abs((band.y + band.height / 2) - circles[0].cy) < 1e-6  # centred on baseline
+
+
+def test_a_strength_outcome_without_sex_or_mass_says_why_no_norm_is_applied() -> None:
+    anonymous = Participant("P-1")  # sex and body mass not recorded
+    grip = _outcome_line(TestSummary(TestKind.GRIP, "Grip ASHT", "peak_force_n", 250.0, "N",
+                                     "ASHT"), anonymous)
+    assert grip.norms == ()
+    assert any("sex not recorded" in note for note in grip.notes)
+    knee = _outcome_line(TestSummary(TestKind.KNEE_EXTENSION, "Knee extension (make)",
+                                     "peak_force_n", 350.0, "N", "best"), anonymous)
+    assert any("body mass not recorded" in note for note in knee.notes)

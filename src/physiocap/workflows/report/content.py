@@ -25,7 +25,7 @@ from physiocap import __version__
 from physiocap.analysis.norms import load_strength_norms
 from physiocap.core.device_info import DeviceInfo
 from physiocap.core.errors import PhysiocapError
-from physiocap.core.records import Participant, SessionInfo, TestKind, TrialStatus
+from physiocap.core.records import Participant, SessionInfo, Sex, TestKind, TrialStatus
 from physiocap.core.units import kgf_to_n
 from physiocap.storage import SessionReader, TrialRecord
 from physiocap.storage.calibration_registry import CalibrationRegistry
@@ -200,14 +200,27 @@ def _strength_details(summary: TestSummary, grip: bool) -> tuple[str, ...]:
     return tuple(details)
 
 
+def _strength_notes(participant: Participant, test: TestKind) -> tuple[str, ...]:
+    """Why a strength outcome has no norm verdict, when the participant record is why."""
+    notes = []
+    if participant.sex is Sex.UNKNOWN:
+        notes.append("sex not recorded: the sex-specific cut-offs and references are not "
+                     "applied")
+    if test is TestKind.KNEE_EXTENSION and participant.body_mass_kg is None:
+        notes.append("body mass not recorded: no N·m/kg, so no reference comparison")
+    return tuple(notes)
+
+
 def _outcome_line(summary: TestSummary, participant: Participant) -> OutcomeLine:
     if summary.test is TestKind.GRIP:
         return OutcomeLine(summary.label, quantity(summary.value, "N", grip=True), summary.rule,
-                           _strength_details(summary, True), _grip_norms(summary), ())
+                           _strength_details(summary, True), _grip_norms(summary),
+                           _strength_notes(participant, summary.test))
     if summary.test is TestKind.KNEE_EXTENSION:
         return OutcomeLine(summary.label, quantity(summary.value, "N"), summary.rule,
                            _strength_details(summary, False),
-                           _knee_norms(summary, participant), ())
+                           _knee_norms(summary, participant),
+                           _strength_notes(participant, summary.test))
     trials = ", ".join(quantity(v, summary.unit).split()[0] for v in summary.per_trial)
     details = (f"trials: {trials} {summary.unit} (n = {len(summary.per_trial)})",) \
         if summary.per_trial else ()
