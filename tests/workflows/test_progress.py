@@ -235,3 +235,30 @@ def test_an_imported_file_is_copied_into_the_study(tmp_path: Path) -> None:
     assert study.load_participant("MBC-404").participant_id == "MBC-404"
     assert [p.session_id for p in participant_progress(study.root, "MBC-404").outcomes[0]
             .visits] == [report.path.stem]
+
+
+def test_group_view_finds_the_simulated_group_change(tmp_path: Path) -> None:
+    """Three participants train (+8 kgf grip), three do not: the trained group's mean change
+    is about +8 kgf with every change meaningful; the control group's interval covers 0."""
+    from physiocap.workflows.simulated_patient import SimulatedPatient
+
+    grip = tuple((TestKind.GRIP, {"protocol": "southampton"}, Side(side))
+                 for side in ("right", "left") * 3)
+    for number in range(6):
+        group = "exercise" if number < 3 else "control"
+        participant = demo_participant(tmp_path, f"G-{number}", group)
+        for month, change in ((1, 0.0), (4, 8.0 if group == "exercise" else 0.0)):
+            patient = SimulatedPatient(participant, seed=10 * number + month,
+                                       changes={"grip_kgf": change})
+            run_demo(tmp_path, participant=participant, plan=grip, patient=patient,
+                     visit_label=f"m{month}", seed=10 * number + month,
+                     clock=VirtualClock(start_utc=datetime(2026, month, 2, 9, tzinfo=UTC)))
+    cells = {(c.group, c.visit_number): c for c in group_progress(tmp_path).cells
+             if c.measure == "grip_peak_force_n"}
+    trained, control = cells[("exercise", 2)].statistics, cells[("control", 2)].statistics
+    assert trained.n_change == control.n_change == 3
+    assert float(n_to_kgf(trained.mean_change)) == pytest.approx(8.0, abs=2.0)
+    assert trained.proportion_meaningful == pytest.approx(1.0)
+    assert control.proportion_meaningful == pytest.approx(0.0)
+    assert control.ci95_change is not None
+    assert control.ci95_change[0] < 0 < control.ci95_change[1]
