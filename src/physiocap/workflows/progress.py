@@ -23,10 +23,11 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from physiocap import __version__
 from physiocap.analysis.change import (
     MEANINGFUL_DECLINE,
     MEANINGFUL_IMPROVEMENT,
@@ -301,9 +302,11 @@ def _analyse_visit(path: Path) -> _Visit:
 
 
 def _cache_key() -> str:
+    """What a cached visit depends on besides its file: the algorithms, and this software's
+    version for the visit summary's rules."""
     versions = ";".join(f"{test}={name} {version}"
                         for test, (name, version) in sorted(CURRENT_ALGORITHMS.items()))
-    return f"progress-visit/{VISIT_CACHE_VERSION}/{versions}"
+    return f"progress-visit/{VISIT_CACHE_VERSION}/{__version__}/{versions}"
 
 
 def _visit_to_json(visit: _Visit) -> str:
@@ -506,6 +509,53 @@ class GroupProgress:
     skipped: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class StudyProgress:
+    """Every participant's progress (with the participant record), and what was left out."""
+
+    participants: tuple[tuple[Participant, ParticipantProgress], ...]
+    skipped: tuple[str, ...] = ()
+
+
+def study_progress(study_root: Path, *,
+                   on_progress: Callable[[int, int], None] | None = None,
+                   index: StudyIndex | None = None) -> StudyProgress:
+    """The progress of every participant of the study (e.g. each one's latest verdicts at
+    a glance), refreshing the index once; ``on_progress(done, total)`` after each
+    participant; ``index`` reuses an open :class:`StudyIndex` of ``study_root``."""
+    study = StudyFolder(Path(study_root))
+    participants = study.participants()
+    found: list[tuple[Participant, ParticipantProgress]] = []
+    skipped: list[str] = []
+    own = index is None
+    index = index or StudyIndex(study.root)
+    try:
+        index.refresh()
+        for done, participant in enumerate(participants, start=1):
+            try:
+                progress = participant_progress(study.root, participant.participant_id,
+                                                index=index)
+            except PhysiocapError as error:
+                skipped.append(f"{participant.participant_id}: {error}")
+            else:
+                found.append((participant, progress))
+                skipped.extend(f"{participant.participant_id}/{s}" for s in progress.skipped)
+            if on_progress is not None:
+                on_progress(done, len(participants))
+    finally:
+        if own:
+            index.close()
+    return StudyProgress(tuple(found), tuple(skipped))
+
+
+def _visit_numbers(progress: ParticipantProgress) -> dict[str, int]:
+    """Each session's number among the participant's visits in date order (1 = first)."""
+    sessions = {(point.started_utc or datetime.min.replace(tzinfo=UTC), point.session_id)
+                for outcome in progress.outcomes for point in outcome.visits}
+    return {session_id: number
+            for number, (_, session_id) in enumerate(sorted(sessions), start=1)}
+
+
 def group_progress(study_root: Path, by: str = "group", *,
                    on_progress: Callable[[int, int], None] | None = None,
                    index: StudyIndex | None = None) -> GroupProgress:
@@ -516,38 +566,17 @@ def group_progress(study_root: Path, by: str = "group", *,
     :class:`StudyIndex` of ``study_root`` (refreshed here)."""
     if by not in ("group", "sex"):
         raise ConfigurationError(f"--by must be 'group' or 'sex', not {by!r}")
-    study = StudyFolder(Path(study_root))
-    participants = study.participants()
-    progresses: list[tuple[str, ParticipantProgress]] = []
-    skipped: list[str] = []
-    own = index is None
-    index = index or StudyIndex(study.root)
-    try:
-        index.refresh()
-        results: list[tuple[Participant, ParticipantProgress | PhysiocapError]] = []
-        for done, participant in enumerate(participants, start=1):
-            try:
-                results.append((participant, participant_progress(
-                    study.root, participant.participant_id, index=index)))
-            except PhysiocapError as error:
-                results.append((participant, error))
-            if on_progress is not None:
-                on_progress(done, len(participants))
-    finally:
-        if own:
-            index.close()
-    for participant, progress in results:
-        if isinstance(progress, PhysiocapError):
-            skipped.append(f"{participant.participant_id}: {progress}")
-        else:
-            progresses.append((str(getattr(participant, by)) or "(none)", progress))
-            skipped.extend(f"{participant.participant_id}/{s}" for s in progress.skipped)
+    everyone = study_progress(study_root, on_progress=on_progress, index=index)
+    progresses = [(str(getattr(participant, by)) or "(none)", progress)
+                  for participant, progress in everyone.participants]
     collected: dict[tuple[str, int, str], list[VisitPoint]] = defaultdict(list)
     labels: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
     specs = {spec.measure: spec for spec in OUTCOMES}
     for group, progress in progresses:
+        numbers = _visit_numbers(progress)
         for outcome in progress.outcomes:
-            for number, point in enumerate(outcome.visits, start=1):
+            for point in outcome.visits:
+                number = numbers[point.session_id]
                 collected[(group, number, outcome.measure)].append(point)
                 labels[(group, number)][point.visit_label] += 1
     cells = []
@@ -566,7 +595,7 @@ def group_progress(study_root: Path, by: str = "group", *,
                                sum(p.verdict == MEANINGFUL_IMPROVEMENT for p in changed),
                                sum(p.verdict == MEANINGFUL_DECLINE for p in changed),
                                sum(p.verdict == NOT_COMPARABLE for p in valued)))
-    return GroupProgress(by, tuple(cells), len(progresses), tuple(skipped))
+    return GroupProgress(by, tuple(cells), len(progresses), everyone.skipped)
 
 
 # -- JSON -------------------------------------------------------------------------------------
