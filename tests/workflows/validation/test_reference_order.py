@@ -35,3 +35,15 @@ def test_verdicts_judge_against_the_issue_goals() -> None:
     assert verdict("uji-tug", "tug_total_time_s", {"mae": 0.29})["met"] is True
     assert verdict("mobgap-lab", "initial_contacts", {"f1": 0.757})["met"] is False
     assert verdict("ipol-gait", "step_count", {"mae": 1.0}) is None
+
+
+def test_a_missing_estimate_is_found_in_rows_and_bouts() -> None:
+    from physiocap.workflows.validation.runner import _missing
+
+    row = {"recording": "x", "trial_end_s": {"estimate": None, "reference": 3.0},
+           "trial_start_s": {"estimate": 1.0, "reference": 1.1},
+           "walking_bouts": [{"estimate": 1.0, "reference": 1.1},
+                             {"estimate": None, "reference": 0.9}],
+           "walking_bout_steps": [{"step_count": {"estimate": None, "reference": 12}}]}
+    assert _missing(row) == ["trial_end_s", "walking_bouts[2]",
+                             "walking_bout_steps[1].step_count"]

@@ -407,10 +407,20 @@ _RUNNERS: dict[str, Callable[..., str | None]] = {
 
 
 def _missing(row: dict[str, Any]) -> list[str]:
-    """Metrics of ``row`` whose reference exists but whose estimate does not."""
-    return [name for name, value in row.items()
-            if isinstance(value, dict) and "estimate" in value
-            and value.get("reference") is not None and value["estimate"] is None]
+    """Metrics of ``row`` (and of its per-bout rows) whose reference exists but whose
+    estimate does not."""
+    found = [name for name, value in row.items()
+             if isinstance(value, dict) and "estimate" in value
+             and value.get("reference") is not None and value["estimate"] is None]
+    for name, value in row.items():
+        if isinstance(value, list):
+            for number, bout in enumerate(value, start=1):
+                if isinstance(bout, dict):
+                    found += [f"{name}[{number}].{metric}" for metric in _missing(bout)]
+                    if (bout.get("reference") is not None and "estimate" in bout
+                            and bout["estimate"] is None):
+                        found.append(f"{name}[{number}]")
+    return found
 
 
 def _by_flag(rows: list[dict[str, Any]]) -> dict[str, _Collector]:
