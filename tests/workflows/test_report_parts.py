@@ -21,6 +21,7 @@ from physiocap.workflows.report.charts import (
     BAND_COLOUR,
     FLAG_COLOUR,
     NOT_COMPARABLE_COLOUR,
+    labelled_visits,
     point_style,
     progress_chart,
 )
@@ -42,6 +43,7 @@ def test_grip_reads_in_kilograms_with_newtons_beside() -> None:
     assert quantity(0.954, "m/s") == "0.95 m/s"
     assert change(-0.21, -20.6, "m/s") == "-0.21 m/s, -21 %"
     assert quantity(None, "s") == "—"
+    assert change(-0.04, -0.3, "s") == "+0.0 s, +0 %"  # rounds to nothing: no minus sign
 
 
 def test_source_list_names_every_key_cited_and_only_those() -> None:
@@ -121,3 +123,10 @@ def test_a_strength_outcome_without_sex_or_mass_says_why_no_norm_is_applied() ->
     knee = _outcome_line(TestSummary(TestKind.KNEE_EXTENSION, "Knee extension (make)",
                                      "peak_force_n", 350.0, "N", "best"), anonymous)
     assert any("body mass not recorded" in note for note in knee.notes)
+
+
+def test_crowded_axes_label_the_baseline_and_the_reported_visit() -> None:
+    assert labelled_visits(4, 1) == [0, 1, 2, 3]
+    assert labelled_visits(8, 2) == [0, 2, 4, 7]  # 6 would touch 7: dropped
+    assert labelled_visits(8, 3) == [0, 3, 7]
+    assert labelled_visits(1, 3) == [0]

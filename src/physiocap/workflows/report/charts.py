@@ -224,14 +224,30 @@ def progress_chart(outcome: OutcomeProgress, width: float, height: float) -> Dra
     for p, value in levels.points:
         for shape in _marker(point_style(p), xs[p.session_id], scale.y(value), 2.6):
             drawing.add(shape)
-    for i, p in enumerate(outcome.visits):
+    labels = [printable(p.visit_label[:14]) for p in outcome.visits]
+    widest = max(stringWidth(label, f"{FONT}Bd", 5.5) for label in labels)
+    every = max(1, math.ceil((widest + 3) / step))
+    for i in labelled_visits(len(labels), every):
+        p = outcome.visits[i]
         x = xs[p.session_id]
         weight = f"{FONT}Bd" if i == len(outcome.visits) - 1 else FONT
-        drawing.add(String(x, bottom - 7, printable(p.visit_label[:14]), fontName=weight,
-                           fontSize=5.5, textAnchor="middle"))
-        drawing.add(String(x, bottom - 13, _date_label(p.date, step), fontName=FONT,
+        drawing.add(String(x, bottom - 7, labels[i], fontName=weight, fontSize=5.5,
+                           textAnchor="middle"))
+        drawing.add(String(x, bottom - 13, _date_label(p.date, step * every), fontName=FONT,
                            fontSize=4.8, textAnchor="middle", fillColor=GREY))
     return drawing
+
+
+def labelled_visits(count: int, every: int) -> list[int]:
+    """Which of ``count`` visits get an axis label when only every ``every``-th fits: the
+    baseline, the report's own visit (the last) and those between that keep the spacing."""
+    every = max(every, 1)
+    chosen = list(range(0, count, every))
+    if chosen[-1] != count - 1:
+        if count - 1 - chosen[-1] < every and len(chosen) > 1:
+            chosen.pop()
+        chosen.append(count - 1)
+    return chosen
 
 
 def legend(width: float) -> Drawing:

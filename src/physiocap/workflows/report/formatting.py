@@ -13,15 +13,15 @@ from physiocap.core.units import n_to_kgf
 GRIP_MEASURES = frozenset({"grip_peak_force_n"})
 
 
+#: Decimals printed per unit.
+DECIMALS = {"m/s": 2, "s": 1, "kg": 1}
+
+
 def _number(value: float, unit: str, signed: bool = False) -> str:
-    sign = "+" if signed else ""
-    if unit == "m/s":
-        return f"{value:{sign}.2f}"
-    if unit == "s":
-        return f"{value:{sign}.1f}"
-    if unit == "kg":
-        return f"{value:{sign}.1f}"
-    return f"{value:{sign}.0f}"
+    """``value`` rounded for ``unit``; a value that rounds to zero prints as 0, never -0."""
+    decimals = DECIMALS.get(unit, 0)
+    rounded = round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{rounded:{'+' if signed else ''}.{decimals}f}"
 
 
 def quantity(value: float | None, unit: str, *, grip: bool = False,
@@ -40,7 +40,7 @@ def change(delta: float | None, pct: float | None, unit: str, *, grip: bool = Fa
     if delta is None:
         return "—"
     text = quantity(delta, unit, grip=grip, signed=True)
-    return text if pct is None else f"{text}, {pct:+.0f} %"
+    return text if pct is None else f"{text}, {round(pct) + 0:+d} %"
 
 
 def threshold(value: float, unit: str, grip: bool = False) -> str:
