@@ -184,7 +184,7 @@ class ParticipantProgress:
 
 # -- one visit --------------------------------------------------------------------------------
 #: Part of the cache key of analysed visits: bump when what is cached changes meaning.
-VISIT_CACHE_VERSION = 2
+VISIT_CACHE_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +192,6 @@ class _TestAtVisit:
     """What one test of one visit gives the progress (all JSON-able, so it can be cached
     in the study index for as long as the file is unchanged)."""
 
-    label: str
     value: float | None
     n: int
     cv_pct: float | None
@@ -295,7 +294,7 @@ def _analyse_visit(path: Path) -> _Visit:
             notes += (f"no stored analysis for {', '.join(missing)}: analysed with {current} "
                       "(in memory)",)
         n, cv = _spread(summary)
-        tests[spec.measure] = _TestAtVisit(summary.label, summary.value, n, cv, summary.rule,
+        tests[spec.measure] = _TestAtVisit(summary.value, n, cv, summary.rule,
                                            setup, flagged + side_flags, notes, current,
                                            ", ".join(older))
     return _Visit(session.session_id, session.visit_label, session.started_utc, path, tests)
