@@ -90,6 +90,7 @@ from physiocap.storage.schema import (
     trial_path,
 )
 from physiocap.storage.superblock import read_superblock
+from physiocap.storage.updating import fsync_folder, new_sibling
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,42 @@ def _free_text(path: Path) -> str:
     return f"{free / 1e6:.1f} MB free in {path.parent}"
 
 
+def _create_skeleton(path: Path, root: dict[str, Any],
+                     groups: dict[str, dict[str, Any]]) -> None:
+    """Put a new session file with its root attributes and groups at ``path`` in one step:
+    built beside it, synced, then linked to its name (which fails if the name exists), so a
+    process killed while creating leaves either no file or a whole empty session, never an
+    HDF5 file without the session schema."""
+    if shutil.disk_usage(path.parent).free < STRUCTURE_CHANGE_BYTES + SPACE_RESERVE_BYTES:
+        raise DiskFullError("cannot be created: the disk is full", path=path)
+    temporary = path.with_name(f".{path.name}.create-tmp")
+    os.close(new_sibling(path, temporary, 0o644))
+    try:
+        with h5py.File(temporary, "w", libver=FILE_LIBVER) as file:
+            write_attributes(file, root)
+            for name, values in groups.items():
+                write_attributes(file.create_group(name), values)
+            file.create_group("devices")
+            file.create_group("trials")
+        fd = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise StorageError("already exists; a session file is never overwritten "
+                               "(choose a new session ID)", path=path) from None
+        except OSError:  # a file system without hard links (FAT, exFAT): we hold the lock
+            if os.path.lexists(path):
+                raise
+            os.replace(temporary, path)
+        fsync_folder(path.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _encoded(text: str, limit: int, what: str) -> bytes:
     raw = text.encode("utf-8")
     if len(raw) > limit:
@@ -232,7 +269,8 @@ class SessionWriter:
             if os.path.lexists(path):  # also a (dangling) link: never written through
                 raise StorageError("already exists; a session file is never overwritten "
                                    "(choose a new session ID)", path=path)
-            file = h5py.File(path, "w-", libver=FILE_LIBVER)
+            _create_skeleton(path, root, groups)
+            file = h5py.File(path, "r+", libver=FILE_LIBVER)
         except (OSError, RuntimeError) as error:
             lock.release()
             if is_disk_full(error):
@@ -245,14 +283,7 @@ class SessionWriter:
                      compact_on_close=compact_on_close)
         try:
             with writer._guard("create the session file"):
-                file.flush()
                 writer._ensure_space(STRUCTURE_CHANGE_BYTES, "create the session file")
-                write_attributes(file, root)
-                for name, values in groups.items():
-                    write_attributes(file.create_group(name), values)
-                file.create_group("devices")
-                file.create_group("trials")
-                file.flush()
                 file.swmr_mode = True
         except PhysiocapError:
             path.unlink(missing_ok=True)  # holds nothing yet; the writer closed it
