@@ -139,6 +139,11 @@ def print_progress(progress: ParticipantProgress) -> None:
                   f"{_number(point.change_from_baseline_pct, 1, True):>7}"
                   f"{_number(point.change_from_previous, digits, True):>12}  {point.verdict}")
             details = []
+            if point.per_side:
+                details.append("best per side: " + ", ".join(
+                    f"{side} {value:.0f} N"
+                    + (f" ({float(n_to_kgf(value)):.1f} kgf)" if grip else "")
+                    for side, value in point.per_side))
             if point.not_comparable_reason:
                 details.append(point.not_comparable_reason)
             if point.verdict_note:

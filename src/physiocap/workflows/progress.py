@@ -150,6 +150,7 @@ class VisitPoint:
     reanalysed_from: str = ""  # older stored algorithm version(s), when there were any
     started_utc: datetime | None = None
     notes: tuple[str, ...] = ()
+    per_side: tuple[tuple[str, float], ...] = ()  # strength: each side's best effort, N
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +185,7 @@ class ParticipantProgress:
 
 # -- one visit --------------------------------------------------------------------------------
 #: Part of the cache key of analysed visits: bump when what is cached changes meaning.
-VISIT_CACHE_VERSION = 3
+VISIT_CACHE_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,7 @@ class _TestAtVisit:
     notes: tuple[str, ...]
     algorithm: str
     reanalysed_from: str
+    per_side: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +298,9 @@ def _analyse_visit(path: Path) -> _Visit:
         n, cv = _spread(summary)
         tests[spec.measure] = _TestAtVisit(summary.value, n, cv, summary.rule,
                                            setup, flagged + side_flags, notes, current,
-                                           ", ".join(older))
+                                           ", ".join(older),
+                                           tuple((side.side, side.best_n)
+                                                 for side in summary.sides))
     return _Visit(session.session_id, session.visit_label, session.started_utc, path, tests)
 
 
@@ -319,7 +323,8 @@ def _visit_from_json(text: str, path: Path) -> _Visit:
     tests = {}
     for measure, at in data["tests"].items():
         at.update(setup=tuple(tuple(pair) for pair in at["setup"]),
-                  flagged=tuple(at["flagged"]), notes=tuple(at["notes"]))
+                  flagged=tuple(at["flagged"]), notes=tuple(at["notes"]),
+                  per_side=tuple(tuple(pair) for pair in at["per_side"]))
         tests[measure] = _TestAtVisit(**at)
     return _Visit(data["session_id"], data["visit_label"],
                   datetime.fromisoformat(data["started_utc"]), path, tests)
@@ -406,7 +411,8 @@ def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
                       date=visit.started_utc.date(), path=visit.path, value=value, n=at.n,
                       cv_pct=at.cv_pct, flagged_trials=at.flagged, rule=at.rule,
                       algorithm=at.algorithm, reanalysed_from=at.reanalysed_from,
-                      started_utc=visit.started_utc, notes=at.notes)
+                      started_utc=visit.started_utc, notes=at.notes,
+                      per_side=at.per_side)
         if value is None:
             points.append(VisitPoint(**common, comparable=False, not_comparable_reason="",
                                      change_from_baseline=None, change_from_baseline_pct=None,
@@ -629,7 +635,8 @@ def progress_to_json(progress: ParticipantProgress) -> dict[str, Any]:
                 "verdict": point.verdict, "verdict_note": point.verdict_note or None,
                 "rule": point.rule, "algorithm": point.algorithm,
                 "reanalysed_from": point.reanalysed_from or None,
-                "notes": list(point.notes), "path": str(point.path)}
+                "notes": list(point.notes), "path": str(point.path),
+                "per_side": {side: value for side, value in point.per_side} or None}
             if grip:
                 entry["value_kgf"] = _kgf(point.value)
                 entry["change_from_baseline_kgf"] = _kgf(point.change_from_baseline)
