@@ -23,6 +23,7 @@ from physiocap.gui.screens.devices import DevicesScreen
 from physiocap.gui.screens.groups import GroupScreen
 from physiocap.gui.screens.participants import ParticipantsScreen
 from physiocap.gui.screens.progress import ProgressScreen
+from physiocap.gui.screens.qa import QaScreen
 from physiocap.gui.screens.replay import ReplayScreen
 from physiocap.gui.screens.summary import SummaryScreen
 from physiocap.gui.state import AppState, OpenVisit
@@ -60,6 +61,10 @@ class PhysiocapWindow(MainWindow):
         self.group_screen = GroupScreen(state)
         self.add_screen("Groups", self.group_screen)
         self.progress_screen.visit_requested.connect(self.open_in_replay)
+        self.qa_screen = QaScreen(state, self.devices, self.visit)
+        self.add_screen("Device QA", self.qa_screen)
+        self.qa_screen.check_registered.connect(
+            lambda _outcome: self.devices_screen.show_calibration())
         self.battery_screen.recording_changed.connect(
             lambda on: self.context_bar.set_activity("● RECORDING" if on else ""))
         self.visit.visit_closed.connect(

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from physiocap.capture.events import DeviceState
 from physiocap.core.device_info import DiscoveredDevice, Placement
+from physiocap.core.errors import PhysiocapError
 from physiocap.gui.device_manager import (
     ROLES,
     ConnectedDevice,
@@ -35,6 +36,8 @@ from physiocap.gui.device_manager import (
 from physiocap.gui.state import AppState
 from physiocap.gui.style import FLAG_COLOUR, OK_COLOUR, SIMULATED_COLOUR
 from physiocap.gui.widgets.common import label
+from physiocap.storage.calibration_registry import CalibrationRegistry
+from physiocap.workflows.qa.status import device_warnings
 
 _FOUND_COLUMNS = ("Device", "Type", "Source", "Signal", "Role", "")
 _CONNECTED_COLUMNS = ("Device", "Role", "State", "Rate, measured / nominal", "Lost",
@@ -112,6 +115,9 @@ class DevicesScreen(QWidget):
         connected_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         connected_header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.connected_hint = label("", "hint")
+        self.calibration = label("", "")
+        self.calibration.setWordWrap(True)
+        self.calibration.setTextFormat(Qt.TextFormat.RichText)
 
         top = QHBoxLayout()
         top.addWidget(label("Devices", "title"))
@@ -124,6 +130,7 @@ class DevicesScreen(QWidget):
         layout.addWidget(label("Found — choose each device's role, then Connect", "hint"))
         layout.addWidget(self.found_table, 2)
         layout.addWidget(label("Connected", "title"))
+        layout.addWidget(self.calibration)
         layout.addWidget(self.connected_table, 3)
         layout.addWidget(self.connected_hint)
 
@@ -131,6 +138,7 @@ class DevicesScreen(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.scan)
         manager.scanned.connect(self._show_found)
         manager.devices_changed.connect(self._show_connected)
+        manager.devices_changed.connect(self.show_calibration)
         manager.status_updated.connect(self._show_connected)
         self._show_connected()
 
@@ -195,6 +203,32 @@ class DevicesScreen(QWidget):
         """Row of the first found device whose name starts with ``name_prefix`` (or -1)."""
         return next((row for row, device in enumerate(self.found)
                      if device.name.startswith(name_prefix)), -1)
+
+    # calibration ------------------------------------------------------------------------
+    def show_calibration(self) -> None:
+        """Warn before a visit when a connected device is overdue for its calibration
+        check, failed its last one, drifts, or was never checked (issue 13)."""
+        devices = [device.info for device in self.manager.devices.values()]
+        try:
+            warnings = device_warnings(self.state.study.root, devices)
+        except PhysiocapError as error:
+            warnings = [f"the calibration registry could not be read: {error}"]
+        if warnings:
+            self.calibration.setText(
+                f"<span style='color:{FLAG_COLOUR}'><b>⚠ Calibration</b> — "
+                + "<br>⚠ ".join(warnings)
+                + "</span><br><span style='color:#555'>Check the device on the Device QA "
+                  "screen before recording, or note why it is used as it is.</span>")
+        elif devices and CalibrationRegistry(self.state.study.root).exists():
+            self.calibration.setText(f"<span style='color:{OK_COLOUR}'>✓ Every connected "
+                                     "device passed its latest calibration check in time."
+                                     "</span>")
+        else:
+            self.calibration.setText("")
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.show_calibration()
 
     # connected devices ------------------------------------------------------------------
     def _show_connected(self) -> None:

@@ -1,0 +1,88 @@
+"""The Device QA screen walks a check of a simulated dynamometer step by step, evaluates
+it, registers it and writes its certificate; the Devices screen then warns about a device
+of the study that was never checked.
+
+Truth: the procedure asked for (its steps, in order), the simulated device (no injected
+calibration error, so the check passes), and the study's calibration registry on disk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from physiocap.capture.events import DeviceState
+from physiocap.core.device_info import Placement
+from physiocap.gui.app import PhysiocapWindow
+from physiocap.storage.calibration_registry import CalibrationRegistry
+from physiocap.workflows.qa.procedures import dynamometer_procedure
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+MASSES_KG = (5.0, 10.0, 20.0)
+
+
+def _connect(window: PhysiocapWindow, qtbot: object, prefix: str, role: Placement) -> None:
+    screen = window.devices_screen
+    count = len(window.devices.devices)
+    screen.connect_row(screen.find_row(prefix), role)
+    qtbot.waitUntil(lambda: len(window.devices.devices) == count + 1,  # type: ignore[attr-defined]
+                    timeout=5000)
+
+
+def test_qa_screen_guides_evaluates_and_registers_a_dynamometer_check(
+        fast_window: PhysiocapWindow, qtbot: object, tmp_path: Path) -> None:
+    window = fast_window
+    window.devices_screen.scan()
+    qtbot.waitUntil(lambda: window.devices_screen.find_row("SIM-IMU") >= 0,  # type: ignore[attr-defined]
+                    timeout=5000)
+    _connect(window, qtbot, "SIM-DYN", Placement.GRIP_DYNAMOMETER)
+    _connect(window, qtbot, "SIM-IMU", Placement.LOWER_BACK)
+    dynamometer = window.devices.dynamometers()[0]
+    screen = window.qa_screen
+    window.show_screen(screen)
+    screen.choose_device(dynamometer.device_id)
+    form = screen.form
+    form.masses.setText(", ".join(f"{m:g}" for m in MASSES_KG))
+    form.cycles.setValue(1)
+    form.load_hold.setValue(5)
+    form.creep_hold.setValue(10)
+    screen.operator.setText("QA-07")
+    expected = [step.key for step in dynamometer_procedure(
+        MASSES_KG, cycles=1, hold_s=5, creep_hold_s=10).steps]
+
+    screen.begin()
+    qtbot.waitUntil(lambda: screen.session is not None, timeout=10000)  # type: ignore[attr-defined]
+    assert [screen.steps.item(row).text()[3:] for row in range(screen.steps.count())] == \
+        expected
+    assert "Hang nothing" in screen.instruction.text()  # the first step says what to do
+    seen_feedback: set[str] = set()
+
+    def finished() -> bool:
+        seen_feedback.add(screen.feedback.text())
+        return screen.outcome is not None
+
+    qtbot.waitUntil(finished, timeout=120000)  # type: ignore[attr-defined]
+    assert any("reads" in text for text in seen_feedback)  # live feedback was shown
+    outcome = screen.outcome
+    assert outcome.verdict == "pass", outcome.entry.failures
+    assert screen.verdict.text() == "PASS"
+    registry = CalibrationRegistry(window.state.study.root)
+    (entry,) = registry.checks(outcome.entry.serial)
+    assert (entry.check_id, entry.operator) == (outcome.entry.check_id, "QA-07")
+    assert [s["key"] for s in entry.procedure["steps"]] == expected
+    # the other device was paused during the check and streams again
+    qtbot.waitUntil(lambda: all(d.state is DeviceState.STREAMING  # type: ignore[attr-defined]
+                                for d in window.devices.devices.values()), timeout=5000)
+
+    target = tmp_path / "certificate.pdf"
+    with qtbot.waitSignal(screen.certificate_written, timeout=30000):  # type: ignore[attr-defined]
+        screen.write_certificate_to(target)
+    assert target.read_bytes().startswith(b"%PDF")
+
+    window.show_screen(window.devices_screen)
+    warning = window.devices_screen.calibration.text()
+    imu_serial = window.devices.imus()[0].info.serial or window.devices.imus()[0].device_id
+    assert f"{imu_serial}: no calibration check on record" in warning
+    assert outcome.entry.serial not in warning
