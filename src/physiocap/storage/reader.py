@@ -22,7 +22,7 @@ from types import TracebackType
 import h5py
 import numpy as np
 
-from physiocap.core.errors import CorruptFileError, PhysiocapError, StorageError
+from physiocap.core.errors import CorruptFileError, StorageError
 from physiocap.core.records import SessionInfo
 from physiocap.storage.attributes import read_text
 from physiocap.storage.opening import OpenedFile, open_for_reading
@@ -117,9 +117,9 @@ class SessionReader:
     def _reading(self, what: str) -> Iterator[None]:
         try:
             yield
-        except PhysiocapError:
+        except StorageError:
             raise
-        except Exception as error:
+        except Exception as error:  # also a stored value physiocap refuses (an invalid ID)
             raise CorruptFileError(f"is damaged: could not read {what} ({error})",
                                    path=self.path) from None
 
