@@ -167,10 +167,11 @@ def _session_files(root: Path) -> dict[str, _Stat]:
 # high-level attribute access each costs about 37 µs, through its low-level calls with the
 # stored type about 13 µs, and low-level group access is 5-10 times cheaper too. These
 # helpers read exactly the attributes the schema writes (docs/file-format.md; layout_v1).
-def _attribute(gid: Any, name: str) -> Any:
-    """An attribute's value (bytes for text), or ``None`` when there is none."""
+def _attribute(gid: Any, name: str, obj_name: bytes = b".") -> Any:
+    """An attribute's value (bytes for text), or ``None`` when there is none; of the
+    object ``obj_name`` below ``gid`` when given (saves opening it)."""
     try:
-        attribute = h5a.open(gid, name.encode())
+        attribute = h5a.open(gid, name.encode(), obj_name=obj_name)
     except KeyError:
         return None
     stored = attribute.get_type()
@@ -211,12 +212,12 @@ def _runs(trial: Any) -> list[list[Any]]:
         return []
     analysis = h5g.open(trial, b"analysis")
     runs = []
-    for algorithm in _names(analysis):
-        group = h5g.open(analysis, algorithm.encode())
-        for name in _names(group):
-            run = h5g.open(group, name.encode())
-            runs.append([algorithm, _text(run, "algorithm_version"),
-                         int(name) if name.isdigit() else int(_int(run, "run") or 0)])
+    for algorithm in analysis:
+        group = h5g.open(analysis, algorithm)
+        for name in group:
+            version = _attribute(group, "algorithm_version", obj_name=name)
+            runs.append([algorithm.decode(), (version or b"").decode(),
+                         int(name) if name.isdigit() else 0])
     return runs
 
 
