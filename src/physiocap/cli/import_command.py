@@ -49,14 +49,15 @@ def _nearest_existing(path: Path) -> Path:
     return Path.cwd()
 
 
-def check_import_paths(source: Path, out: Path, *, out_is_folder: bool = False) -> None:
+def check_import_paths(source: Path, out: Path, *, out_is_folder: bool = False,
+                       folder_source: bool = False) -> None:
     """Refuse, naming the path and the reason, what would fail half-way or destroy data:
     a missing source or a folder given as source, an output that is the source itself
     (``--force`` would overwrite it) or a link, an output whose folder is a file or not
     writable."""
     if not source.exists():
         raise StorageError("does not exist", path=source)
-    if source.is_dir():
+    if source.is_dir() and not folder_source:
         raise StorageError("is a folder; give the exported file itself", path=source)
     if os.path.lexists(out):
         if out.is_symlink():
@@ -75,7 +76,8 @@ def check_import_paths(source: Path, out: Path, *, out_is_folder: bool = False) 
 
 
 def _run(args: argparse.Namespace) -> int:
-    check_import_paths(args.source, args.out, out_is_folder=args.format == "mobilised-mat")
+    mobilised = args.format == "mobilised-mat"  # a folder of data.mat files is a source
+    check_import_paths(args.source, args.out, out_is_folder=mobilised, folder_source=mobilised)
     if args.format != "tindeq-csv":
         return _run_research_format(args)
     return _run_tindeq(args)

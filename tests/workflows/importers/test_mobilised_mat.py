@@ -75,7 +75,15 @@ def test_every_trial_of_every_participant_imported_and_analysed(shared_data: Pat
                 assert len(indip) == len(bouts)
                 for marker, bout in zip(indip, bouts, strict=True):
                     assert marker["t_s"] - t0 == pytest.approx(bout["Start"], abs=1e-6)
+        with SessionReader(path) as reader:
+            statuses = {t.trial_id: str(t.status) for t in reader.trials}
+        several = {key for key, trial in expected.items() if max(
+            (1 if isinstance(s.get("MicroWB"), dict) else len(s.get("MicroWB", []))
+             for s in trial["Standards"].values()), default=0) > 1}
+        assert several == {"test11-trial1"}  # simulated daily-life activities
+        assert {k for k, status in statuses.items() if status == "rejected"} == several
         outcomes = analyze_session(path)
+        assert {o.trial_id for o in outcomes} == set(expected) - several
         walks = [o for o in outcomes if o.trial_id.startswith("test5")]
         assert walks
         assert all(o.error == "" and o.headline["gait_speed_m_per_s"] > 0

@@ -11,9 +11,11 @@ of every system are kept as markers (start and end, labelled with speed and leng
 the trial's protocol (``reference_walking_bouts``, with initial contacts and sides). The
 session date is the first trial's ``StartDateTime``.
 
-Every trial is stored as a gait-speed trial, also the simulated daily-life activities of
-Test11: the gait analysis then times the first walk it finds, and the reference bouts say
-which walks there were.
+Every trial is stored as a gait-speed trial. One whose reference holds several walking
+bouts (Test11, simulated daily-life activities: 3-6 bouts) is not one timed walk, so it is
+imported with status ``rejected`` and a note saying why: its signals and reference bouts are
+kept, while ``analyze`` and the visit scores leave it out (a gait speed timed on its first
+walk, 0.2 m/s, would otherwise enter the visit's mean).
 
 The data do not say how long a walked course was: ``distance_m`` is the INDIP length of the
 trial's first reference bout (first to last initial contact), and the protocol says so.
@@ -32,7 +34,14 @@ from scipy.io.matlab import MatReadError
 
 from physiocap.core.device_info import DeviceInfo, DeviceKind, Placement
 from physiocap.core.errors import ConfigurationError, CorruptFileError
-from physiocap.core.records import Participant, SessionInfo, Side, TestKind, TrialInfo
+from physiocap.core.records import (
+    Participant,
+    SessionInfo,
+    Side,
+    TestKind,
+    TrialInfo,
+    TrialStatus,
+)
 from physiocap.core.streams import DeviceTiming, StreamSpec
 from physiocap.core.units import (
     UNIT_ACCELERATION,
@@ -259,10 +268,17 @@ def _trial(path: Path, key: tuple[str, str, str], trial: dict[str, Any],
                         SourceMarker(clock[0] + bout["end_s"], "reference_wb_end",
                                      f"{system} WB {number}")]
     trial_id = f"{key[1]}-{key[2]}".lower()
+    notes = f"Imported from Mobilise-D {path.name}, {'.'.join(key)}"
+    walks = max((len(rows) for rows in bouts.values()), default=0)
+    status = TrialStatus.COMPLETED
+    if walks > 1:
+        status = TrialStatus.REJECTED
+        notes += (f"; the reference holds {walks} walking bouts, so this is not one timed "
+                  "walk: kept for its signals and reference bouts, left out of analysis")
     return SourceTrial(TrialInfo(trial_id, TestKind.GAIT_SPEED, protocol,
                                  repetition=int("".join(c for c in key[2] if c.isdigit()) or 1)),
-                       (SourceDevice(device, streams),), tuple(markers),
-                       notes=f"Imported from Mobilise-D {path.name}, {'.'.join(key)}")
+                       (SourceDevice(device, streams),), tuple(markers), notes=notes,
+                       status=status)
 
 
 def read_mobilised_visits(data_path: Path, participant_id: str | None = None
