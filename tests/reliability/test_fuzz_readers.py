@@ -1,4 +1,4 @@
-"""Issue 16 proof: property-based fuzzing (Hypothesis) of the session-file reader and of an
+"""Issue 16 proof: property-based fuzzing (Hypothesis [R4]) of the session-file reader and of an
 importer. Any dataset or attribute of a real session file altered (deleted, reshaped,
 retyped, given an out-of-range value), and any mutation of an importer's input, ends in a
 result or a one-line error naming the file, never a traceback or internal error, and

@@ -13,9 +13,9 @@ place, so nobody else may open it. An **update** (analysis runs, sealing; purpos
 replaces the file atomically (:mod:`physiocap.storage.updating`), so readers may go on
 reading the current version, and a second update simply waits its turn.
 
-The lock file is opened without following links and must be a plain file with a single
-name: a symbolic or hard link planted at ``<session>.h5.lock`` would otherwise make the
-holder truncate and overwrite whatever file it points to.
+The lock file is opened without following links (``O_NOFOLLOW`` [R2]) and must be a plain
+file with a single name: a symbolic or hard link planted at ``<session>.h5.lock`` would
+otherwise make the holder truncate and overwrite whatever file it points to.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ change (analysis runs, sealing a file whose writer died) goes through :func:`upd
    exclusively and without following links, as a byte copy of the current one (the raw
    datasets are the same bytes, not re-encoded) that the caller then changes with h5py;
 4. it gets the original's permission bits, is flushed to disk (``fsync``), and replaces
-   the original with ``os.replace`` (atomic on POSIX and Windows); the folder is synced so
-   the rename itself survives a power cut.
+   the original with ``os.replace`` (``rename(2)``: the name refers to the old or the new
+   file throughout [R1]; atomic on Windows too); the folder is synced so the rename itself
+   survives a power cut.
 
 A crash at any moment leaves either the old version or the new one under the file's
 name, never a mix, and never a file HDF5 sees as left open; a leftover temporary file is

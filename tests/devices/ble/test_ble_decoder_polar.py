@@ -259,7 +259,7 @@ def test_rate_differing_from_nominal_is_taken_from_the_first_frames(nominal_hz: 
 ])
 def test_polar_sdk_timestamp_vectors(previous_ns: int | None, frame_ns: int, n: int,
                                      rate_hz: float, expected_ns: list[float]) -> None:
-    """polar-ble-sdk ``PmdTimeStampUtilsTest.kt`` (commit f83e7bad): the SDK rounds to
+    """polar-ble-sdk ``PmdTimeStampUtilsTest.kt`` (commit f83e7bad) [R3]: the SDK rounds to
     whole ns, hence 1 ns tolerance."""
     timer = BackdatedFrameTimer(rate_hz)
     if previous_ns is not None:

@@ -86,7 +86,7 @@ class BackdatedFrameTimer:
     the lost stretch stays a gap: with an unchecked rate every frame would look late.
 
     A frame whose first sample would fall before the device clock's origin (time 0) is
-    refused, as the SDK refuses it (``NegativeTimeStampError``).
+    refused, as the SDK refuses it (``NegativeTimeStampError`` in its tests [R3]).
     """
 
     def __init__(self, nominal_rate_hz: float) -> None:
