@@ -142,3 +142,19 @@ def _recipe_file(folder: Path) -> Path:
     path.write_text(json.dumps({"recipe": RECIPE.name, "version": RECIPE.version,
                                 "parameters": RECIPE.parameters}), encoding="utf-8")
     return path
+
+
+def test_progress_line_gives_rate_eta_and_failures() -> None:
+    import io
+
+    from physiocap.cli.reanalyze_command import ProgressBar
+    from physiocap.workflows.reanalyze import SessionResult
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    bar.started -= 10.0  # ten seconds in
+    bar(2, 4, SessionResult("a.h5"))
+    bar(3, 4, SessionResult("b.h5", error="b.h5: damaged"))
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "2/4 sessions, 0.20/s, ETA 10 s"
+    assert lines[-1] == "failed: b.h5: damaged"
