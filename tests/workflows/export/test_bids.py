@@ -61,6 +61,40 @@ def test_official_validator_finds_no_error(bids_dataset: Path, validator: Path) 
                                                 "kneeextension"}
 
 
+def test_imported_apdm_walk_with_two_sensors_and_magnetometers_validates(
+        tmp_path: Path, validator: Path) -> None:
+    from tests.workflows.importers.test_apdm_h5 import write_format5
+
+    from physiocap.core.records import Participant, TestKind
+    from physiocap.workflows.analyze import analyze_session
+    from physiocap.workflows.importers.apdm_h5 import import_apdm_h5
+
+    source = tmp_path / "opal.h5"
+    write_format5(source)
+    session = import_apdm_h5(source, tmp_path / "study" / "P-APDM" / "walk.h5",
+                             Participant("P-APDM"), TestKind.GAIT_SPEED)
+    analyze_session(session)
+    out = tmp_path / "bids"
+    assert main(["export", "bids", "--study", str(tmp_path / "study"), "-o", str(out)]) == 0
+    motion = out / "sub-PAPDM" / "ses-import" / "motion"
+    names = sorted(p.name for p in motion.glob("*_channels.tsv"))
+    assert names == ["sub-PAPDM_ses-import_task-gaitspeed_tracksys-imuFootRight_run-1_"
+                     "channels.tsv",
+                     "sub-PAPDM_ses-import_task-gaitspeed_tracksys-imuLowerBack_run-1_"
+                     "channels.tsv"]
+    channels = pd.read_csv(motion / names[1], sep="\t")
+    assert list(channels["type"]) == ["LATENCY"] + ["ACCEL"] * 3 + ["GYRO"] * 3 + ["MAGN"] * 3
+    events = pd.read_csv(motion / "sub-PAPDM_ses-import_task-gaitspeed_run-1_events.tsv",
+                         sep="\t")
+    assert "timed_walk" in set(events["trial_type"])
+    assert events["trial_type"].str.startswith("initial_contact").sum() >= 6
+    node = shutil.which("node")
+    assert node is not None
+    result = subprocess.run([node, str(validator), str(out), "--json"], capture_output=True,
+                            text=True, timeout=600, check=False)
+    assert json.loads(result.stdout)["issues"]["errors"] == []
+
+
 def test_signals_times_and_events_match_the_session_file(demo_study: Path,
                                                          bids_dataset: Path) -> None:
     (path,) = sorted((demo_study / "P02").glob("*.h5"))

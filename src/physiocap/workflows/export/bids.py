@@ -118,7 +118,7 @@ def _systems(reader: SessionReader, trial: TrialRecord) -> list[_System]:
     for device_id, names in by_device.items():
         device = reader.devices[device_id]
         base = "imu" if device.kind is DeviceKind.IMU else "dynamometer"
-        label = bids_label(f"{base}{_camel(str(device.placement))}")
+        label = bids_label(f"{base}{_camel(str(device.placement))}{_camel(device.side)}")
         label = next(f"{label}{n}" if n else label for n in range(len(used) + 1)
                      if (f"{label}{n}" if n else label) not in used)
         used.add(label)
