@@ -15,8 +15,8 @@ drivers and the capture engine, which records one trial to an HDF5 session file.
   packet period; ``transport`` is the part up to the driver's notification callback and
   ``capture`` the time capture takes to take in one block.
 
-A laptop adapter holds about 7-10 links (device-protocols; issue 5), so 8 devices is the
-realistic top. Usage::
+A laptop adapter holds about 7-10 links (issue 5; adapters differ in connection slots
+[D24]), so 8 devices is the realistic top. Usage::
 
     python benchmarks/ble.py [--json] [--seconds 5] [--quick]
 """

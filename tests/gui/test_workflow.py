@@ -21,7 +21,7 @@ from physiocap.storage.reader import SessionReader
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
-#: A TUG result must be within this of the truth (MDC of TUG is 1.1-2.1 s, clinical §3.8).
+#: A TUG result must be within this of the truth (MDC of TUG is 1.1-2.1 s [C8b, C7]).
 TUG_TOLERANCE_S = 1.0
 #: A five-times sit-to-stand time must be within this of the truth (MDC 4.5 s [C7]).
 STS_TOLERANCE_S = 0.5

@@ -3,13 +3,13 @@
 Every packet gives one point: the device time of its last sample (the moment the packet
 could leave the device) and its host arrival time. Arrival = true time + transport delay,
 and the delay is never negative but bursty: BLE moves notifications only at connection
-events 7.5-50 ms apart, plus host scheduling jitter (device-protocols §4.2 step 4). A
+events 7.5-50 ms apart [D1, D3], plus host scheduling jitter. A
 least-squares line through the points is therefore biased late by the mean delay and
 wobbles with the batching. The packets that met the smallest delay lie on the *lower
 envelope* of the points; the line host = a + b·device that stays below every point and
 minimises the summed distance above it is the linear-programming estimator of Moon,
 Skelly & Towsley (1999), "Estimation and removal of clock skew from network delay
-measurements", Proc. IEEE INFOCOM, 227-234. Its solution is the edge of the lower convex
+measurements", Proc. IEEE INFOCOM, 227-234 [D20]. Its solution is the edge of the lower convex
 hull spanning the mean device time, which we read off a hull kept incrementally
 (Andrew's monotone chain). ``b − 1`` is the skew of the device clock against the host's.
 
@@ -17,7 +17,7 @@ A constant delay cannot be observed from one-way measurements, so mapped times a
 "true sampling time + the smallest transport delay seen": the same few milliseconds for
 every sample of a stream, which does not change any duration measured on one device.
 
-Why the default window is minutes, not the 30-60 s of device-protocols §4.2: when the
+Why the default window is minutes, not tens of seconds: when the
 packet period and the connection interval are commensurate (8 samples at 200 Hz = 40 ms
 against a 30 ms interval), every packet waits a multiple of their greatest common divisor
 g (10 ms) plus a phase that slides only at the clock skew (100 ppm → 0.1 ms/s). The

@@ -1,6 +1,6 @@
 """Packet continuity of one stream: lost samples, duplicates and device restarts.
 
-Capture never reorders and never interpolates (device-protocols §4.2 step 6). Each packet
+Capture never reorders and never interpolates (our design, docs/devices.md). Each packet
 is compared with the last one accepted:
 
 * its first sample index behind the expected one by at most ``duplicate_horizon_s`` of
@@ -9,7 +9,8 @@ is compared with the last one accepted:
   counters (a reboot or a reconnection that reset them): a new continuity epoch starts;
 * ahead of the expected index → ``first − expected`` samples were lost;
 * for a stream with device time, a step between consecutive packet starts longer than
-  ``gap_factor`` × the previous packet's duration (1.5 in device-protocols §4.2 step 6)
+  ``gap_factor`` × the previous packet's duration (1.5, halfway between on time and one
+  packet lost)
   also marks lost samples, found even when the driver's index counts only what arrived.
 """
 

@@ -84,7 +84,8 @@ class CaptureSettings:
     * ``clock_window_s``, ``clock_bin_s`` — the clock-mapping window and bin
       (:mod:`.clock_mapping` explains the default of minutes).
     * ``gap_factor`` — a device-time step longer than this × the packet duration is a gap
-      (1.5, device-protocols §4.2 step 6).
+      (1.5: halfway between a packet on time and one packet lost; our design, see
+      docs/devices.md, "Time").
     * ``stop_grace_s`` — how long a stopped trial still accepts packets timed before its
       stop (BLE delivers most packets within 100 ms; missed connection events add more).
     * ``flush_interval_s``, ``batch_interval_s`` — session-file flush period (at least

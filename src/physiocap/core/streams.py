@@ -3,7 +3,7 @@
 A :class:`StreamSpec` says what a stream holds; a :class:`SampleBlock` is one packet's worth
 of samples as a driver decoded it, with the device's own timestamps beside the host arrival
 time, so capture can map the device clock onto the session timeline (see
-``docs/file-format.md`` and device-protocols §4).
+``docs/file-format.md`` and ``docs/devices.md``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 
 class DeviceTiming(enum.StrEnum):
-    """How a device stamps its samples (device-protocols §4.1)."""
+    """How a device stamps its samples (the vendors' protocols [D7, D9, D11, D14])."""
 
     PER_PACKET = "per_packet"  # one timestamp per packet (Movesense, Polar)
     PER_SAMPLE = "per_sample"  # a timestamp on every sample (Tindeq, Movella DOT)

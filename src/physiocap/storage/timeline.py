@@ -2,8 +2,9 @@
 
 Storing a float64 time for every sample would double an int16 IMU file, so the file keeps
 one clock-mapped time per packet (``t_s`` of the packet's first sample) and readers
-rebuild the rest (device-protocols §4.2, step 3: measured steps between packets beat the
-nominal period, because real output data rates differ from nominal):
+rebuild the rest (our design, docs/file-format.md; like the Polar SDK's per-frame step
+[D7], measured steps between packets beat the nominal period, because real output data
+rates differ from nominal):
 
 * Devices that stamp every sample: ``t = packet t_s + (device_t_s - device_t_s of the
   packet's first sample)``; over one packet the clock drift (< 1e-3 relative) is negligible.

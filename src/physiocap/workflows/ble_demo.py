@@ -3,8 +3,8 @@
 ``physiocap demo --ble-emulated`` records the demo visit through the device registry, the
 ``movesense`` and ``tindeq`` Bluetooth drivers and bleak's unmodified BlueZ backend, which
 talks over a private D-Bus to an emulated ``org.bluez`` serving an emulated Movesense
-(lower back) and an emulated Tindeq Progressor (ble-harness.md). From there on it is the
-ordinary capture engine, session file and analyses.
+(lower back) and an emulated Tindeq Progressor (docs/devices.md, "Testing without
+hardware"). From there on it is the ordinary capture engine, session file and analyses.
 
 What the emulated sensors measure is what the :class:`SimulatedPatient` performs: the same
 scenario choice as the simulated demo, scheduled on each device's firmware model through
@@ -61,7 +61,7 @@ DYNAMOMETER_NAME = "Progressor_EMULATED"
 IMU_RATE_HZ = 104
 
 #: Default speed of the emulated visit. At k× the two devices send about 23·k notifications
-#: per real second, far below the tens of thousands D-Bus and bleak carry (ble-harness.md);
+#: per real second, far below the tens of thousands D-Bus and bleak carry (docs/devices.md);
 #: the limit is the one Python process that renders the movement, runs bleak and capture
 #: and writes HDF5. Measured on the 2-core development machine: the short visit takes
 #: 8.4 s at 10×, 4.5 s at 20× and 2.6 s at 40×, the standard battery 30 s at 10× and

@@ -1,8 +1,8 @@
 """Fixtures of the BLE tests: a private D-Bus system bus and a runner for emulator scenarios.
 
 The end-to-end tests run bleak's unmodified BlueZ backend against the emulated ``org.bluez``
-(ble-harness.md). They need ``dbus-daemon`` (Debian package ``dbus-daemon``) and skip with
-that message when it is missing.
+(docs/devices.md, "Testing without hardware"). They need ``dbus-daemon`` (Debian package
+``dbus-daemon``) and skip with that message when it is missing.
 """
 
 from __future__ import annotations

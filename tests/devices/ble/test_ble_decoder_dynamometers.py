@@ -1,4 +1,4 @@
-"""Tindeq Progressor, Vernier Go Direct and SIG force decoding (device-protocols §1, §3.1, §3.2).
+"""Tindeq Progressor, Vernier Go Direct and SIG force decoding [D2, D14, D15, D17].
 
 Vectors marked synthetic in the reference were built there from the documented layouts;
 the SIG ones below are built here from the Weight Scale specification's field layout.

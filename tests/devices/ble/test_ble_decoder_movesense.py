@@ -1,4 +1,4 @@
-"""Movesense GSP decoding against the vectors of device-protocols §2.2 and the GSP layout."""
+"""Movesense GSP decoding against vectors built from the GSP specification [D8, D9]."""
 
 from __future__ import annotations
 

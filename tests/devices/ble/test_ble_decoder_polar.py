@@ -1,4 +1,4 @@
-"""Polar PMD decoding against vectors P1-P8 (device-protocols §2.1) and Polar's own tests.
+"""Polar PMD decoding against vectors P1-P8 (Polar's PMD document and SDK tests [D7]).
 
 P8 and the gyro frames are copied byte for byte from polar-ble-sdk's ``AccDataTest.kt`` and
 ``GyrDataTest.kt`` (commit 0aabf34a); the expected values are the ones those tests assert.

@@ -1,4 +1,4 @@
-"""MetaMotion (BMI160), Movella DOT and WitMotion decoding against device-protocols §2.3-2.5."""
+"""MetaMotion (BMI160), Movella DOT and WitMotion decoding against [D10]-[D13]."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Polar, Vernier and Movesense match replies to requests by op-code, rolling counter or
 client reference, so a second command sent before the first is answered can be mistaken
-for it (device-protocols §1). :class:`CommandChannel` serialises writes with a lock, refuses
+for it [D7, D9, D17]. :class:`CommandChannel` serialises writes with a lock, refuses
 to send until the reply characteristic is subscribed (a reply sent before that is lost),
 and turns silence into a :class:`~physiocap.core.errors.CommandError` naming the device and
 the command. The driver's notification handler offers every reply-channel packet to
@@ -19,7 +19,7 @@ from physiocap.devices.ble.transport import BleTransport
 
 ReplyMatcher = Callable[[bytes], bool]
 
-#: bleakheart serialises Polar commands with a 10 s timeout (device-protocols §1).
+#: bleakheart serialises Polar commands with a 10 s timeout [D6].
 DEFAULT_TIMEOUT_S = 10.0
 
 

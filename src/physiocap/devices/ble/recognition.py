@@ -1,7 +1,7 @@
 """Which supported device an advertisement belongs to, from its name and service UUIDs.
 
 Pure data and matching (no bleak), so the scanner, the CLI and the tests share one table.
-Names and UUIDs come from device-protocols §2-3; the most specific signatures come first
+Names and UUIDs come from the vendors' protocols [D7]-[D17]; the most specific signatures come first
 because some devices match loose patterns too (WitMotion accepts any name containing "WT").
 """
 

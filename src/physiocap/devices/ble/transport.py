@@ -4,8 +4,8 @@ Drivers talk to a :class:`BleTransport`; :class:`BleakTransport` is the real one
 may inject another (drivers take a ``transport_factory`` option). The transport keeps the
 set of active subscriptions so that after an unexpected link loss it can reconnect on its
 :class:`ReconnectPolicy`, subscribe again, and then let the driver re-send its start
-commands (Movesense, for one, drops every subscription with the link, device-protocols
-§2.2). Everything runs on the capture loop; bleak objects never leave it.
+commands (Movesense, for one, drops every subscription with the link [D9]). Everything
+runs on the capture loop; bleak objects never leave it.
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ class BleakTransport:
         """ATT MTU from the characteristics' maximum write size (MTU − 3).
 
         BlueZ ≥ 5.62 exposes the negotiated MTU per characteristic, while
-        ``BleakClient.mtu_size`` on BlueZ always says 23 (device-protocols §1).
+        ``BleakClient.mtu_size`` on BlueZ always says 23 [D5].
         """
         sizes = [char.max_write_without_response_size
                  for service in client.services for char in service.characteristics]

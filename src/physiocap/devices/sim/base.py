@@ -6,7 +6,7 @@ link events exactly like a Bluetooth device would, so capture cannot tell it apa
 by ``DeviceInfo.simulated``. What it measures comes from scenarios the "patient" performs
 (:meth:`SimulatedDriver.perform`); a subclass renders samples at given host times.
 
-Timing model (device-protocols §4): the device has its own clock,
+Timing model (as in docs/devices.md, "Time"): the device has its own clock,
 ``device = start + (host − host_at_connect) × (1 + drift)``. Sample ``k`` of a stream
 exists at device time ``d0 + k / rate``; a packet of ``N`` samples is ready when its last
 sample exists and arrives after BLE transport latency (:class:`BleLinkModel`). Every wait
@@ -34,7 +34,7 @@ from physiocap.devices.sim.faults import BleLinkModel, FaultConfig
 #: Firmware string every simulated device reports.
 SIM_FIRMWARE = "sim-1.0"
 
-#: Movesense packet timestamps are uint32 milliseconds (device-protocols §2.2, §4.1).
+#: Movesense packet timestamps are uint32 milliseconds [D8, D9].
 RAW_COUNTER_MODULUS = 2**32
 
 
@@ -167,7 +167,7 @@ class SimulatedDriver(Driver):
         """The packet timestamp as the device sends it.
 
         Default: Movesense GSP, uint32 milliseconds of the packet's first sample, wrapping
-        at 2^32 (device-protocols §2.2 and §4.1). Override for other conventions.
+        at 2^32 [D8, D9]. Override for other conventions.
         """
         del spec
         # (+1 ns: a sample exactly on a millisecond tick reads that tick despite rounding)

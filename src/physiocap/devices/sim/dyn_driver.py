@@ -1,12 +1,12 @@
 """``sim-dyn``: a simulated hand-held dynamometer that behaves like a Tindeq Progressor.
 
 One stream, ``force`` (N, one channel, float32), at ``rate_hz`` 40-1000 Hz (default 80 Hz:
-community hardware built to the Progressor API streams "up to 80 Hz", device-protocols
-§3.1). Every sample carries its own device timestamp, as the Progressor's float32 kg +
-uint32 µs sample pairs do; the packet's raw timestamp is the first sample's µs counter,
-which wraps at 2^32 µs (≈ 71.6 min). A notification carries ``samples_per_packet``
-samples (default ≈ 25 ms worth, at least 2: a 23-byte ATT MTU fits two 8-byte samples
-after the 2-byte header).
+community hardware built to the Progressor API streams at 80 Hz [D16]). Every sample
+carries its own device timestamp, as the Progressor's float32 kg + uint32 µs sample pairs
+do [D14]; the packet's raw timestamp is the first sample's µs counter, which wraps at
+2^32 µs (≈ 71.6 min). A notification carries ``samples_per_packet`` samples (default
+≈ 25 ms worth, at least 2: a 23-byte ATT MTU fits two 8-byte samples after the 2-byte
+header).
 
 What the sensor adds to the true force of the scenario being performed (rest = 0 N):
 
@@ -45,7 +45,7 @@ MIN_RATE_HZ = 40.0
 MAX_RATE_HZ = 1000.0
 DEFAULT_RATE_HZ = 80.0
 
-#: The Progressor's per-sample timestamp: uint32 microseconds (device-protocols §3.1).
+#: The Progressor's per-sample timestamp: uint32 microseconds [D14].
 MICROSECOND_COUNTER_MODULUS = 2**32
 
 #: Most samples one notification holds: (244-byte max notification − 2-byte header) / 8.

@@ -4,7 +4,8 @@
 device clock, extra latency, a dropped link). :class:`BleLinkModel` says when a packet that
 is ready on the device reaches the host: BLE moves notifications only at connection
 events, so packets arrive in bursts on a 7.5-50 ms grid (Bluetooth Core Specification 5.x,
-Vol 6 Part B §4.5.1: connInterval = 1.25 ms × 6..3200; device-protocols §4.2 step 4), plus
+Vol 6 Part B §4.5.1: connInterval = 1.25 ms × 6..3200 [D1]; Linux and Android default to
+30-50 ms [D3, D4]), plus
 host scheduling jitter. Both are pure and deterministic given a numpy ``Generator``.
 """
 
@@ -18,7 +19,8 @@ import numpy as np
 from physiocap.core.errors import ConfigurationError
 
 #: Connection intervals the simulated link accepts, seconds. BLE allows 7.5 ms-4 s; phones
-#: and PCs negotiate 7.5-50 ms for streaming sensors (device-protocols §4.2 step 4).
+#: and PCs negotiate 7.5-50 ms for streaming sensors (Linux and Android default to 30-50 ms
+#: [D1, D3, D4]).
 MIN_CONNECTION_INTERVAL_S = 0.0075
 MAX_CONNECTION_INTERVAL_S = 0.050
 

@@ -9,7 +9,7 @@ plus white noise at the datasheet's typical noise densities (accelerometer 80 µ
 gyroscope 4 mdps/√Hz, high-performance mode) over the ODR/2 bandwidth. The magnetometer
 uses the LIS2MDL's 1.5 mgauss/LSB and ~3 mgauss RMS noise (LIS2MDL datasheet) plus a
 hard-iron offset. Eight samples per packet, as Movesense's IMU6 at 104 Hz
-(device-protocols §2.2), each packet stamped with the uint32 millisecond counter of its
+[D9], each packet stamped with the uint32 millisecond counter of its
 first sample.
 
 What the sensor measures comes from the movement scenarios the simulated participant

@@ -38,7 +38,8 @@ from physiocap.workflows.importers.session_import import (
 from physiocap.workflows.importers.tindeq_csv import DroppedSegment, read_tindeq_csv
 from physiocap.workflows.protocols import BATTERY, ISOMETRIC, TestProtocol
 
-#: The app samples at about 80-90 Hz (issue 4; device-protocols §3.1: 80 Hz weight stream).
+#: The app samples at about 80-90 Hz (issue 4; hardware built to the Progressor API: 80 Hz
+#: [D14, D16]).
 TINDEQ_NOMINAL_RATE_HZ = 80.0
 #: Stored for a protocol variable nobody entered.
 UNKNOWN = "unknown"

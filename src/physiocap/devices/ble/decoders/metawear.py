@@ -2,7 +2,7 @@
 
 Source: MetaWear-SDK-Cpp at f67699e5 (``accelerometer_bosch*.{cpp,h}``, ``gyro_bosch*``,
 ``settings_register.h``) and the byte sequences its Python unit tests assert
-(device-protocols §2.3). Every command and notification is ``[module, register, data…]``; a
+[D10]. Every command and notification is ``[module, register, data…]``; a
 read sets bit 7 of the register and so does its reply. Streamed data carries no device time.
 The BMI270 (MetaMotion S) uses another register map and is not handled here: drivers must
 check the accelerometer implementation byte from module discovery first.

@@ -1,7 +1,7 @@
 """Movella (Xsens) DOT: measurement control, payload modes, device control and messages.
 
 Source: Movella "DOT BLE Service Specification" XD0506P rev C (2023) and the bleak examples
-of protobioengineering/xsens-dot-python-examples (device-protocols §2.4). Each notification
+of protobioengineering/xsens-dot-python-examples [D11, D12]. Each notification
 carries one sample: a uint32 µs sensor-clock timestamp (wraps every ≈ 71.6 min) and the
 mode's fields, all little-endian float32 (angular rate in deg/s, converted to rad/s).
 """

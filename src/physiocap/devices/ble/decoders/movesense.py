@@ -2,7 +2,7 @@
 
 Source: Movesense "GD-77 GATT SensorData Protocol specification v1.0" and the
 ``gatt_sensordata_app`` firmware sample with its official bleak client
-(movesense-device-lib at 07177ff2; device-protocols §2.2).
+(movesense-device-lib at 07177ff2) [D8, D9].
 
 Commands are ``[command, client_reference, data…]``; notifications are
 ``[response_type, reference, payload…]``. A measurement payload is a uint32 millisecond
@@ -174,7 +174,7 @@ _TO_SI = {
 class MovesenseDecoder:
     """Decodes one GSP subscription (one client reference) into per-sensor blocks.
 
-    Per-sample times need the *next* packet's timestamp (device-protocols §4.2), so each
+    Per-sample times need the *next* packet's timestamp (it stamps the first sample [D9]), so each
     packet is held until its successor arrives and :meth:`feed` returns the previous one;
     :meth:`flush` releases the last held packet with the last measured step. The cost is one
     packet of latency (77 ms at 104 Hz).

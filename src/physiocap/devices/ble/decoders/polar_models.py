@@ -1,5 +1,5 @@
 """What each Polar sensor offers over PMD (``documentation/products/*.md`` of polar-ble-sdk,
-device-protocols §2.1): measurement rates and ranges in normal and SDK mode, and the unit of
+[D7]): measurement rates and ranges in normal and SDK mode, and the unit of
 uncompressed 8-bit ACC frames. Shared by the driver (to validate options before sending)
 and the emulator (to answer as the device would)."""
 

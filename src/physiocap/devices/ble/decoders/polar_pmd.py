@@ -2,7 +2,7 @@
 
 Sources: Polar's "Polar Measurement Data" PDF v1.0 (2024) and the Android SDK parsers and
 their unit tests (polar-ble-sdk ``BlePMDClient.kt``, ``AccData.kt``, ``GyrData.kt``,
-``PmdTimeStampUtils.kt``; device-protocols §2.1).
+``PmdTimeStampUtils.kt``) [D7].
 
 A data frame is ``[type, uint64 ns timestamp of the LAST sample, frame type, samples…]``.
 Bit 7 of the frame type marks a delta-compressed frame: one reference sample, then blocks
@@ -81,7 +81,7 @@ class PmdSettingType(enum.IntEnum):
     SECURITY = 6
 
 
-#: Control-point status codes and what they mean (PMD PDF; device-protocols §2.1 step 4).
+#: Control-point status codes and what they mean (PMD PDF [D7]).
 PMD_STATUS_TEXT: dict[int, str] = {
     0: "success", 1: "invalid op code", 2: "invalid measurement type", 3: "not supported",
     4: "invalid length", 5: "invalid parameter", 6: "already in state",

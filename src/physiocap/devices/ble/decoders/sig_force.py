@@ -3,8 +3,8 @@
 Weight Measurement, per the Bluetooth SIG Weight Scale Service / GATT Specification
 Supplement: a flags byte (bit 0 imperial units, bit 1 time stamp present, bit 2 user ID
 present, bit 3 BMI and height present), then the weight as uint16 with a resolution of
-0.005 kg (SI) or 0.01 lb (imperial); 0xFFFF means "measurement unsuccessful". Force
-(device-protocols §1): sint32 in units of 1 mN. Neither carries a sample counter, and the
+0.005 kg (SI) or 0.01 lb (imperial); 0xFFFF means "measurement unsuccessful" [D2]. Force
+[D2]: sint32 in units of 1 mN. Neither carries a sample counter, and the
 weight time stamp has one-second resolution, so samples are numbered as received.
 """
 

@@ -1,12 +1,14 @@
-"""Device-clock reconstruction shared by the decoders (device-protocols §4.2).
+"""Device-clock reconstruction shared by the decoders (our design, docs/devices.md "Time",
+on the timestamp conventions of the vendors' protocols [D7, D9, D11, D14]).
 
-* :class:`CounterUnwrapper` — step 2: undo the wrap of an n-bit device counter.
-* :class:`BackdatedFrameTimer` — step 3 for Polar: samples spread backwards from the frame
-  timestamp, which stamps the *last* sample; the rate is checked against the first frames.
-* :func:`forward_step_s` — step 3 for Movesense: the first sample carries the packet
-  timestamp and the step comes from the next packet.
-* :class:`SampleIndexer` — step 6: device-side sample numbering that jumps over samples
-  inferred lost, so capture records a gap rather than joining the two sides.
+* :class:`CounterUnwrapper` — undo the wrap of an n-bit device counter.
+* :class:`BackdatedFrameTimer` — Polar: samples spread backwards from the frame
+  timestamp, which stamps the *last* sample [D7]; the rate is checked against the first
+  frames.
+* :func:`forward_step_s` — Movesense: the first sample carries the packet timestamp [D9]
+  and the step comes from the next packet.
+* :class:`SampleIndexer` — device-side sample numbering that jumps over samples inferred
+  lost, so capture records a gap rather than joining the two sides.
 
 Each check that can reject a packet runs before any state changes, so a dropped packet
 leaves the timeline exactly as it was.
@@ -19,7 +21,8 @@ import numpy as np
 from physiocap.core.errors import PacketError
 
 #: A packet is late (samples were lost) when it starts more than this many expected packet
-#: durations after the previous one (device-protocols §4.2 step 6: "about 1.5 ×").
+#: durations after the previous one: halfway between a packet on time (1) and one packet
+#: lost (2); our design, docs/devices.md "Time".
 GAP_FACTOR = 1.5
 
 
@@ -50,9 +53,10 @@ def forward_step_s(this_start_s: float, next_start_s: float, n_samples: int,
     """Movesense per-sample step: (next packet time − this packet time) / N.
 
     Measured steps beat the nominal period because the real output data rate differs
-    slightly from nominal (device-protocols §4.2 step 3). When the next packet starts more
-    than :data:`GAP_FACTOR` packet durations later, packets were lost in between and the
-    span says nothing about this packet's spacing: the nominal period is used instead.
+    slightly from nominal (the Polar SDK measures its step the same way [D7]). When the
+    next packet starts more than :data:`GAP_FACTOR` packet durations later, packets were
+    lost in between and the span says nothing about this packet's spacing: the nominal
+    period is used instead.
     """
     nominal_s = 1.0 / nominal_rate_hz
     span_s = next_start_s - this_start_s
@@ -65,13 +69,13 @@ def forward_step_s(this_start_s: float, next_start_s: float, n_samples: int,
 RATE_CHECK_SPANS = 3
 #: A measured sample period further than this fraction from the nominal one is a different
 #: rate, not clock error: Polar's rates are powers of two apart (26/52/104/208/416 Hz,
-#: device-protocols §2.1), so a wrong nominal rate is off by a factor of 2 or more, while a
+#: [D7]), so a wrong nominal rate is off by a factor of 2 or more, while a
 #: real output data rate differs from nominal by a few percent.
 RATE_TOLERANCE = 0.5
 
 
 class BackdatedFrameTimer:
-    """Polar PMD per-sample times (Polar SDK ``PmdTimeStampUtils``, device-protocols §2.1).
+    """Polar PMD per-sample times (Polar SDK ``PmdTimeStampUtils`` [D7]).
 
     The frame timestamp stamps the last sample. The first frame is spread backwards with the
     sample period; later frames divide the time since the previous frame evenly, sample

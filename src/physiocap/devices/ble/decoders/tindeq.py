@@ -2,7 +2,7 @@
 
 Source: Tindeq's Progressor API page and its bleak example ``progressor_client.py``
 (blims/Tindeq-Progressor-API), cross-checked with hangtime-grip-connect's parser tests
-(device-protocols §3.1). Opcodes marked unofficial there come from grip-connect only.
+[D14, D15]. Opcodes marked unofficial come from grip-connect only.
 
 A data point is ``[response code, payload length, payload…]``. A weight measurement holds
 whole 8-byte samples: float32 weight in kg, then uint32 device time in µs (wraps every

@@ -1,7 +1,7 @@
 """Vernier Go Direct (GDX-HD hand dynamometer and relatives): command framing and replies.
 
 Sources: Vernier's BSD-licensed ``godirect-py`` (``device.py``, ``device_bleak.py``) and
-``godirect-js`` (``constants.js``, ``Device.js``) (device-protocols §3.2).
+``godirect-js`` (``constants.js``, ``Device.js``) [D17].
 
 Commands are ``58, total length, rolling counter, checksum, command, params…``: the counter
 restarts at 0xFF on INIT and is decremented before every command; the checksum is the sum

@@ -1,7 +1,7 @@
 """WitMotion WT901BLE / BWT901BLECL: the default 20-byte stream and register access.
 
 Source: WitMotion's bleak SDK (``WitBluetooth_BWT901BLE5_0 device_model.py``) and the
-WT901BLECL datasheet (device-protocols §2.5). The notify characteristic is a byte stream:
+WT901BLECL datasheet [D13]. The notify characteristic is a byte stream:
 frames ``55 61`` + 9 × int16 (acc, gyro, roll/pitch/yaw) may span notifications, so the
 decoder resynchronises on the frame header like the vendor SDK. No time, no counter.
 Note the non-standard base UUID ``…-00805f9a34fb``.

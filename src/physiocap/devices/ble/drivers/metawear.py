@@ -2,7 +2,7 @@
 
 The driver reads the accelerometer's implementation byte at connection and accepts only the
 BMI160 (implementation 1); the MetaMotion S's BMI270 uses another register map
-(device-protocols §2.3). Options: ``rate_hz`` for both sensors (25, 50, 100 — default — 200,
+[D10]. Options: ``rate_hz`` for both sensors (25, 50, 100 — default — 200,
 400 or 800 Hz), ``acc_range_g`` (2, 4, 8 — default — 16) and ``gyro_range_dps`` (125 … 2000,
 default 2000). Commands are written without response, as the vendor SDK does. Streamed data
 carries no device time: samples are numbered as received and timed by capture's fit of

@@ -1,4 +1,4 @@
-"""Movella (Xsens) DOT over its measurement service (XD0506P rev C; device-protocols §2.4).
+"""Movella (Xsens) DOT over its measurement service (XD0506P rev C [D11]).
 
 Options: ``rate_hz`` (1, 4, 10, 12, 15, 20, 30 or 60 — default — Hz; set through device
 control before measuring, since it cannot change once measurement has started) and

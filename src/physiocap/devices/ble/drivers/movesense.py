@@ -1,7 +1,7 @@
 """Movesense (MD / Active / Flash) over the GATT SensorData Protocol.
 
 Needs firmware with GSP: default firmware ≥ 2.3.0 (the fixed 2.3.0 build) or the
-``gatt_sensordata_app`` sample flashed (device-protocols §2.2). Options: ``rate_hz`` (13,
+``gatt_sensordata_app`` sample flashed [D9]. Options: ``rate_hz`` (13,
 26, 52, 104 — default — 208 or 416). Streams ``acc`` (m/s²), ``gyro`` (rad/s) and ``magn``
 (T); any combination is served by one subscription (Acc, Gyro, Magn, IMU6 or IMU9).
 Acceleration and gyro ranges are the firmware defaults: the basic GSP cannot change them.
@@ -33,7 +33,7 @@ from physiocap.devices.ble.decoders.movesense import (
 )
 from physiocap.devices.ble.driver import BleDriver
 
-#: Rates physiocap supports (device-protocols lists up to 1666 Hz; above 416 Hz the
+#: Rates physiocap supports (the sensor offers up to 1666 Hz [D9]; above 416 Hz the
 #: notifications outrun a shared link).
 SUPPORTED_RATES_HZ = (13, 26, 52, 104, 208, 416)
 _AXES = ("x", "y", "z")

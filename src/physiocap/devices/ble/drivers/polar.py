@@ -3,7 +3,7 @@
 Options: ``rate_hz`` (default 52 on the Verity Sense, 100 on the H10, 50 on the OH1),
 ``acc_range_g`` (default 8) and ``gyro_range_dps`` (default 2000, Verity Sense only). A rate
 or range outside the model's normal mode switches the Verity Sense to SDK mode (firmware ≥
-1.1.5), which also turns off its on-board HR/PPI algorithms (device-protocols §2.1).
+1.1.5), which also turns off its on-board HR/PPI algorithms [D7].
 Streams ``acc`` (m/s²) and, on the Verity Sense, ``gyro`` (rad/s), stamped per frame in ns.
 The device is always told to stop before the link is closed (the H10 otherwise keeps
 measuring and drains its battery).

@@ -2,7 +2,7 @@
 
 A device advertising the Weight Scale service (0x181D) whose Weight Measurement (0x2A9D)
 indicates readings, or any device with the Force characteristic (0x2C07, sint32 mN), streams
-``force`` in N. No commercial dynamometer in device-protocols uses them; the driver exists
+``force`` in N [D2]. No commercial dynamometer we know uses them; the driver exists
 so that one that does works without new code. These characteristics carry no sample
 counter and deliver readings when the device decides, so ``rate_hz`` (default 10) is only
 the nominal rate for storage and timing comes from host arrival.

@@ -1,8 +1,8 @@
 """Tindeq Progressor force gauge (tension only): weight stream, tare, battery, identity.
 
-The vendor's API page and bleak example define the protocol (device-protocols §3.1). Stream
+The vendor's API page and bleak example define the protocol [D14]. Stream
 ``force`` (N) carries a device time in µs on every sample. The rate is not documented
-("up to 80 Hz" on compatible hardware), so the stream's nominal rate is 80 Hz and loss is
+(80 Hz on compatible hardware [D16]), so the stream's nominal rate is 80 Hz and loss is
 judged from the measured sample interval. Tare works while streaming.
 """
 

@@ -1,6 +1,6 @@
 """Vernier Go Direct hand dynamometer (GDX-HD).
 
-The sensor describes its channels (device-protocols §3.2): the driver asks for the
+The sensor describes its channels [D17]: the driver asks for the
 available and default sensor masks and each sensor's info, and streams the default sensors
 whose units are a force (N, kg or lb; the GDX-HD's sensor 1 is "Force" in N). Option
 ``rate_hz`` (default 100) sets the measurement period, refused below the sensor's minimum.

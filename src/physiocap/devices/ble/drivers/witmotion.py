@@ -1,6 +1,6 @@
 """WitMotion WT901BLE / BWT901BLECL (BLE 5.0), a budget IMU with on-board angles.
 
-The sensor streams as soon as notifications are on (device-protocols §2.5); frames may span
+The sensor streams as soon as notifications are on [D13]; frames may span
 notifications, so the decoder resynchronises on the frame header as the vendor SDK does.
 Option ``rate_hz``: 10 (the default the sensor boots with), 50 or 100; the codes are the
 WT901BLE's and differ on other WitMotion models. Streams ``acc`` (m/s², ±16 g), ``gyro``

@@ -2,9 +2,9 @@
 
 It owns the name ``org.bluez`` and serves one adapter (``/org/bluez/hci0``) and the
 :class:`~.gatt.Peripheral` objects added to it, exactly as bluetoothd presents them over
-D-Bus (ble-harness.md §4): ``GetManagedObjects``, ``Properties.Get/GetAll/Set``,
-``InterfacesAdded/Removed`` from ``/`` and ``PropertiesChanged`` from each object, with the
-same object paths, property types and signal order bleak depends on:
+D-Bus [D21]: ``GetManagedObjects``, ``Properties.Get/GetAll/Set``, ``InterfacesAdded/Removed``
+from ``/`` and ``PropertiesChanged`` from each object, with the same object paths, property
+types and signal order bleak depends on (docs/devices.md, "How the emulated BlueZ works"):
 
 * discovery adds each advertising device once, then refreshes its RSSI every
   ``adv_interval_s``;
@@ -44,7 +44,8 @@ DESC_IFACE = "org.bluez.GattDescriptor1"
 PROPS_IFACE = "org.freedesktop.DBus.Properties"
 OBJECT_MANAGER_IFACE = "org.freedesktop.DBus.ObjectManager"
 CCCD_UUID = "00002902-0000-1000-8000-00805f9b34fb"
-#: Delay between ``Connected=True`` and the Connect reply (ble-harness.md gotcha 2).
+#: Delay between ``Connected=True`` and the Connect reply: bleak reads the reply on another
+#: connection than the signal, and a reply first looks like a lost link (docs/devices.md).
 CONNECT_REPLY_DELAY_S = 0.005
 
 Properties = dict[str, Variant]
@@ -53,7 +54,7 @@ Properties = dict[str, Variant]
 class _TolerantSocket:
     """dbus-fast treats EAGAIN from ``send`` as fatal (python-dbus-next #153); a burst of
     notifications fills the socket buffer. Reporting "0 bytes sent" instead makes the
-    writer wait until the socket is writable (ble-harness.md gotcha 1)."""
+    writer wait until the socket is writable (docs/devices.md)."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock

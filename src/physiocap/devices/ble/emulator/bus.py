@@ -1,7 +1,7 @@
 """A private D-Bus system bus: ``dbus-daemon`` on a temporary socket, no root needed.
 
 bleak's BlueZ backend only talks to ``org.bluez`` on the system bus, whose address it reads
-from ``DBUS_SYSTEM_BUS_ADDRESS`` each time it opens a connection (ble-harness.md). Pointing
+from ``DBUS_SYSTEM_BUS_ADDRESS`` each time it opens a connection [D22]. Pointing
 that variable at a private daemon lets the emulated BlueZ and the real bleak backend meet
 without touching the machine's Bluetooth.
 """

@@ -3,7 +3,7 @@
 ``with EmulatedBluetooth(build) as emulated:`` starts a private ``dbus-daemon`` (and points
 ``DBUS_SYSTEM_BUS_ADDRESS`` at it), tells bleak not to ask ``bluetoothctl`` for the BlueZ
 version (there is no bluetoothd; an installed old ``bluetoothctl`` would make bleak refuse
-to connect, ble-harness.md), and runs the emulated ``org.bluez`` on its own thread with the
+to connect [D5]), and runs the emulated ``org.bluez`` on its own thread with the
 devices ``build(bluez)`` creates. On exit — also after an error — the thread, the daemon,
 the variable and bleak's flags are all put back.
 

@@ -1,4 +1,4 @@
-"""Emulated MetaMotion R (MetaWear firmware with a BMI160), device-protocols §2.3.
+"""Emulated MetaMotion R (MetaWear firmware with a BMI160) [D10].
 
 It answers module-info reads (accelerometer implementation 1 = BMI160, gyro present), the
 battery read, and the BMI160 configure / subscribe / enable / start sequence, then streams

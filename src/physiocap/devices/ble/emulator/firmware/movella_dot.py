@@ -1,4 +1,4 @@
-"""Emulated Movella DOT (XD0506P rev C; device-protocols §2.4).
+"""Emulated Movella DOT (XD0506P rev C [D11]).
 
 Device control (0x1002) holds the output rate at bytes 24-25, changed only when the
 visit-index byte has bit 4 set and refused once measuring; measurement control (0x2001)

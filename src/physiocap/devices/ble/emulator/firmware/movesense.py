@@ -1,10 +1,11 @@
 """Emulated Movesense running the GATT SensorData Protocol (``gatt_sensordata_app``).
 
-Behaviour from device-protocols §2.2: HELLO answers ``01 ref 'Hello'``; SUBSCRIBE sends no
-success reply, only data (or an error COMMAND_RESULT: 404 for an unknown path, 507 when four
-subscriptions are taken); UNSUBSCRIBE stops a stream; the link dropping unsubscribes
-everything. A measurement carries the uint32 ms time of its first sample, acc then gyro then
-magn triplets, and is split DATA (150 payload bytes) + DATA_PART2 when longer.
+Behaviour from the GSP specification and firmware sample [D8, D9]: HELLO answers
+``01 ref 'Hello'``; SUBSCRIBE sends no success reply, only data (or an error COMMAND_RESULT:
+404 for an unknown path, 507 when four subscriptions are taken); UNSUBSCRIBE stops a
+stream; the link dropping unsubscribes everything. A measurement carries the uint32 ms
+time of its first sample, acc then gyro then magn triplets, and is split DATA (150 payload
+bytes) + DATA_PART2 when longer.
 
 Samples per notification are an emulator choice (the firmware's own batching is not
 documented): about 13 notifications per second, capped so that a measurement fits DATA +

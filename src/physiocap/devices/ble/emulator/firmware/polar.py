@@ -1,4 +1,4 @@
-"""Emulated Polar H10 / Verity Sense / OH1 speaking PMD (device-protocols §2.1).
+"""Emulated Polar H10 / Verity Sense / OH1 speaking PMD [D7].
 
 The control point answers ``F0, opcode, type, status, more, params`` as an indication,
 only if the central enabled it (the SDK refuses to command before that). START is checked

@@ -1,4 +1,4 @@
-"""Emulated Tindeq Progressor (device-protocols §3.1).
+"""Emulated Tindeq Progressor [D14, D15].
 
 Opcodes alone on the control point; weight arrives as ``01 len (float32 kg, uint32 µs)…``
 and command replies as ``00 len payload``. TARE zeroes the reading at once, also while

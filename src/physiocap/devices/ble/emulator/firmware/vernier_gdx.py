@@ -1,4 +1,4 @@
-"""Emulated Vernier Go Direct hand dynamometer (GDX-HD), device-protocols §3.2.
+"""Emulated Vernier Go Direct hand dynamometer (GDX-HD) [D17].
 
 Commands arrive in 20-byte writes and are reassembled by their length byte; a bad checksum
 is ignored. Replies carry the command and rolling-counter echoes (bytes 4-5) and a payload

@@ -1,4 +1,4 @@
-"""Emulated WitMotion WT901BLE (device-protocols §2.5): streams ``55 61`` frames as soon as
+"""Emulated WitMotion WT901BLE [D13]: streams ``55 61`` frames as soon as
 the central listens, at the return rate set through the unlock / write / save sequence.
 The byte stream is cut into 17-byte notifications so that frames span notifications, as
 the vendor SDK expects they may."""
