@@ -30,6 +30,7 @@ class ContextBar(QFrame):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("contextBar")
+        self.state = state
         self.participant = QLabel()
         self.visit = QLabel()
         self.activity = QLabel()
@@ -47,6 +48,7 @@ class ContextBar(QFrame):
         layout.addSpacing(12)
         layout.addWidget(self.simulated)
         state.participant_changed.connect(self._show_participant)
+        state.participant_changed.connect(lambda _p: self._show_visit(state.visit))
         state.visit_changed.connect(self._show_visit)
         self._show_participant(state.participant)
         self._show_visit(state.visit)
@@ -61,7 +63,10 @@ class ContextBar(QFrame):
             self.visit.setText("No visit open")
         else:
             mode = "reviewing" if visit.existing else "recording"
-            self.visit.setText(f"Visit: <b>{visit.session.session_id}</b> ({mode})")
+            owner = visit.participant.participant_id
+            selected = getattr(self.state.participant, "participant_id", None)
+            whose = f"{owner} / " if owner != selected else ""  # another participant's visit
+            self.visit.setText(f"Visit: <b>{whose}{visit.session.session_id}</b> ({mode})")
 
     def set_activity(self, text: str) -> None:
         self.activity.setText(text)

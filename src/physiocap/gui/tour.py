@@ -1,12 +1,16 @@
 """``physiocap gui --tour DIR``: the app drives a simulated visit by itself and saves a PNG
 of every screen to DIR (documentation screenshots, and a smoke test of the whole path).
 
-The tour goes through the same widgets a clinician uses: it creates a participant, records
-a baseline visit (a TUG and a five-times sit-to-stand), starts a follow-up, connects a
+The tour first records a simulated study (four participants of two arms, four visits
+each, :mod:`physiocap.gui.tour_study`) and last month's failed calibration check of the
+dynamometer. It then goes through the same widgets a clinician uses: it creates a
+participant, records a baseline visit (a TUG and a five-times sit-to-stand), starts a
+follow-up, connects a
 simulated IMU and dynamometer, chooses the visit's tests, records a TUG, a TUG stopped
 before the patient sat down (whose flags say so; rejected with a note), a five-times
 sit-to-stand and grips (accepting, repeating with a note), shows the summary with the
-change since baseline, then replays the saved file.
+change since baseline, then replays the saved file; shows one participant's progress over
+four visits and the group view, and checks the dynamometer on the Device QA screen.
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ from physiocap.core.device_info import Placement
 from physiocap.core.errors import CaptureError
 from physiocap.core.records import Participant, Sex, Side, TestKind
 from physiocap.gui.app import PhysiocapWindow
+from physiocap.gui.background import Progress, run_in_background
 from physiocap.gui.main_window import MIN_SCREEN
+from physiocap.gui.tour_study import DIFFERENT_GAIT, FOCUS, build_study
+from physiocap.workflows.qa.procedures import dynamometer_procedure
+from physiocap.workflows.qa.simulated import run_simulated_check
 
 #: Simulated time runs this many times faster than real time during the tour.
 TOUR_CLOCK_SPEED = 4.0
@@ -132,15 +140,12 @@ class Tour:
         window.battery_screen.countdown_step_ms = 400
         _wait(300)
 
+        self.build_study()
         participants = window.participants_screen
         participant = Participant("MBC-014", birth_year=1963, sex=Sex.FEMALE, height_m=1.64,
                                   body_mass_kg=61.5, dominant_side=Side.RIGHT,
                                   knee_lever_arm_left_m=0.36, knee_lever_arm_right_m=0.37,
                                   group="exercise")
-        for other in (Participant("MBC-011", birth_year=1958, sex=Sex.FEMALE, group="control"),
-                      Participant("MBC-012", birth_year=1971, sex=Sex.FEMALE,
-                                  group="exercise")):
-            window.state.study.save_participant(other)
         participants.form.new_button.click()
         participants.form.show_participant(participant)
         participants.form.participant_id.setReadOnly(False)
@@ -165,6 +170,11 @@ class Tour:
         participants.refresh()
         participants.visits.label.setCurrentText("follow-up 1")
         participants.visits.date.setDate(datetime.now(UTC).date())
+        store = window.state.progress
+        _until(lambda: all(store.get(p.participant_id) is not None
+                           for p in window.state.study.participants()),
+               "every participant's progress", 180)
+        participants.refresh()
         self.shot("participants")
         participants.start_new_visit()
         window.show_screen(window.devices_screen)
@@ -204,7 +214,68 @@ class Tour:
         _wait(700)
         replay.toggle_play()
         self.shot("replay")
+        self.progress_and_groups()
+        self.qa_check()
         return self.shots
+
+    def build_study(self) -> None:
+        """Four participants of two arms with four visits each (the focus participant's
+        third visit timing gait differently), recorded on a worker thread; and last
+        month's failed calibration check of the dynamometer (it read 6 % high)."""
+        root = self.window.state.study.root
+        built: list[object] = []
+
+        def work(_report: Progress) -> None:
+            build_study(root)
+            run_simulated_check(root, dynamometer_procedure(), address="SIM-DYN-0001",
+                                options={"gain_error_pct": 6.0}, operator="QA-01",
+                                start_utc=datetime.now(UTC) - timedelta(days=40))
+
+        run_in_background(work, done=lambda _r: built.append(True), failed=built.append)
+        _until(lambda: bool(built), "the simulated study", 240)
+        if isinstance(built[0], BaseException):
+            raise built[0]
+        self.window.participants_screen.refresh()
+
+    def progress_and_groups(self) -> None:
+        window = self.window
+        window.state.set_participant(window.state.study.load_participant(
+            FOCUS.participant.participant_id))
+        screen = window.progress_screen
+        window.show_screen(screen)
+        _until(lambda: screen.progress is not None, "the progress", 120)
+        screen.select_outcome("gait_speed_m_per_s")
+        self.shot("progress")
+        different = next(i for i, visit in enumerate(FOCUS.visits)
+                         if visit.gait == DIFFERENT_GAIT)
+        screen.plots["gait_speed_m_per_s"].open_visit(different)  # as a click on its point
+        assert window.stack.currentWidget() is window.replay_screen
+        groups = window.group_screen
+        window.show_screen(groups)
+        _until(lambda: groups.result is not None, "the group view", 240)
+        groups.outcome.setCurrentIndex(groups.outcome.findData("gait_speed_m_per_s"))
+        self.shot("group-view")
+
+    def qa_check(self) -> None:
+        """A quick dynamometer check (three masses, one cycle) of the device that failed
+        last month; the simulated operator hangs each mass."""
+        window = self.window
+        screen = window.qa_screen
+        window.show_screen(screen)
+        screen.choose_device("SIM-DYN-0001")
+        form = screen.form
+        form.masses.setText("5, 10, 20")
+        form.cycles.setValue(1)
+        form.load_hold.setValue(5)
+        form.creep_hold.setValue(10)
+        screen.operator.setText("QA-01")
+        screen.begin()
+        _until(lambda: screen.step_index == 2 and screen.holding_since is not None,
+               "the third step of the check", 120)
+        _wait(600)
+        self.shot("qa-check-step")
+        _until(lambda: screen.outcome is not None, "the check's verdict", 180)
+        self.shot("qa-check-result")
 
 
 def run_tour(window: PhysiocapWindow, out_dir: Path) -> int:

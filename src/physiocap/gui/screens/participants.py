@@ -50,7 +50,7 @@ from physiocap.workflows.progress import ParticipantProgress
 from physiocap.workflows.study import SessionEntry
 
 VISIT_LABELS = ("baseline", "follow-up 1", "follow-up 2", "follow-up 3", "end of treatment")
-_COLUMNS = ("ID", "Born", "Sex", "Group", "Visits", "Latest visit against baseline")
+_COLUMNS = ("ID", "Born", "Sex", "Group", "Visits", "Latest visit vs baseline")
 _VERDICT_COLUMN = 5
 
 

@@ -58,8 +58,8 @@ from physiocap.workflows.progress import (
     ParticipantProgress,
 )
 
-_COLUMNS = ("Date", "Visit", "Value", "n", "CV", "Change from baseline", "%",
-            "Change from previous", "Verdict", "Why / flagged trials")
+_COLUMNS = ("Date", "Visit", "Value", "n", "CV", "vs baseline", "%", "vs previous",
+            "Verdict", "Why not comparable / flagged trials")
 _PLOT_COLUMNS = 3
 
 

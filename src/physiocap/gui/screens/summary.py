@@ -34,6 +34,8 @@ from physiocap.gui.summary_model import (
 from physiocap.gui.visit_controller import VisitController
 from physiocap.gui.widgets.common import label
 from physiocap.gui.widgets.report_button import ReportButton
+from physiocap.storage.reader import SessionReader
+from physiocap.workflows.visit_summary import calibration_warnings
 
 _COLUMNS = ("Test", "Score", "Rule", "Accepted trials", "Change", "Flags (source)")
 #: Widths of the wrapped columns (rule, trials, change), pixels.
@@ -52,6 +54,9 @@ class SummaryScreen(QWidget):
         self.earlier = EarlierVisits()
         self.heading = label("Visit summary", "title")
         self.subtitle = label("", "hint")
+        self.calibration = label("", "")
+        self.calibration.setWordWrap(True)
+        self.calibration.setTextFormat(Qt.TextFormat.RichText)
         self.finish_button = QPushButton("Finish visit and save")
         set_role(self.finish_button, "start")
         self.report_button = ReportButton()
@@ -80,6 +85,7 @@ class SummaryScreen(QWidget):
         titles = QVBoxLayout()
         titles.addWidget(self.heading)
         titles.addWidget(self.subtitle)
+        titles.addWidget(self.calibration)
         top.addLayout(titles, 1)
         top.addWidget(self.report_button)
         top.addWidget(self.finish_button)
@@ -103,14 +109,15 @@ class SummaryScreen(QWidget):
         self.finish_button.setVisible(visit is not None and not visit.existing
                                       and self.visit.visit is not None)
         saved = visit is not None and visit.existing
-        self.report_button.set_session(visit.path if saved else None)  # type: ignore[union-attr]
-        self.report_button.setToolTip(self.report_button.toolTip() if saved else
-                                      "Finish the visit first: the report is made from the "
-                                      "saved file.")
+        self.report_button.set_session(visit.path if saved else None,  # type: ignore[union-attr]
+                                       "Finish the visit first: the report is made from the "
+                                       "saved file.")
+        self.calibration.setText("")
         if visit is None:
             self.subtitle.setText("Open or start a visit on the Participants screen.")
             self._show([])
             return
+        self._show_calibration(visit)
         participant = visit.participant
         try:
             if visit.existing:
@@ -129,6 +136,27 @@ class SummaryScreen(QWidget):
         self.subtitle.setText(f"{participant.participant_id} · {visit.session.visit_label} · "
                               f"{visit.session.session_id} ({mode})")
         self._show(rows)
+
+    def _show_calibration(self, visit: OpenVisit) -> None:
+        """Warn when a device of this visit was overdue or had failed its calibration
+        check when the visit was recorded: every result of it is in doubt (issue 13)."""
+        try:
+            if visit.existing:
+                with SessionReader(visit.path) as reader:
+                    devices = list(reader.devices.values())
+                when = visit.session.started_utc
+            else:
+                devices = [device.info for device in self.visit.devices.devices.values()]
+                when = None
+            warnings = calibration_warnings(self.state.study.root, devices, at_utc=when)
+        except PhysiocapError as error:
+            warnings = [f"the calibration registry could not be read: {error}"]
+        if warnings:
+            self.calibration.setText(
+                f"<span style='color:{FLAG_COLOUR}'><b>⚠ Calibration</b> — "
+                + "<br>⚠ ".join(warnings) + "</span><br><span style='color:#555'>Results "
+                "of these devices are in doubt until a check on the Device QA screen "
+                "passes.</span>")
 
     def _show(self, rows: list[SummaryRow]) -> None:
         self.rows = rows

@@ -19,6 +19,8 @@ from physiocap.gui.errors import show_error
 from physiocap.workflows.report import write_visit_report
 
 _TEXT = "Report (PDF)…"
+_TIP = ("A PDF of this visit to file or hand over: outcomes with cut-offs and sources, "
+        "devices, flags, and the participant's progress up to this visit.")
 
 
 class ReportButton(QPushButton):
@@ -31,15 +33,16 @@ class ReportButton(QPushButton):
         super().__init__(_TEXT, parent)
         self.session_path: Path | None = None
         self.task: BackgroundTask | None = None
-        self.setToolTip("A PDF of this visit to file or hand over: outcomes with cut-offs "
-                        "and sources, devices, flags, and the participant's progress up to "
-                        "this visit.")
+        self.setToolTip(_TIP)
         self.clicked.connect(self.choose_and_write)
         self.set_session(None)
 
-    def set_session(self, path: Path | None) -> None:
+    def set_session(self, path: Path | None, why_not: str = "") -> None:
+        """Report on the session file ``path``; ``None`` disables the button, with
+        ``why_not`` as its tooltip."""
         self.session_path = path
         self.setEnabled(path is not None and (self.task is None or self.task.done))
+        self.setToolTip(_TIP if path is not None or not why_not else why_not)
 
     def default_target(self) -> Path:
         assert self.session_path is not None
