@@ -245,34 +245,51 @@ ANALYSES: dict[TestKind, TrialAnalysis] = {
 
 def analyze_trial(signals: TrialSignals, trial: TrialInfo, participant: Participant, *,
                   status: TrialStatus = TrialStatus.COMPLETED,
-                  parameters: Mapping[str, Any] | None = None) -> TrialOutcome:
+                  parameters: Mapping[str, Any] | None = None,
+                  study_dir: Path | None = None,
+                  recorded_utc: datetime | None = None) -> TrialOutcome:
     """The analysis of one trial's signals; never raises for a trial it cannot analyse.
 
     A trial without a fitting analysis, without the signals it needs, or whose analysis
     finds nothing yields an outcome with ``error`` set (a sentence), never a silent
     number; so does a ``parameters`` value the analyzer refuses.
+
+    With ``study_dir``, the signals are first corrected by the device's latest passing
+    check in the study's calibration registry performed before ``recorded_utc`` (the
+    trial's start), and the run's parameters name it (``calibration``): the one path of
+    a session file's analysis and of a trial analysed live during its visit. A registry
+    that cannot be read fails the trial with its path, never a silently raw result.
     """
     analysis = ANALYSES.get(trial.test)
     if analysis is None:
         return TrialOutcome(trial.trial_id, trial.test, status, None, {},
                             error="no analysis for this test yet")
     try:
-        return replace(analysis(signals, trial, participant, parameters), status=status)
-    except (AnalysisError, ConfigurationError) as error:
+        calibration = None
+        if study_dir is not None:
+            signals, calibration = calibrated_signals(signals, study_dir, recorded_utc)
+        outcome = replace(analysis(signals, trial, participant, parameters), status=status)
+    except (AnalysisError, ConfigurationError, StorageError) as error:
         return TrialOutcome(trial.trial_id, trial.test, status, None, {}, error=str(error))
+    if calibration is None or outcome.algorithm is None:
+        return outcome
+    algorithm = replace(outcome.algorithm,
+                        parameters=outcome.algorithm.parameters | {"calibration": calibration})
+    return replace(outcome, algorithm=algorithm)
 
 
-def _calibrated(signals: TrialSignals, study_dir: Path, reader: SessionReader,
-                trial: TrialRecord) -> tuple[TrialSignals, dict[str, Any] | None]:
-    """The signals corrected by the device's latest passing check before the trial."""
-    recorded = trial.started_utc or reader.session.started_utc
+def calibrated_signals(signals: TrialSignals, study_dir: Path, recorded_utc: datetime | None
+                       ) -> tuple[TrialSignals, dict[str, Any] | None]:
+    """The signals corrected by the device's latest passing check before ``recorded_utc``
+    (a copy; the given arrays are untouched) and what was applied, or the signals as they
+    are and ``None`` when the study holds no such check."""
     if signals.imu is not None:
-        applied = correction_for(study_dir, signals.imu.device, recorded)
+        applied = correction_for(study_dir, signals.imu.device, recorded_utc)
         if applied is not None:
             return replace(signals, imu=corrected_imu(signals.imu, applied)), \
                 applied.as_params()
     if signals.force is not None:
-        applied = correction_for(study_dir, signals.force.device, recorded)
+        applied = correction_for(study_dir, signals.force.device, recorded_utc)
         if applied is not None:
             return replace(signals, force=corrected_force(signals.force, applied)), \
                 applied.as_params()
@@ -289,19 +306,19 @@ def _analyze_record(reader: SessionReader, trial: TrialRecord, participant: Part
     except (AnalysisError, StorageError) as error:  # one bad data block fails its trial only
         return TrialOutcome(trial.trial_id, trial.info.test, trial.status, None, {},
                             error=str(error))
-    calibration = None
-    if apply_calibration:
-        signals, calibration = _calibrated(signals, Path(reader.path).parent.parent, reader,
-                                           trial)
     outcome = analyze_trial(signals, trial.info, participant, status=trial.status,
-                            parameters=parameters)
+                            parameters=parameters,
+                            study_dir=study_dir_of(reader.path) if apply_calibration else None,
+                            recorded_utc=trial.started_utc or reader.session.started_utc)
     if trial.warnings:  # the file says what no recording produces: never a silent number
         outcome = replace(outcome, flags=(*outcome.flags, "damaged_in_file"))
-    if calibration is None or outcome.algorithm is None:
-        return outcome
-    algorithm = replace(outcome.algorithm,
-                        parameters=outcome.algorithm.parameters | {"calibration": calibration})
-    return replace(outcome, algorithm=algorithm)
+    return outcome
+
+
+def study_dir_of(session_path: Path | str) -> Path:
+    """The study folder of a session file (``<study>/<participant>/<session>.h5``), whose
+    calibration registry corrects its recordings."""
+    return Path(session_path).parent.parent
 
 
 def analyze_stored_trial(path: Path | str, trial_id: str, *,

@@ -11,7 +11,9 @@ hands them over with :meth:`VisitRecorder.adopt_device`. Each trial can be analy
 soon as it ends (:meth:`VisitRecorder.analyze_trial`, on any thread but the loop): the
 session writer holds the file until the visit closes, so the analysis reads the capture
 engine's ring-buffer copy of exactly the samples stored, and its runs are appended to the
-file when the visit closes.
+file when the visit closes. The live analysis is the session file's: the device's latest
+passing calibration check in the study's registry corrects a copy of the signals and is
+named in the run's parameters, so the runs stored at close equal ``physiocap analyze``'s.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from physiocap.workflows.analyze import (
     analyze_stored_trial,
     analyze_trial,
     store_outcomes,
+    study_dir_of,
 )
 from physiocap.workflows.protocols import BATTERY
 from physiocap.workflows.simulated_patient import PerformedTrial, SimulatedPatient
@@ -102,6 +105,7 @@ class VisitRecorder:
         self._closed = False
         self._stored_runs: set[str] = set()
         self._from_file: set[str] = set()  # trials the live buffers could not hold whole
+        self._started_utc: dict[str, datetime] = {}  # as the session file dates each trial
         self.trials: list[RecordedTrial] = []
         #: Analyses of trials recorded in this visit, by trial ID (latest verdict applied).
         self.outcomes: dict[str, TrialOutcome] = {}
@@ -220,7 +224,10 @@ class VisitRecorder:
         ``perform_at_s`` on the engine clock (e.g. at the end of a countdown). ``None`` when
         nobody simulated performs it (no simulated patient, or no simulated device that
         can perform this test)."""
+        # the engine dates the trial by this clock reading (it starts without awaiting)
+        started_utc = self.engine.clock.to_utc(self.engine.clock.now())
         await self.engine.start_trial_async(trial)
+        self._started_utc[trial.trial_id] = started_utc
         for driver in self._drivers.values():
             if isinstance(driver, SimulatedDriver):
                 driver.max_lag_s = 0.0  # only a lag during this trial can cost its samples
@@ -342,7 +349,9 @@ class VisitRecorder:
                                    None, {}, error=str(error))
         else:
             outcome = analyze_trial(signals, recorded.trial, self.participant,
-                                    status=recorded.summary.status)
+                                    status=recorded.summary.status,
+                                    study_dir=study_dir_of(self.path) if self.path else None,
+                                    recorded_utc=self._started_utc.get(trial_id))
         latest = self.recorded(trial_id).summary.status  # a verdict may have come meanwhile
         self.outcomes[trial_id] = replace(outcome, status=latest)
         return self.outcomes[trial_id]
