@@ -1,4 +1,7 @@
-"""``physiocap analyze FILE [--json]``: analyse every trial; store each result as a new run."""
+"""``physiocap analyze FILE [--json] [--no-calibration]``: analyse every trial; store each
+result as a new run. A session in a study whose calibration registry holds a passing check
+of the device is analysed with that check's correction (named in the run's parameters);
+``--no-calibration`` recomputes from the raw values without it."""
 
 from __future__ import annotations
 
@@ -21,6 +24,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--dry-run", action="store_true", help="analyse without storing")
     parser.add_argument("--include-rejected", action="store_true",
                         help="also analyse trials the operator rejected")
+    parser.add_argument("--no-calibration", action="store_true",
+                        help="analyse the raw values without the correction of the device's "
+                             "latest passing calibration check (stored as a run without "
+                             "'calibration' in its parameters)")
     parser.set_defaults(func=_run)
 
 
@@ -81,7 +88,8 @@ def _run(args: argparse.Namespace) -> int:
     from physiocap.workflows.visit_summary import summarize_visit
 
     outcomes = analyze_session(args.file, store=not args.dry_run,
-                               include_rejected=args.include_rejected)
+                               include_rejected=args.include_rejected,
+                               apply_calibration=not args.no_calibration)
     with SessionReader(args.file) as reader:
         participant = reader.participant
         protocols = {trial.trial_id: trial.info.protocol for trial in reader.trials}
@@ -97,6 +105,10 @@ def _run(args: argparse.Namespace) -> int:
             f"{outcome.algorithm.name} {outcome.algorithm.version}, {stored}")
         values = headline_text(outcome.headline)
         problem = outcome.error or ", ".join(f.replace("_", " ") for f in outcome.flags)
+        calibration = (outcome.algorithm.parameters.get("calibration")
+                       if outcome.algorithm is not None else None)
+        if calibration:
+            values += f" (corrected by check {calibration['check_id']})"
         print(f"{outcome.trial_id:<20} {name:<38} {values}" + (f"  [{problem}]" if problem else ""))
     for summary in summaries:
         print(summary_text(summary))
