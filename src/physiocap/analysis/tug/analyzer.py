@@ -97,6 +97,18 @@ _TRANSITIONS_FROM_FORCE_BY_PLACEMENT = {"thigh": False, "wrist": True, "lower_ba
 class TugAnalyzer:
     """Find TUG trials and their phases in one IMU recording.
 
+    Version 1.10 (lower back only; no real lower-back TUG recording exists to change): at
+    the trunk, the seated-posture cap on the end (``_end_at_seated_posture``) starts from
+    the return of the trunk's forward lean to its seated tilt (the tilt at the rest after
+    the trial), not from the lean's peak. A trunk leans forward while sitting down and
+    straightens once seated, so its largest tilt after the second turn is the lean (about
+    30° on simulated runs), not the seated posture (about 12°); the cap ran 0.6 s from
+    that peak and ended clean simulated TUGs early, the more so the slower the sit-down:
+    −0.09 s at the simulated patient's usual phases, −0.30 s with every phase 28 % slower
+    (a TUG 2 s slower through its phases), so a true decline of 2.0 s read as 1.76 s.
+    Now the lower-back end is within 0.03 s for phases 28 % faster to 28 % slower, and
+    fidgeting once seated still does not lengthen the trial.
+
     Version 1.9 (times unchanged): an end found at rest before the posture has reached
     its seated value is flagged ``sit_end_before_seated_posture`` (low confidence,
     ``_end_at_seated_posture``).
@@ -124,7 +136,7 @@ class TugAnalyzer:
     """
 
     name = "tug_rule_based"
-    version = "1.9"
+    version = "1.10"
 
     def __init__(self, placement: str = "lower_back", *, rate_hz: float = 100.0,
                  turn_cutoff_hz: float = 0.6, turn_detect_deg_per_s: float = 30.0,
@@ -528,16 +540,35 @@ class TugAnalyzer:
         at a thigh or a wrist (a trunk's seated tilt differs from its standing one by too
         little to say when it is reached: clean simulated runs tripped it)
         (TUG 1.9, issue 15; uji-tug: 8 of 230 trials, their sitting-end MAE 0.39 s
-        against 0.16 s overall; none of tug-watch's 32)."""
+        against 0.16 s overall; none of tug-watch's 32).
+
+        At the lower back, ``seated_deg`` (the largest tilt after the second turn) is the
+        forward lean of sitting down, not the seated posture: the trunk is seated when it
+        has come back from that lean ``seated_fraction`` of the way to the tilt it rests
+        at after the trial (TUG 1.10)."""
         if self.seated_margin_s is None:
             return end
-        seated = first_crossing(tilt, self.seated_fraction * seated_deg, sit_mid, stop)
+        if self.placement == "lower_back":
+            seated = self._trunk_seated(tilt, sit_mid, stop, end)
+        else:
+            seated = first_crossing(tilt, self.seated_fraction * seated_deg, sit_mid, stop)
         if seated is None:
             return end
         if end < seated and self.placement != "lower_back":
             flags.append("sit_end_before_seated_posture")
         return _capped(end, seated + round(self.seated_margin_s * rate),
                        "sit_end_at_seated_posture", flags)
+
+    def _trunk_seated(self, tilt: np.ndarray, sit_mid: int, stop: int,
+                      end: int) -> int | None:
+        """When the trunk has come back from its forward lean ``seated_fraction`` of the way
+        to the tilt at ``end`` (at rest, seated); ``None`` when it leaned no further."""
+        lean = sit_mid + int(np.argmax(tilt[sit_mid:stop]))
+        seated_deg = float(tilt[min(end, len(tilt) - 1)])
+        if not tilt[lean] > seated_deg:
+            return None
+        level = seated_deg + (1.0 - self.seated_fraction) * (float(tilt[lean]) - seated_deg)
+        return first_crossing(tilt, level, lean, stop, rising=False)
 
     @staticmethod
     def _last_rest_before(rest: np.ndarray, stop: int, start: int, min_rest: int) -> int | None:
