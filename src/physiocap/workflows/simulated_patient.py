@@ -14,11 +14,13 @@ scenario drives simulated and emulated devices alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from scipy.optimize import brentq
 
 from physiocap.core.device_info import DeviceKind
 from physiocap.core.errors import ConfigurationError
@@ -28,6 +30,7 @@ from physiocap.devices.sim.base import Scenario, ScheduledScenario, SimulatedDri
 from physiocap.devices.sim.force import Effort, EffortSequence
 from physiocap.devices.sim.kinematics.anthropometry import Anthropometry
 from physiocap.devices.sim.kinematics.gait_speed import GaitSpeedWalk
+from physiocap.devices.sim.kinematics.locomotion import walkable_speeds_m_per_s
 from physiocap.devices.sim.kinematics.sit_to_stand import SitToStandScenario
 from physiocap.devices.sim.kinematics.static import StaticPose
 from physiocap.devices.sim.kinematics.tug import TugScenario
@@ -58,6 +61,10 @@ KGF_N = 9.80665
 #: one rise and one sit of the sit-to-stand.
 TUG_RISE_S, TUG_TURN_S, TUG_SIT_TURN_S, TUG_SIT_DOWN_S = 1.5, 2.0, 1.8, 1.8
 STS_RISE_S, STS_SIT_S = 1.0, 1.2
+
+#: The gait-speed protocol of the standard visit (4 m from a standing start): the one
+#: whose timed speed a follow-up's asked change is checked against at construction.
+STANDARD_GAIT_PROTOCOL: dict[str, Any] = {"distance_m": 4.0, "start_type": "static"}
 
 #: Outcomes whose true capacity a follow-up visit can change, with the unit of the change.
 CHANGEABLE_OUTCOMES: dict[str, str] = {
@@ -131,6 +138,18 @@ class SimulatedPatient:
     baseline one, as a follow-up visit after training or decline would: each is applied to
     its own test only (a faster gait-speed walk leaves the TUG as it was), so every
     simulated change can be checked against its own truth.
+
+    Each change is one of the outcome as the test measures it, not of a model parameter
+    underneath. The gait-speed change is that of the *timed* speed (distance ÷ time from
+    the first movement to the line): a static start's timed walk includes the
+    acceleration from standing (``GaitSpeedWalk.acceleration_duration_s``, the same at
+    every speed), so its timed speed is ``d / (t_acc / 2 + d / v)`` for a steady speed
+    ``v`` and moves less than ``v`` does (over 4 m a steady speed 0.30 m/s slower was
+    0.224 m/s slower timed, read as −0.21 by the analysis). The steady speed is therefore
+    solved per protocol so that the timed speed is the baseline one plus the change
+    (:meth:`gait_cruise_speed_m_per_s`). The cadence stays as it was, so the step length
+    carries the change; the analysis times the walk by the travelled distance, so how a
+    change splits between cadence and step length does not enter what it reads.
     """
 
     def __init__(self, participant: Participant, *, seed: int = 0,
@@ -148,8 +167,13 @@ class SimulatedPatient:
         self.participant = participant
         self.changes = changes
         self.walking_speed_m_per_s = walking_speed_m_per_s
-        self.gait_speed_m_per_s = walking_speed_m_per_s + changes.get("gait_speed_m_per_s", 0.0)
         self.cadence_steps_per_min = cadence_steps_per_min
+        self.body = Anthropometry(participant.height_m or 1.65)
+        self._cruise_speeds: dict[str, float] = {}
+        #: The true timed speed of the standard 4 m walk at this visit (baseline + change).
+        self.gait_speed_m_per_s = (
+            self._gait_walk(STANDARD_GAIT_PROTOCOL, walking_speed_m_per_s).timed_speed_m_per_s
+            + changes.get("gait_speed_m_per_s", 0.0))
         self.grip_peak_n = ((grip_peak_n or DEFAULT_GRIP_PEAK_N * strength)
                             + KGF_N * changes.get("grip_kgf", 0.0))
         self.knee_peak_n = ((knee_peak_n or DEFAULT_KNEE_PEAK_N * strength)
@@ -163,11 +187,11 @@ class SimulatedPatient:
             if scale < 0.3:
                 raise ConfigurationError(f"a change of {changes[name]:+g} s in {name} leaves "
                                          "too little time for the movement")
-        if self.gait_speed_m_per_s < 0.2 or self.grip_peak_n < 20 or self.knee_peak_n < 20:
-            raise ConfigurationError("the simulated change leaves a capacity too small to "
-                                     "perform the test (gait speed < 0.2 m/s or force < 20 N)")
+        if self.grip_peak_n < 20 or self.knee_peak_n < 20:
+            raise ConfigurationError("the simulated change leaves a force too small to "
+                                     "perform the test (< 20 N)")
+        self.gait_cruise_speed_m_per_s(STANDARD_GAIT_PROTOCOL)  # refuses an unwalkable change
         self.variability = variability
-        self.body = Anthropometry(participant.height_m or 1.65)
         self._rng = np.random.default_rng(seed)
         self._targets: dict[str, ScenarioTarget] = {}
 
@@ -217,8 +241,8 @@ class SimulatedPatient:
 
     def _movement(self, trial: TrialInfo) -> Any:
         protocol = trial.protocol
-        speed = self._vary(self.gait_speed_m_per_s if trial.test is TestKind.GAIT_SPEED
-                           else self.walking_speed_m_per_s)
+        speed = self._vary(self.gait_cruise_speed_m_per_s(protocol)
+                           if trial.test is TestKind.GAIT_SPEED else self.walking_speed_m_per_s)
         cadence = self._vary(self.cadence_steps_per_min)
         if trial.test is TestKind.TUG:
             tug = self.tug_phase_scale
@@ -232,15 +256,7 @@ class SimulatedPatient:
                                turn_direction=self._side(str(protocol.get("turn_direction", ""))),
                                quiet_before_s=REACTION_S, body=self.body)
         if trial.test is TestKind.GAIT_SPEED:
-            return GaitSpeedWalk(distance_m=float(protocol.get("distance_m", 4.0)),
-                                 walking_speed_m_per_s=speed, cadence_steps_per_min=cadence,
-                                 start=str(protocol.get("start_type", "static")),
-                                 acceleration_distance_m=float(
-                                     protocol.get("acceleration_distance_m", 0.0)),
-                                 deceleration_distance_m=max(MIN_STOPPING_DISTANCE_M, float(
-                                     protocol.get("deceleration_distance_m", 0.0))),
-                                 out_and_back=protocol.get("course") == "out_and_back",
-                                 quiet_before_s=REACTION_S, body=self.body)
+            return self._gait_walk(protocol, speed, cadence)
         if trial.test is TestKind.SIT_TO_STAND:
             return SitToStandScenario(repetitions=int(protocol.get("rises", 5)),
                                       rise_duration_s=self._vary(STS_RISE_S
@@ -250,6 +266,49 @@ class SimulatedPatient:
                                       chair_height_m=float(protocol.get("chair_height_m", 0.43)),
                                       quiet_before_s=REACTION_S, body=self.body)
         return StaticPose(posture="sitting", hold_s=8.0, body=self.body)
+
+    def _gait_walk(self, protocol: Mapping[str, Any], speed_m_per_s: float,
+                   cadence_steps_per_min: float | None = None) -> GaitSpeedWalk:
+        """The gait-speed walk a protocol asks for, at a steady ``speed_m_per_s``."""
+        return GaitSpeedWalk(distance_m=float(protocol.get("distance_m", 4.0)),
+                             walking_speed_m_per_s=speed_m_per_s,
+                             cadence_steps_per_min=(cadence_steps_per_min
+                                                    or self.cadence_steps_per_min),
+                             start=str(protocol.get("start_type", "static")),
+                             acceleration_distance_m=float(
+                                 protocol.get("acceleration_distance_m", 0.0)),
+                             deceleration_distance_m=max(MIN_STOPPING_DISTANCE_M, float(
+                                 protocol.get("deceleration_distance_m", 0.0))),
+                             out_and_back=protocol.get("course") == "out_and_back",
+                             quiet_before_s=REACTION_S, body=self.body)
+
+    def gait_cruise_speed_m_per_s(self, protocol: Mapping[str, Any]) -> float:
+        """The steady walking speed at which ``protocol``'s timed speed is the baseline's
+        (at :attr:`walking_speed_m_per_s`) plus the asked change (see the class
+        docstring); without a change, the baseline speed itself."""
+        change = self.changes.get("gait_speed_m_per_s", 0.0)
+        if change == 0.0:
+            return self.walking_speed_m_per_s
+        key = json.dumps(dict(protocol), sort_keys=True, default=str)
+        if key not in self._cruise_speeds:
+            target = (self._gait_walk(protocol, self.walking_speed_m_per_s).timed_speed_m_per_s
+                      + change)
+            low, high = walkable_speeds_m_per_s(self.cadence_steps_per_min)
+            if protocol.get("start_type") == "dynamic":  # the run-up must cover the ramp
+                high = min(high, 2.0 * float(protocol.get("acceleration_distance_m", 0.0))
+                           / GaitSpeedWalk.acceleration_duration_s)
+
+            def excess(speed: float) -> float:
+                return self._gait_walk(protocol, speed).timed_speed_m_per_s - target
+
+            if not excess(low) < 0.0 < excess(high):
+                raise ConfigurationError(
+                    f"a gait-speed change of {change:+g} m/s asks for a timed speed of "
+                    f"{target:.2f} m/s, which this protocol cannot be walked at "
+                    f"(steady speeds {low:.2f}-{high:.2f} m/s at "
+                    f"{self.cadence_steps_per_min:g} steps/min)")
+            self._cruise_speeds[key] = float(brentq(excess, low, high, xtol=1e-6))
+        return self._cruise_speeds[key]
 
     def _force(self, trial: TrialInfo) -> EffortSequence | None:
         side = Side(self._side(str(trial.side or trial.protocol.get("side", ""))))

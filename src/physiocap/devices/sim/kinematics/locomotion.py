@@ -361,15 +361,30 @@ class WalkBuilder:
             contacts=contacts)
 
 
+#: Walking speeds (m/s) and step lengths (m) the model accepts: what adults walk with.
+WALKING_SPEED_RANGE_M_PER_S = (0.2, 2.5)
+STEP_LENGTH_RANGE_M = (0.15, 1.1)
+
+
+def walkable_speeds_m_per_s(cadence_steps_per_min: float) -> tuple[float, float]:
+    """The slowest and fastest walking speed :func:`validate_gait` accepts at a cadence."""
+    step_rate_hz = cadence_steps_per_min / 60.0
+    return (max(WALKING_SPEED_RANGE_M_PER_S[0], STEP_LENGTH_RANGE_M[0] * step_rate_hz),
+            min(WALKING_SPEED_RANGE_M_PER_S[1], STEP_LENGTH_RANGE_M[1] * step_rate_hz))
+
+
 def validate_gait(speed_m_per_s: float, cadence_steps_per_min: float) -> None:
     """Reject speeds, cadences and the step lengths they imply that no adult walks with."""
-    if not 0.2 <= speed_m_per_s <= 2.5:
-        raise ConfigurationError(f"walking speed must be 0.2-2.5 m/s, got {speed_m_per_s}")
+    low, high = WALKING_SPEED_RANGE_M_PER_S
+    if not low <= speed_m_per_s <= high:
+        raise ConfigurationError(
+            f"walking speed must be {low:g}-{high:g} m/s, got {speed_m_per_s}")
     if not 50.0 <= cadence_steps_per_min <= 160.0:
         raise ConfigurationError(
             f"cadence must be 50-160 steps/min, got {cadence_steps_per_min}")
     step_length = speed_m_per_s * 60.0 / cadence_steps_per_min
-    if not 0.15 <= step_length <= 1.1:
+    shortest, longest = STEP_LENGTH_RANGE_M
+    if not shortest <= step_length <= longest:
         raise ConfigurationError(
             f"{speed_m_per_s} m/s at {cadence_steps_per_min} steps/min means steps of "
-            f"{step_length:.2f} m; plausible steps are 0.15-1.1 m")
+            f"{step_length:.2f} m; plausible steps are {shortest:g}-{longest:g} m")
