@@ -45,6 +45,8 @@ from physiocap.storage.updating import (
 
 #: Free space kept beyond the size of the file being rewritten.
 REWRITE_MARGIN_BYTES = 16 << 20
+#: Bytes copied at a time by the rewrite, so its memory does not grow with the recording.
+COPY_BLOCK_BYTES = 8 << 20
 
 
 def temporary_path(path: Path) -> Path:
@@ -75,11 +77,23 @@ def _copy_group(source: h5py.Group, target: h5py.Group, row_limits: Mapping[str,
             else:
                 row_bytes = item.dtype.itemsize * int(np.prod(item.shape[1:], dtype=np.int64))
                 chunks = (min(final_chunk_rows(row_bytes, rows), rows), *item.shape[1:])
-                copy = target.create_dataset(name, data=item[:rows], chunks=chunks,
+                copy = target.create_dataset(name, shape=(rows, *item.shape[1:]),
+                                             dtype=item.dtype, chunks=chunks,
                                              **COMPRESSION)  # type: ignore[arg-type]
+                _copy_rows(item, copy, rows, chunks[0], row_bytes)
             _copy_attributes(item, copy)
         else:
             source.copy(item, target, name=name)
+
+
+def _copy_rows(source: h5py.Dataset, target: h5py.Dataset, rows: int, chunk_rows: int,
+               row_bytes: int) -> None:
+    """Copy the first ``rows`` rows in whole target chunks of at most
+    :data:`COPY_BLOCK_BYTES`, so a long recording is never held in memory at once."""
+    step = max(1, COPY_BLOCK_BYTES // max(row_bytes * chunk_rows, 1)) * chunk_rows
+    for start in range(0, rows, step):
+        stop = min(rows, start + step)
+        target[start:stop] = source[start:stop]
 
 
 def rewrite(path: Path, *, row_limits: Mapping[str, int] | None = None,
