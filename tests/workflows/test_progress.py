@@ -188,7 +188,7 @@ def test_a_changed_protocol_is_not_compared(tmp_path: Path) -> None:
                                                                    tzinfo=UTC)))
     tug = participant_progress(tmp_path, "MBC-202").outcome("tug_total_time_s")
     assert [p.verdict for p in tug.visits[:2]] == ["baseline", "not comparable"]
-    assert "chair height m" in tug.visits[1].not_comparable_reason
+    assert "chair height 0.43 m → 0.48 m" in tug.visits[1].not_comparable_reason
     assert tug.visits[1].change_from_baseline is None
     assert tug.visits[2].comparable  # back to the baseline's chair
     assert tug.visits[2].change_from_previous is None  # but not with the visit before

@@ -26,24 +26,35 @@ def test_same_protocol_on_both_sides_is_comparable() -> None:
                        signature(TestKind.GRIP, grip | {"side": "right"})) == ""
 
 
-@pytest.mark.parametrize(("test", "first", "second", "named"), [
-    (TestKind.TUG, {"chair_height_m": 0.43}, {"chair_height_m": 0.46}, "chair height m"),
-    (TestKind.GAIT_SPEED, {"distance_m": 4.0}, {"distance_m": 10.0}, "distance m"),
-    (TestKind.GRIP, {"handle_position": 2.0}, {"handle_position": 3.0}, "handle position"),
-    (TestKind.GRIP, {"protocol": "asht"}, {"protocol": "southampton"}, "protocol"),
+@pytest.mark.parametrize(("test", "first", "second", "reason"), [
+    (TestKind.TUG, {"chair_height_m": 0.43}, {"chair_height_m": 0.46},
+     "chair height 0.43 m → 0.46 m"),
+    (TestKind.GAIT_SPEED, {"distance_m": 4.0}, {"distance_m": 10.0},
+     "walk distance 4.0 m → 10.0 m"),
+    (TestKind.GRIP, {"handle_position": 2.0}, {"handle_position": 3.0},
+     "handle position 2 → 3"),
+    (TestKind.GRIP, {"protocol": "asht"}, {"protocol": "southampton"},
+     "grip protocol ASHT → Southampton"),
+    (TestKind.TUG, {"armrests": True}, {"armrests": False}, "chair armrests yes → no"),
 ])
-def test_a_protocol_difference_is_named(test: TestKind, first: dict, second: dict,
-                                        named: str) -> None:
-    reason = _difference(signature(test, first), signature(test, second))
-    assert named in reason
+def test_a_protocol_difference_reads_as_a_clinician_would_say_it(
+        test: TestKind, first: dict, second: dict, reason: str) -> None:
+    assert _difference(signature(test, first), signature(test, second)) == reason
 
 
 def test_device_model_and_placement_differences_are_named() -> None:
     tug = {"chair_height_m": 0.43}
-    assert "device model" in _difference(signature(TestKind.TUG, tug, "Movesense"),
-                                         signature(TestKind.TUG, tug, "MetaMotion"))
-    assert "placement" in _difference(signature(TestKind.TUG, tug, placement="lower_back"),
-                                      signature(TestKind.TUG, tug, placement="thigh"))
+    assert _difference(signature(TestKind.TUG, tug, "Movesense"),
+                       signature(TestKind.TUG, tug, "MetaMotion S")) == (
+        "device model Movesense → MetaMotion S")
+    assert _difference(signature(TestKind.TUG, tug, placement="lower_back"),
+                       signature(TestKind.TUG, tug, placement="thigh")) == (
+        "placement lower back → thigh")
+    # several differences: each named, "; " between them
+    assert _difference(signature(TestKind.GAIT_SPEED, {"distance_m": 4.0}),
+                       signature(TestKind.GAIT_SPEED, {"distance_m": 10.0},
+                                 placement="thigh")) == (
+        "walk distance 4.0 m → 10.0 m; placement lower back → thigh")
     # a hand-held dynamometer has no body placement to compare
     assert _difference(signature(TestKind.GRIP, {}, placement="unspecified"),
                        signature(TestKind.GRIP, {}, placement="grip_dynamometer")) == ""

@@ -19,6 +19,7 @@ threshold says so and the verdict does not pretend otherwise.
 
 from __future__ import annotations
 
+import ast
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -50,6 +51,7 @@ from physiocap.storage import SessionReader
 from physiocap.storage.study_index import StudyIndex
 from physiocap.workflows.analyze import IMU_TESTS, TrialOutcome, analyze_session
 from physiocap.workflows.export.stored_outcomes import latest_run, stored_outcome
+from physiocap.workflows.protocols import BATTERY, ISOMETRIC
 from physiocap.workflows.study import StudyFolder
 from physiocap.workflows.visit_summary import TestSummary, summarize_visit
 
@@ -358,14 +360,63 @@ def _visits(index: StudyIndex, participant_id: str,
 
 
 # -- comparison -------------------------------------------------------------------------------
+#: Each protocol variable's unit and its label as a clinician would name it in the reason
+#: two visits are not comparable ("walk distance 4.0 m → 10.0 m"); the device's own
+#: entries ("device model", "placement") are named as they are.
+_VARIABLES = {variable.name: variable for protocol in (*BATTERY.values(), ISOMETRIC)
+              for variable in protocol.variables}
+_CLINICAL_NAMES = {"distance_m": "walk distance", "walk_distance_m": "walk distance",
+                   "chair_height_m": "chair height", "protocol": "grip protocol",
+                   "acceleration_distance_m": "untimed lead-in",
+                   "deceleration_distance_m": "untimed lead-out", "start_type": "start",
+                   "device_fixation": "IMU fixation", "fixation": "dynamometer fixation",
+                   "knee_angle_deg": "knee angle", "hold_s": "requested hold",
+                   "armrests": "chair armrests"}
+_VALUE_WORDS = {"asht": "ASHT", "southampton": "Southampton"}
+
+
+def _setup_value_text(name: str, text: str) -> str:
+    """A stored setup value (its ``repr``) as read aloud: number with unit, yes/no, words."""
+    unit = _VARIABLES[name].unit if name in _VARIABLES else ""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):  # the device's entries are stored as plain text
+        value = text
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        number = f"{value:g}"
+        if unit and not any(mark in number for mark in ".e"):
+            number += ".0"  # a measured length reads 4.0 m, not 4 m
+        return f"{number} {unit}".strip()
+    if value is None:
+        return "not given"
+    if name == "device model":
+        return str(value)
+    return _VALUE_WORDS.get(str(value), str(value).replace("_", " "))
+
+
+def _setup_name_text(name: str) -> str:
+    if name in _CLINICAL_NAMES:
+        return _CLINICAL_NAMES[name]
+    if name in _VARIABLES:
+        return _VARIABLES[name].label.lower()
+    return name.replace("_", " ")
+
+
 def _difference(first: tuple[tuple[str, str], ...],
                 second: tuple[tuple[str, str], ...]) -> str:
-    """Why two setups are not comparable ('' when they are)."""
-    a, b = dict(first), dict(second)
-    if len(a) != len(first) or len(b) != len(second):  # several values of one variable
-        a = {k: ", ".join(sorted(v for key, v in first if key == k)) for k in a}
-        b = {k: ", ".join(sorted(v for key, v in second if key == k)) for k in b}
-    parts = [f"{name.replace('_', ' ')} {a.get(name, '—')} → {b.get(name, '—')}"
+    """Why two setups are not comparable, as a clinician reads it ('' when they are):
+    "walk distance 4.0 m → 10.0 m; placement lower back → thigh"."""
+
+    def values(setup: tuple[tuple[str, str], ...]) -> dict[str, str]:
+        named: dict[str, list[str]] = defaultdict(list)
+        for name, text in setup:
+            named[name].append(_setup_value_text(name, text))
+        return {name: ", ".join(sorted(texts)) for name, texts in named.items()}
+
+    a, b = values(first), values(second)
+    parts = [f"{_setup_name_text(name)} {a.get(name, '—')} → {b.get(name, '—')}"
              for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)]
     return "; ".join(parts)
 
