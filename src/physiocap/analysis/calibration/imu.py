@@ -231,7 +231,7 @@ class MultiPositionCheck:
                 "acc_scale_error_pct": tol.acc_scale_error_pct,
                 "gyro_bias_rad_per_s": tol.gyro_bias_rad_per_s,
                 "gyro_noise_rad_per_s": tol.gyro_noise_rad_per_s,
-                "gravity_norm_error_before_m_per_s2": tol.gravity_norm_error_m_per_s2}
+                "gravity_norm_error_m_per_s2": tol.gravity_norm_error_m_per_s2}
 
 
 def _limit_key(name: str) -> str:

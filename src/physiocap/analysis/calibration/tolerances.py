@@ -43,15 +43,22 @@ class DynamometerTolerances:
 class ImuTolerances:
     """Limits of an IMU checked in static positions.
 
-    GGIR's autocalibration aims at a gravity-norm error under 0.01 g after calibration
-    [Q2]; a per-axis offset of 0.01 g or a scale error of 1 % each move the norm by up to
-    0.01 g, so those are the accelerometer limits. The gyroscope bias limit is the
-    LSM6DSL's typical zero-rate level, ±3 °/s [Q8]; its noise limit twice the typical
-    noise density (4 mdps/√Hz) over the ODR/2 band at 104 Hz [Q8]. The clock limit is
-    the ±50 ppm a Bluetooth LE device's active clock must keep [Q7].
+    A passing check's offsets are removed from later recordings at analysis time, so an
+    offset is judged against what the sensor's maker allows and the fit against what a
+    calibration must achieve. The accelerometer offset limit is the LSM6DSL's typical
+    zero-g level, ±40 mg [Q8], as the gyroscope bias limit is its typical zero-rate level,
+    ±3 °/s [Q8]: a unit beyond them is outside its specification (a shock, a damaged
+    part); one within them is corrected. The gravity-norm error *after* the correction
+    must be under 0.01 g, GGIR's calibration target [Q2] (with six poses the fit is
+    exactly determined and it is near zero; extra poses test the model); the uncorrected
+    norm error is reported, not judged, since an offset within specification alone moves
+    it by up to 0.04 g. A scale error of 1 % moves the norm by 0.01 g [Q2]. The gyroscope
+    noise limit is twice the typical noise density (4 mdps/√Hz) over the ODR/2 band at
+    104 Hz [Q8]. The clock limit is the ±50 ppm a Bluetooth LE device's active clock must
+    keep [Q7].
     """
 
-    acc_bias_m_per_s2: float = 0.01 * STANDARD_GRAVITY_M_PER_S2
+    acc_bias_m_per_s2: float = 0.040 * STANDARD_GRAVITY_M_PER_S2
     acc_scale_error_pct: float = 1.0
     gravity_norm_error_m_per_s2: float = 0.01 * STANDARD_GRAVITY_M_PER_S2
     gyro_bias_rad_per_s: float = math.radians(3.0)

@@ -24,8 +24,7 @@ from physiocap.workflows.qa.evaluate import evaluate_check_file
 
 _LIMIT_KEYS = {"acc_bias_m_per_s2", "acc_scale_error_pct", "gyro_bias_rad_per_s",
                "gyro_noise_rad_per_s"}
-_TOLERANCE_FOR = {"zero_return_pct": "zero_offset_pct",
-                  "gravity_norm_error_before_m_per_s2": "gravity_norm_error_m_per_s2"}
+_TOLERANCE_FOR = {"zero_return_pct": "zero_offset_pct"}
 
 
 def _limit(key: str, tolerances: dict[str, Any]) -> float | None:

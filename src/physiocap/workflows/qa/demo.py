@@ -47,7 +47,7 @@ AXES = ("x", "y", "z")
 #: Injected errors: the dynamometer within tolerance, the IMU beyond it.
 DYNAMOMETER_ERRORS: dict[str, float] = {"gain_error_pct": 1.5, "zero_offset_n": 3.0,
                                         "zero_drift_n_per_min": 0.2, "nonlinearity_pct": 0.3}
-IMU_ERRORS: dict[str, list[float]] = {"acc_bias_m_per_s2": [0.15, -0.06, 0.04],
+IMU_ERRORS: dict[str, list[float]] = {"acc_bias_m_per_s2": [0.45, -0.06, 0.04],
                                       "acc_scale_error_pct": [0.4, -0.3, 1.8],
                                       "gyro_bias_rad_per_s": [0.012, -0.03, 0.06]}
 IMU_CLOCK_DRIFT_PPM = 80.0
