@@ -41,6 +41,17 @@ from physiocap.core.units import kgf_to_n
 #: Plausible sampling intervals of the export (it streams at about 80-90 Hz).
 _MIN_INTERVAL_S = 1e-4
 _MAX_INTERVAL_S = 1.0
+#: The Progressor stamps samples with a uint32 µs clock, which wraps after 2^32 µs (about
+#: 71.6 min) [D14]: a longer jump between two samples cannot come from one recording.
+_DEVICE_CLOCK_WRAP_S = 2**32 / 1e6
+#: The Progressor measures tension only [D14]; a tared gauge drifts by hundredths of a kgf
+#: (the export's resolution is 0.01 kgf), so a pull of more than this in the negative
+#: direction is not drift.
+_NEGATIVE_PULL_KGF = 1.0
+#: The app's summary Peak is the largest sample of its repetitions, rounded to 0.01 kgf:
+#: a summary peak further than this (relative, plus the rounding) from the largest sample
+#: says the summary and the samples do not belong together, or are in different units.
+_SUMMARY_MARGIN = 0.05
 
 
 class TindeqCsvError(CorruptFileError):
@@ -132,6 +143,7 @@ def parse_tindeq_csv(text: str, source: str = "<text>") -> TindeqExport:
     time_s, weight_kgf, dropped = _parse_samples(lines[header_index + 1:], source)
     peaks = summary.get("peak", ())
     means = summary.get("avg", ())
+    _check_plausible(time_s, weight_kgf, peaks if not dropped else (), source)
     return TindeqExport(
         source=source, time_s=time_s, force_n=np.asarray(kgf_to_n(weight_kgf)),
         rep_peaks_n=tuple(float(kgf_to_n(v)) for v in peaks[1:]),
@@ -139,6 +151,37 @@ def parse_tindeq_csv(text: str, source: str = "<text>") -> TindeqExport:
         overall_peak_n=float(kgf_to_n(peaks[0])) if peaks else None,
         overall_mean_n=float(kgf_to_n(means[0])) if means else None,
         dropped_segments=dropped)
+
+
+def _check_plausible(time_s: np.ndarray, weight_kgf: np.ndarray, peaks: tuple[float, ...],
+                     source: str) -> None:
+    """Refuse what no recording of a Progressor produces: a time jump beyond its clock's
+    range, a negated force (a tension-only gauge), a summary peak that is not the largest
+    sample (above every sample, or newtons in the kgf column)."""
+    steps = np.diff(time_s)
+    if len(steps) and float(steps.max()) > _DEVICE_CLOCK_WRAP_S:
+        at = int(np.argmax(steps))
+        raise TindeqCsvError(source, None,
+                             f"time jumps by {float(steps[at]):.0f} s after {time_s[at]:g} s; "
+                             f"the Progressor's clock cannot span more than "
+                             f"{_DEVICE_CLOCK_WRAP_S / 60:.1f} min, so this is not one "
+                             "recording (split the file)")
+    lowest, highest = float(weight_kgf.min()), float(weight_kgf.max())
+    if lowest < -_NEGATIVE_PULL_KGF and -lowest > highest:
+        raise TindeqCsvError(source, None,
+                             f"the force reaches {lowest:g} kgf and its largest pull is only "
+                             f"{highest:g} kgf; the Progressor measures tension only, so the "
+                             "export looks negated")
+    if peaks and peaks[0] > highest * (1 + _SUMMARY_MARGIN) + 0.01:
+        raise TindeqCsvError(source, None,
+                             f"the app's summary Peak {peaks[0]:g} kgf is above every sample "
+                             f"(the largest is {highest:g} kgf): the summary and the samples "
+                             "do not belong to the same recording")
+    if peaks and highest > peaks[0] * (1 + _SUMMARY_MARGIN) + 0.01:
+        raise TindeqCsvError(source, None,
+                             f"the samples reach {highest:g} kgf but the app's summary Peak is "
+                             f"{peaks[0]:g} kgf: the weight column is not in kgf (newtons?) "
+                             "or the summary belongs to another recording")
 
 
 def _is_separator(line: str) -> bool:
