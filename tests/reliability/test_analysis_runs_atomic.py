@@ -153,3 +153,33 @@ def test_sigkill_of_analyze_at_random_moments(sample_copy: Path, tmp_path: Path)
         outcomes["stored" if any(runs.values()) else "before storing"] += 1
     print(f"analyze killed {CLI_KILLS} times ({full_s:.2f} s per run): {outcomes}")
     assert sum(outcomes.values()) == CLI_KILLS
+
+
+HOLD_UPDATE = """
+import sys, time
+from pathlib import Path
+from physiocap.storage.locking import PURPOSE_UPDATE, WriterLock
+lock = WriterLock(Path(sys.argv[1]), purpose=PURPOSE_UPDATE, command="analyze")
+print("ready", flush=True)
+time.sleep(float(sys.argv[2]))
+lock.release()
+"""
+
+
+def test_readers_read_and_a_second_update_waits_during_an_update(
+        known_session: KnownSession) -> None:
+    """Issue 16 item 9: another physiocap storing results does not make a reader fail or
+    a second store give up (the demo lost its report that way)."""
+    child = subprocess.Popen([sys.executable, "-c", HOLD_UPDATE, str(known_session.path), "1.5"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        with SessionReader(known_session.path) as reader:
+            assert reader.completed
+        started = time.monotonic()
+        assert store_analysis_runs(known_session.path,
+                                   [RunToStore("T01", "tug", "1", {}, {"x": 1})], MOMENT) == [1]
+        assert time.monotonic() - started > 0.5  # it waited for the other update
+    finally:
+        child.wait(timeout=30)
