@@ -147,14 +147,16 @@ def _recipe_file(folder: Path) -> Path:
 def test_progress_line_gives_rate_eta_and_failures() -> None:
     import io
 
-    from physiocap.cli.reanalyze_command import ProgressBar
+    from physiocap.cli.progress_bar import ProgressBar
+    from physiocap.cli.reanalyze_command import session_progress
     from physiocap.workflows.reanalyze import SessionResult
 
     stream = io.StringIO()
-    bar = ProgressBar(stream)
+    bar = ProgressBar(unit="sessions", stream=stream, show_after_s=0.0)
     bar.started -= 10.0  # ten seconds in
-    bar(2, 4, SessionResult("a.h5"))
-    bar(3, 4, SessionResult("b.h5", error="b.h5: damaged"))
+    progress = session_progress(bar)
+    progress(2, 4, SessionResult("a.h5"))
+    progress(3, 4, SessionResult("b.h5", error="b.h5: damaged"))
     lines = stream.getvalue().splitlines()
     assert lines[0] == "2/4 sessions, 0.20/s, ETA 10 s"
     assert lines[-1] == "failed: b.h5: damaged"

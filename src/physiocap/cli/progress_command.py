@@ -5,16 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from physiocap.workflows.progress import GroupProgress, ParticipantProgress
-
-#: Show a progress bar only for work that takes longer than this, s.
-BAR_AFTER_S = 0.5
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -36,30 +31,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
-class _Bar:
-    """A terminal progress bar with ETA on stderr, shown once work takes a moment."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.started = time.monotonic()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        elapsed = time.monotonic() - self.started
-        if not self.shown and (elapsed < BAR_AFTER_S or done >= total):
-            return
-        self.shown = True
-        width = 30
-        filled = int(width * done / max(total, 1))
-        eta = elapsed / done * (total - done) if done else 0.0
-        sys.stderr.write(f"\r{self.what} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done}/{total}, {eta:4.0f} s left ")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _run(args: argparse.Namespace) -> int:
+    from physiocap.cli.progress_bar import ProgressBar
     from physiocap.storage.study_index import StudyIndex
     from physiocap.workflows.progress import (
         group_progress,
@@ -75,19 +48,19 @@ def _run(args: argparse.Namespace) -> int:
         print("physiocap progress: name a participant, or use --by group (not both)",
               file=sys.stderr)
         return 2
-    with StudyIndex(study, on_progress=_Bar("indexing the study")) as index:
+    with StudyIndex(study, on_progress=ProgressBar("indexing the study", "files")) as index:
         index.refresh()
         index.on_progress = None
         if args.by is not None:
             groups = group_progress(study, args.by, index=index,
-                                    on_progress=_Bar("analysing participants"))
+                                    on_progress=ProgressBar("analysing participants"))
             if args.json:
                 print(json.dumps(group_to_json(groups), indent=2))
             else:
                 print_group(groups)
             return 0
         progress = participant_progress(study, args.participant, up_to_session=args.up_to,
-                                        on_progress=_Bar("analysing visits"), index=index)
+                                        on_progress=ProgressBar("analysing visits"), index=index)
     if args.json:
         print(json.dumps(progress_to_json(progress), indent=2))
     else:

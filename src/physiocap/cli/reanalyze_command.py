@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
+
+from physiocap.cli.progress_bar import ProgressBar
+
+if TYPE_CHECKING:  # the workflow (and Dask under it) loads when the command runs
+    from physiocap.workflows.reanalyze import SessionResult
 
 
 def register(subparsers: Any) -> None:
@@ -31,39 +35,25 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
-class ProgressBar:
-    """A one-line bar with ETA on a terminal; one line per 10 % elsewhere."""
+def session_progress(bar: ProgressBar) -> Callable[[int, int, SessionResult], None]:
+    """The reanalysis' ``progress(done, total, result)`` on the shared bar; a failing file
+    gets a line of its own."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.stream, self.width = stream, width
-        self.started = time.monotonic()
-        self.tty = stream.isatty()
-        self.last_tenth = -1
-
-    def __call__(self, done: int, total: int, result: Any) -> None:
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / done * (total - done)
-        text = (f"{done}/{total} sessions, {done / elapsed if elapsed else 0:.2f}/s, "
-                f"ETA {eta:.0f} s")
-        if self.tty:
-            filled = int(self.width * done / total)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {text} ")
-            if done == total:
-                self.stream.write("\n")
-        elif done * 10 // total != self.last_tenth:
-            self.last_tenth = done * 10 // total
-            self.stream.write(text + "\n")
+    def report(done: int, total: int, result: SessionResult) -> None:
+        bar(done, total)
         if not result.ok:
-            self.stream.write(("\n" if self.tty else "") + f"failed: {result.error}\n")
-        self.stream.flush()
+            bar.message(f"failed: {result.error}")
+
+    return report
 
 
 def _run(args: argparse.Namespace) -> int:
     from physiocap.workflows.reanalyze import Recipe, load_recipe, reanalyze_study
 
     recipe = load_recipe(args.recipe) if args.recipe else Recipe()
+    bar = ProgressBar(unit="sessions", show_after_s=0.0)
     report = reanalyze_study(args.study, recipe, workers=args.workers,
-                             scheduler=args.scheduler, progress=ProgressBar(),
+                             scheduler=args.scheduler, progress=session_progress(bar),
                              resume=not args.restart)
     trial_failures = [f"{Path(r.path).name}: {failure}" for r in report.results
                       for failure in r.failures]

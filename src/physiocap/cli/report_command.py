@@ -23,10 +23,10 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from physiocap.cli.progress_command import _Bar
+    from physiocap.cli.progress_bar import ProgressBar
     from physiocap.workflows.report import write_visit_report
 
     written = write_visit_report(args.file, args.output, force=args.force,
-                                 on_progress=_Bar("analysing the participant's visits"))
+                                 on_progress=ProgressBar("analysing the participant's visits"))
     print(f"report written to {written}")
     return 0

@@ -45,18 +45,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_loso(args: argparse.Namespace) -> int:
-    import sys
     import time
 
+    from physiocap.cli.progress_bar import ProgressBar
     from physiocap.workflows.validation.loso import run_loso
 
     started = time.perf_counter()
+    bars: dict[str, ProgressBar] = {}
 
     def progress(label: str, done: int, total: int) -> None:
-        elapsed = time.perf_counter() - started
-        bar = "#" * round(20 * done / total)
-        print(f"\r{label:<11} [{bar:<20}] fold {done}/{total}, {elapsed:.0f} s",
-              end="" if done < total else "\n", file=sys.stderr, flush=True)
+        bars.setdefault(label, ProgressBar(label, "folds", show_after_s=0.0))(done, total)
 
     report = run_loso(args.dataset, args.path, tug_watch_path=args.tug_watch,
                       progress=progress)
