@@ -9,6 +9,7 @@ belongs to which group.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +130,21 @@ def test_report_button_writes_the_visit_pdf(window: PhysiocapWindow, qtbot: obje
         replay.report_button.write_to(target)
     assert target.read_bytes().startswith(b"%PDF")
     assert replay.report_button.isEnabled()
+
+
+def test_progress_is_never_stale_and_waits_while_a_trial_records(
+        window: PhysiocapWindow, qtbot: object, study: tuple[Path, list[Path]]) -> None:
+    _, files = study
+    store = window.state.progress
+    focus = FOCUS.participant.participant_id
+    qtbot.waitUntil(lambda: store.idle, timeout=120000)  # type: ignore[attr-defined]
+    recording = [True]
+    store.hold_while(lambda: recording[0])
+    store.request(focus, force=True)
+    qtbot.wait(1500)  # type: ignore[attr-defined]
+    assert store.get(focus) is None  # nothing computed while "recording"
+    recording[0] = False
+    qtbot.waitUntil(lambda: store.get(focus) is not None, timeout=60000)  # type: ignore[attr-defined]
+    stat = files[0].stat()
+    os.utime(files[0], ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert store.get(focus) is None  # a changed session file: the old answer is not shown

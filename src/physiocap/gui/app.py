@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from physiocap.capture.engine import CaptureEngine, CaptureSettings
 from physiocap.core.clock import Clock, ScaledClock
 from physiocap.core.records import TestKind
+from physiocap.gui import background
 from physiocap.gui.bridge import EngineBridge
 from physiocap.gui.device_manager import DeviceManager
 from physiocap.gui.errors import configure_logging, install_excepthook, show_error
@@ -75,6 +76,9 @@ class PhysiocapWindow(MainWindow):
             lambda: self.context_bar.simulated.setVisible(self.devices.any_simulated))
         self.devices.failed.connect(self.statusBar().showMessage)
         self.bridge.error.connect(lambda error: show_error(self, error))
+        state.progress.hold_while(lambda: self.visit.recording or self.visit.stopping)
+        self.shutdown_hooks.append(state.progress.shutdown)
+        self.shutdown_hooks.append(background.shutdown)
         self.shutdown_hooks.append(self.visit.finish_visit)
         self.shutdown_hooks.append(self.devices.shutdown)
         self.shutdown_hooks.append(self.bridge.close)

@@ -10,6 +10,7 @@ interrupted safely halfway.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -49,11 +50,28 @@ class _Runner(QRunnable):
     def run(self) -> None:  # on a pool thread: only emit
         task = self.task
         try:
-            result = self.work(lambda done, total: task.progress.emit(done, total))
+            result = self.work(lambda done, total: _emit(task.progress, done, total))
         except Exception as error:  # delivered to the GUI thread, which shows it
-            task.failed.emit(error)
+            _emit(task.failed, error)
         else:
-            task.finished.emit(result)
+            _emit(task.finished, result)
+
+
+def _emit(signal: Any, *args: Any) -> None:
+    """Emit unless the app is closing and the task's Qt object is gone (then nobody is
+    left to tell, and the answer is dropped)."""
+    with contextlib.suppress(RuntimeError):
+        signal.emit(*args)
+
+
+def shutdown(timeout_ms: int = 30000) -> None:
+    """On closing: drop the answers of running tasks, forget queued ones, and wait for the
+    running ones to end (a visit's analysis takes about a second)."""
+    for task in list(_RUNNING):
+        task.cancel()
+    pool = QThreadPool.globalInstance()
+    pool.clear()
+    pool.waitForDone(timeout_ms)
 
 
 def run_in_background(work: Callable[[Progress], Any], *,
