@@ -34,15 +34,25 @@ def _streams_of(trial: TrialRecord) -> dict[str, set[str]]:
     return found
 
 
+def imu_device_id(reader: SessionReader, trial: TrialRecord) -> str | None:
+    """The IMU a trial's analysis reads (the first with accelerometer and gyroscope)."""
+    return next((device_id for device_id, names in _streams_of(trial).items()
+                 if {"acc", "gyro"} <= names
+                 and reader.devices[device_id].kind is DeviceKind.IMU), None)
+
+
+def force_device_id(trial: TrialRecord) -> str | None:
+    """The dynamometer a trial's analysis reads (the first with a force stream)."""
+    return next((device_id for device_id, names in _streams_of(trial).items()
+                 if "force" in names), None)
+
+
 def read_imu(reader: SessionReader, trial: TrialRecord) -> ImuSignals:
     """The trial's IMU (accelerometer and gyroscope of one device)."""
-    candidates = [device_id for device_id, names in _streams_of(trial).items()
-                  if {"acc", "gyro"} <= names
-                  and reader.devices[device_id].kind is DeviceKind.IMU]
-    if not candidates:
+    device_id = imu_device_id(reader, trial)
+    if device_id is None:
         raise AnalysisError(f"trial {trial.trial_id} has no IMU with accelerometer and "
                             "gyroscope streams")
-    device_id = candidates[0]
     time_s = reader.sample_times_s(trial.trial_id, device_id, "acc")
     acc = reader.samples_si(trial.trial_id, device_id, "acc")
     gyro_time_s = reader.sample_times_s(trial.trial_id, device_id, "gyro")
@@ -57,11 +67,9 @@ def read_imu(reader: SessionReader, trial: TrialRecord) -> ImuSignals:
 
 def read_force(reader: SessionReader, trial: TrialRecord) -> ForceSignals:
     """The trial's dynamometer force."""
-    candidates = [device_id for device_id, names in _streams_of(trial).items()
-                  if "force" in names]
-    if not candidates:
+    device_id = force_device_id(trial)
+    if device_id is None:
         raise AnalysisError(f"trial {trial.trial_id} has no force stream")
-    device_id = candidates[0]
     time_s = reader.sample_times_s(trial.trial_id, device_id, "force")
     force = reader.samples_si(trial.trial_id, device_id, "force")[:, 0]
     if len(time_s) < 2:

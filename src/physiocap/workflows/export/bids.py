@@ -18,6 +18,15 @@ force is not a motion channel: the specification puts such channels under type `
 what the most recent stored analysis found (:mod:`bids_events`); ``scans.tsv`` the trial's
 start as ``acq_time`` and its physiocap trial ID, status and side.
 
+The samples are the raw recorded values; ``_motion.json`` names the device's serial
+(``DeviceSerialNumber``). In a study that keeps a calibration registry, ``_channels.tsv``
+has four more columns, described in a ``_channels.json`` beside it (Motion-BIDS sidecars
+admit no fields of their own; TSV columns with a description are allowed [E1]): the
+device's calibration state when the trial was recorded, the check, and per channel the
+offset and scale error physiocap's analyses correct the samples by (the latest passing
+check before the recording), so a reader can apply them too. Not ``SoftwareFilters``:
+nothing was applied to the exported samples.
+
 Only the pseudonymous participant ID identifies anyone (``sub-`` labels are that ID with
 anything but letters and digits removed); birth year becomes an age band on request, and
 sex, body measures, site and operator are never exported.
@@ -42,6 +51,7 @@ from physiocap.core.records import Participant, TrialStatus
 from physiocap.storage import SessionReader
 from physiocap.storage.records import TrialRecord
 from physiocap.workflows.export.bids_events import analysis_events
+from physiocap.workflows.export.calibration_state import CalibrationLookup, VisitCalibration
 from physiocap.workflows.export.stored_outcomes import latest_run
 from physiocap.workflows.export.study_files import study_session_files
 
@@ -143,7 +153,65 @@ def _systems(reader: SessionReader, trial: TrialRecord) -> list[_System]:
     return systems
 
 
-def _write_system(stem: Path, system: _System, trial: TrialRecord, task: str) -> None:
+#: Per-channel correction the analyses apply: stream -> (offset key, scale-error key).
+CORRECTION_KEYS = {"acc": ("acc_bias_m_per_s2", "acc_scale_error_pct"),
+                   "gyro": ("gyro_bias_rad_per_s", None),
+                   "force": ("offset_n", "gain_error_pct")}
+CALIBRATION_COLUMNS = ["calibration_state", "calibration_check", "calibration_offset",
+                       "calibration_scale_error_pct"]
+_AXIS = {"x": 0, "y": 1, "z": 2}
+
+
+def calibration_cells(calibration: VisitCalibration, name: str) -> list[Any]:
+    """The calibration columns of one channel (``name`` as ``acc_x``, ``force``)."""
+    stream, _, component = name.partition("_")
+    correction = calibration.correction
+    keys = CORRECTION_KEYS.get(stream)
+    if correction is None or keys is None:
+        return [calibration.state, calibration.check_id or "n/a", "n/a", "n/a"]
+
+    def value(key: str | None) -> float:
+        if key is None:
+            return 0.0
+        item = correction.values[key]
+        return float(item[_AXIS[component]] if isinstance(item, list) else item)
+
+    offset_key, scale_key = keys
+    return [calibration.state, correction.check_id, f"{value(offset_key):.7g}",
+            f"{value(scale_key):.7g}"]
+
+
+def calibration_column_descriptions(calibration: VisitCalibration) -> dict[str, Any]:
+    """``_channels.json``: what the calibration columns mean, for this recording."""
+    return {
+        "calibration_state": {
+            "LongName": "calibration state of the device when the trial was recorded",
+            "Description": "From the study's physiocap calibration registry: ok, overdue, "
+                           "failed, drifting or never checked. " + calibration.message,
+            "Levels": {"ok": "latest check passed within its interval",
+                       "overdue": "latest passing check or certificate out of date",
+                       "failed": "latest check failed or was refused",
+                       "drifting": "still periods of recordings since the latest passing "
+                                   "check beyond its limits",
+                       "never checked": "nothing about the device in the registry"}},
+        "calibration_check": {
+            "LongName": "calibration check",
+            "Description": "ID of the registry check whose correction physiocap's analyses "
+                           "apply to this channel (the latest passing check before the "
+                           "recording); otherwise the check the state refers to, or n/a"},
+        "calibration_offset": {
+            "LongName": "calibration offset",
+            "Description": "The samples are raw. physiocap's analyses correct them as "
+                           "(sample - calibration_offset) / (1 + calibration_scale_error_pct "
+                           "/ 100); n/a: analysed raw",
+            "Units": "same as the channel"},
+        "calibration_scale_error_pct": {
+            "LongName": "calibration scale error", "Units": "%",
+            "Description": "see calibration_offset"}}
+
+
+def _write_system(stem: Path, system: _System, trial: TrialRecord, task: str,
+                  calibration: VisitCalibration) -> None:
     tracked = _camel(str(system.device.placement)) + (_camel(system.device.side)
                                                       if system.device.side else "")
     data = np.column_stack([system.latency_s] + [c[4] for c in system.columns])
@@ -152,8 +220,14 @@ def _write_system(stem: Path, system: _System, trial: TrialRecord, task: str) ->
     rows = [["latency", "n/a", "LATENCY", "n/a", "s"]] + [
         [name, component, kind, tracked or "n/a", unit]
         for name, kind, component, unit, _ in system.columns]
-    _write_tsv(Path(f"{stem}_channels.tsv"),
-               ["name", "component", "type", "tracked_point", "units"], rows)
+    header = ["name", "component", "type", "tracked_point", "units"]
+    if calibration.state:  # the study keeps a calibration registry
+        header += CALIBRATION_COLUMNS
+        rows = [row + (calibration_cells(calibration, row[0]) if row[0] != "latency"
+                       else ["n/a"] * len(CALIBRATION_COLUMNS)) for row in rows]
+        _write_json(Path(f"{stem}_channels.json"),
+                    calibration_column_descriptions(calibration))
+    _write_tsv(Path(f"{stem}_channels.tsv"), header, rows)
     rate = system.nominal_rate_hz
     counts: dict[str, int] = {"LATENCY": 1}
     for _, kind, *_ in system.columns:
@@ -173,11 +247,13 @@ def _write_system(stem: Path, system: _System, trial: TrialRecord, task: str) ->
         "TaskDescription": f"physiocap test {trial.info.test}, sensor placement "
                            f"{system.device.placement}"}
     sidecar |= {f"{kind}ChannelCount": count for kind, count in counts.items()}
+    if system.device.serial:
+        sidecar["DeviceSerialNumber"] = system.device.serial
     _write_json(Path(f"{stem}_motion.json"), sidecar)
 
 
 def _session(reader: SessionReader, sub: str, ses: str, out: Path,
-             accepted_only: bool) -> int:
+             accepted_only: bool, lookup: CalibrationLookup) -> int:
     folder = out / f"sub-{sub}" / f"ses-{ses}"
     motion = folder / "motion"
     motion.mkdir(parents=True, exist_ok=True)
@@ -195,7 +271,8 @@ def _session(reader: SessionReader, sub: str, ses: str, out: Path,
         prefix = f"sub-{sub}_ses-{ses}_task-{task}"
         for system in systems:
             stem = motion / f"{prefix}_tracksys-{system.label}_run-{runs[task]}"
-            _write_system(stem, system, trial, task)
+            recorded = trial.started_utc or reader.session.started_utc
+            _write_system(stem, system, trial, task, lookup.at(system.device, recorded))
             scans.append([f"motion/{stem.name}_motion.tsv", _acq_time(trial.started_utc),
                           trial.trial_id, str(trial.status), str(trial.info.side) or "n/a"])
             written += 1
@@ -259,6 +336,7 @@ def export_bids(study: Path, out: Path, *, age_band_years: int | None = None,
     sessions: dict[str, set[str]] = {}
     skipped: list[str] = list(files.skipped)
     recordings = 0
+    lookup = CalibrationLookup(study)
     for path in files.paths:
         try:
             with SessionReader(path) as reader:
@@ -272,7 +350,7 @@ def export_bids(study: Path, out: Path, *, age_band_years: int | None = None,
                 ses = next(f"{ses}{n}" if n else ses for n in range(len(taken) + 1)
                            if (f"{ses}{n}" if n else ses) not in taken)
                 taken.add(ses)
-                recordings += _session(reader, sub, ses, out, accepted_only)
+                recordings += _session(reader, sub, ses, out, accepted_only, lookup)
                 first = people.get(sub)
                 if first is None or reader.session.started_utc < first[1]:
                     people[sub] = (participant, reader.session.started_utc)

@@ -6,7 +6,8 @@ R's tidyverse and SPSS's restructure), from each trial's most recent stored anal
 
 ``participant_id, group, visit_label, visit_date, session_id, level, test, trial_id,
 trial_status, side, repetition, outcome, value, unit, algorithm, algorithm_version, run,
-flags, score_rule, protocol_<variable>…``
+flags, score_rule, device_serial, calibration_state, calibration_check_id,
+calibration_applied, protocol_<variable>…``
 
 ``level`` is ``trial`` for a trial's outcome and ``visit`` for a per-visit score (with
 ``--visit-scores``): each test's score by the visit summary's rule (TUG, gait speed and
@@ -14,8 +15,14 @@ sit-to-stand as the mean of the analysed trials, grip by ASHT or Southampton, kn
 extension best per leg; rejected trials never count), in ``score_rule``, plus one row per
 tested side for strength. ``flags`` joins a trial's quality flags (or a score's cut-off
 criteria met) with ``;``. A trial without a stored run gets one row with outcome
-``not_analysed``. Only the pseudonymous participant ID identifies anyone: no birth year,
-sex, body measures, site or operator are exported.
+``not_analysed``. ``device_serial`` is the device the outcome was measured with (the
+trial's IMU for mobility tests, its dynamometer for strength); ``calibration_state`` that
+device's state in the study's calibration registry when the visit was recorded (ok,
+overdue, failed, drifting, never checked; empty when the study keeps no registry),
+``calibration_check_id`` the check that state refers to, and ``calibration_applied`` the
+check whose correction the stored run applied (empty: raw values). Only the pseudonymous
+participant ID identifies anyone: no birth year, sex, body measures, site or operator are
+exported.
 """
 
 from __future__ import annotations
@@ -28,15 +35,20 @@ from typing import Any
 from physiocap.core.errors import ConfigurationError, PhysiocapError
 from physiocap.core.records import TrialStatus
 from physiocap.storage import SessionReader
-from physiocap.workflows.analyze import TrialOutcome
+from physiocap.storage.records import TrialRecord
+from physiocap.workflows.analyze import IMU_TESTS, TrialOutcome, study_dir_of
+from physiocap.workflows.export.calibration_state import CalibrationLookup
 from physiocap.workflows.export.stored_outcomes import stored_outcomes
 from physiocap.workflows.export.study_files import study_session_files
+from physiocap.workflows.trial_signals import force_device_id, imu_device_id
 from physiocap.workflows.visit_summary import summarize_visit
 
 #: Columns before the protocol variables, in order.
 BASE_COLUMNS = ("participant_id", "group", "visit_label", "visit_date", "session_id", "level",
                 "test", "trial_id", "trial_status", "side", "repetition", "outcome", "value",
-                "unit", "algorithm", "algorithm_version", "run", "flags", "score_rule")
+                "unit", "algorithm", "algorithm_version", "run", "flags", "score_rule",
+                "device_serial", "calibration_state", "calibration_check_id",
+                "calibration_applied")
 #: Unit of an outcome from its name's SI suffix (longest suffix first).
 _UNIT_SUFFIXES = (("_nm_per_kg", "N·m/kg"), ("_n_per_s", "N/s"), ("_m_per_s", "m/s"),
                   ("_steps_per_min", "steps/min"), ("_nm", "N·m"), ("_n", "N"), ("_s", "s"),
@@ -69,6 +81,27 @@ def _protocol_columns(protocol: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _applied_check(outcome: TrialOutcome) -> str:
+    """The check whose correction the outcome's run applied ("" for raw values)."""
+    if outcome.algorithm is None:
+        return ""
+    calibration = outcome.algorithm.parameters.get("calibration")
+    return str(calibration.get("check_id", "")) if isinstance(calibration, dict) else ""
+
+
+def _calibration_columns(reader: SessionReader, trial: TrialRecord,
+                         lookup: CalibrationLookup) -> dict[str, Any]:
+    """The measuring device's serial and calibration state at the visit."""
+    device_id = (imu_device_id(reader, trial) if trial.info.test in IMU_TESTS
+                 else force_device_id(trial))
+    if device_id is None:
+        return {"device_serial": "", "calibration_state": "", "calibration_check_id": ""}
+    device = reader.devices[device_id]
+    calibration = lookup.at(device, reader.session.started_utc)
+    return {"device_serial": calibration.serial, "calibration_state": calibration.state,
+            "calibration_check_id": calibration.check_id}
+
+
 def _trial_rows(base: dict[str, Any], outcome: TrialOutcome, trial: Any) -> list[dict]:
     common = base | {"level": "trial", "test": str(outcome.test), "trial_id": outcome.trial_id,
                      "trial_status": str(trial.status), "side": str(trial.info.side),
@@ -84,15 +117,22 @@ def _trial_rows(base: dict[str, Any], outcome: TrialOutcome, trial: Any) -> list
             for name, value in outcome.headline.items() if not isinstance(value, str)]
 
 
-def _visit_rows(base: dict[str, Any], outcomes: list[TrialOutcome], reader: SessionReader
-                ) -> list[dict]:
+def _visit_rows(base: dict[str, Any], outcomes: list[TrialOutcome], reader: SessionReader,
+                devices: dict[str, dict[str, Any]]) -> list[dict]:
     protocols = {trial.trial_id: trial.info.protocol for trial in reader.trials}
     rows = []
     for summary in summarize_visit(outcomes, reader.participant, protocols):
-        first = next((o for o in outcomes if o.test is summary.test), None)
+        # a named isometric test's score comes from its own muscle group's trials only
+        own = [o for o in outcomes if o.test is summary.test and (
+            not summary.named_test
+            or protocols[o.trial_id].get("muscle_group") == summary.named_test)]
+        first = own[0] if own else None
         protocol = protocols[first.trial_id] if first is not None else {}
+        applied = sorted({_applied_check(o) for o in own} - {""})
+        device = (devices[first.trial_id] if first is not None else {}) | {
+            "calibration_applied": ";".join(applied)}
         flagged = ";".join(v.criterion for v in summary.verdicts if v.flagged)
-        common = base | {"level": "visit", "test": str(summary.test), "trial_id": "",
+        common = base | device | {"level": "visit", "test": str(summary.test), "trial_id": "",
                          "trial_status": "", "repetition": None, "algorithm": "",
                          "algorithm_version": "", "run": None, "score_rule": summary.rule,
                          "unit": unit_of(summary.measure)} | _protocol_columns(protocol)
@@ -116,10 +156,15 @@ def session_rows(path: Path, *, accepted_only: bool = False,
         trials = {trial.trial_id: trial for trial in reader.trials
                   if not accepted_only or trial.status is TrialStatus.ACCEPTED}
         outcomes = [o for o in stored_outcomes(reader) if o.trial_id in trials]
+        lookup = CalibrationLookup(study_dir_of(path))
+        devices = {trial_id: _calibration_columns(reader, trial, lookup)
+                   for trial_id, trial in trials.items()}
         rows = [row for outcome in outcomes
-                for row in _trial_rows(base, outcome, trials[outcome.trial_id])]
+                for row in _trial_rows(base | devices[outcome.trial_id]
+                                       | {"calibration_applied": _applied_check(outcome)},
+                                       outcome, trials[outcome.trial_id])]
         if visit_scores:
-            rows += _visit_rows(base, outcomes, reader)
+            rows += _visit_rows(base, outcomes, reader, devices)
     return rows
 
 
