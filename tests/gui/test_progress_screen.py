@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,9 @@ from physiocap.core.clock import ScaledClock
 from physiocap.core.records import TestKind
 from physiocap.gui.app import PhysiocapWindow, application, build_window
 from physiocap.gui.tour_study import DIFFERENT_GAIT, FOCUS, OTHERS, record_course
+from physiocap.gui.widgets.progress_plot import OutcomePlot
 from physiocap.storage.reader import SessionReader
+from physiocap.workflows.progress import ChangeReference, OutcomeProgress, VisitPoint
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
@@ -71,6 +75,13 @@ def test_progress_shows_every_visit_marks_the_incomparable_one_and_opens_it_in_r
     assert all(symbol == "o" for i, symbol in enumerate(symbols) if i != different)
     table = screen.tables["gait_speed_m_per_s"]
     assert "distance" in table.item(different, 9).text()  # the table says why
+    # the simulated changes: +0.03 m/s is inside the MDC (0.19 m/s [C7]); +0.25 m/s is
+    # beyond it and beyond the MCID (0.10 m/s [C6a])
+    changes = [visit.changes.get("gait_speed_m_per_s", 0.0) for visit in FOCUS.visits]
+    assert changes[1] == 0.03
+    assert changes[3] == 0.25
+    assert table.item(1, 8).text() == "within noise"
+    assert table.item(3, 8).text() == "meaningful improvement"
 
     # clicking that visit's point opens its session file in Replay, on a gait trial
     box = gait.getPlotItem().vb
@@ -148,3 +159,28 @@ def test_progress_is_never_stale_and_waits_while_a_trial_records(
     stat = files[0].stat()
     os.utime(files[0], ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert store.get(focus) is None  # a changed session file: the old answer is not shown
+
+
+def test_a_visit_with_flagged_trials_is_drawn_as_an_open_triangle(qtbot: object) -> None:
+    """The marks follow the visit's data, whatever the study: flagged trials give a
+    triangle, a visit not comparable with baseline a square, others a dot."""
+    application()
+    visits = tuple(VisitPoint(
+        session_id=f"s{i}", visit_label=label, date=date(2026, 1 + 3 * i, 1),
+        path=Path(f"s{i}.h5"), value=1.0 + 0.05 * i, n=2, cv_pct=2.0,
+        flagged_trials=flagged, comparable=comparable,
+        not_comparable_reason="" if comparable else "distance m 4.0 → 6.0",
+        change_from_baseline=None, change_from_baseline_pct=None, change_from_previous=None,
+        change_from_previous_pct=None, verdict=verdict)
+        for i, (label, flagged, comparable, verdict) in enumerate((
+            ("baseline", (), True, "baseline"),
+            ("follow-up 1", ("gait_speed-02 (data gap in timed walk)",), True, "within noise"),
+            ("follow-up 2", (), False, "not comparable"))))
+    reference = ChangeReference("MDC", 0.19, "m/s", "[C7]", "adults")
+    outcome = OutcomeProgress("gait_speed_m_per_s", "Gait speed", "m/s", "increase",
+                              reference, replace(reference, kind="MCID", value=0.1), (),
+                              visits)
+    plot = OutcomePlot()
+    qtbot.addWidget(plot)  # type: ignore[attr-defined]
+    plot.show_outcome(outcome)
+    assert [spot.symbol() for spot in plot.scatter.points()] == ["o", "t1", "s"]
