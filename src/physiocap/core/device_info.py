@@ -29,8 +29,10 @@ class DeviceInfo:
     """Identity and metadata of a connected device, stored with every recording.
 
     ``simulated`` is true for the simulated drivers so that no simulated recording can be
-    mistaken for a patient measurement. ``calibration`` holds whatever the calibration
-    registry applied (JSON-serialisable).
+    mistaken for a patient measurement. ``calibration`` holds calibration the device
+    reports or applies on board, as its driver gives it (JSON-serialisable; empty for every
+    current driver). physiocap's own corrections, from the study's calibration registry,
+    are applied at analysis time and named in each analysis run's parameters.
     """
 
     device_id: str
