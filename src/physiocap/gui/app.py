@@ -62,6 +62,8 @@ class PhysiocapWindow(MainWindow):
         self.group_screen = GroupScreen(state)
         self.add_screen("Groups", self.group_screen)
         self.progress_screen.visit_requested.connect(self.open_in_replay)
+        self.participants_screen.progress_requested.connect(
+            lambda: self.show_screen(self.progress_screen))
         self.qa_screen = QaScreen(state, self.devices, self.visit)
         self.add_screen("Device QA", self.qa_screen)
         self.qa_screen.check_registered.connect(

@@ -174,6 +174,7 @@ class VisitsPanel(QGroupBox):
         self.visits = QListWidget()
         self.visits.setAlternatingRowColors(True)
         self.open_button = QPushButton("&Open selected visit")
+        self.progress_button = QPushButton("&Progress over all visits")
         self.label = QComboBox()
         self.label.setEditable(True)
         self.label.addItems(VISIT_LABELS)
@@ -191,7 +192,10 @@ class VisitsPanel(QGroupBox):
         new_row.addWidget(self.start_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.visits, 1)
-        layout.addWidget(self.open_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button, 1)
+        buttons.addWidget(self.progress_button, 1)
+        layout.addLayout(buttons)
         layout.addLayout(new_row)
 
     def show_sessions(self, sessions: list[SessionEntry]) -> None:
@@ -205,6 +209,7 @@ class VisitsPanel(QGroupBox):
         if self.visits.count():
             self.visits.setCurrentRow(0)
         self.open_button.setEnabled(self.visits.count() > 0)
+        self.progress_button.setEnabled(self.visits.count() > 0)
 
     def selected(self) -> SessionEntry | None:
         item = self.visits.currentItem()
@@ -215,6 +220,7 @@ class ParticipantsScreen(QWidget):
     """Search, create and edit participants; open a past visit or start a new one."""
 
     visit_opened = Signal(object)  # OpenVisit
+    progress_requested = Signal()  # show the selected participant's progress
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -271,6 +277,7 @@ class ParticipantsScreen(QWidget):
         self.visits.open_button.clicked.connect(self.open_selected_visit)
         self.visits.visits.itemActivated.connect(lambda _item: self.open_selected_visit())
         self.visits.start_button.clicked.connect(self.start_new_visit)
+        self.visits.progress_button.clicked.connect(self.progress_requested)
         state.study_changed.connect(self.refresh)
         state.progress.updated.connect(self._on_progress_ready)
         QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)

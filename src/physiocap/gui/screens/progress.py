@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -30,7 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from physiocap.core.errors import PhysiocapError
 from physiocap.core.records import Participant
+from physiocap.gui.errors import describe
 from physiocap.gui.progress_store import session_stamp
 from physiocap.gui.progress_view import (
     FLAGGED_MARK,
@@ -139,6 +142,9 @@ class ProgressScreen(QWidget):
         self.heading = label("Progress", "title")
         self.subtitle = label("", "hint")
         self.refresh_button = QPushButton("Re-read visits")
+        self.chooser = QComboBox()
+        self.chooser.setMinimumWidth(160)
+        self.chooser.setToolTip("Participant (the same as selected on the Participants screen)")
         self.bar = QProgressBar()
         self.bar.setFormat("re-analysing visit %v of %m")
         self.bar.setMaximumWidth(320)
@@ -157,6 +163,7 @@ class ProgressScreen(QWidget):
         titles.addWidget(self.subtitle)
         top.addLayout(titles, 1)
         top.addWidget(self.bar)
+        top.addWidget(self.chooser)
         top.addWidget(self.refresh_button)
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -175,7 +182,8 @@ class ProgressScreen(QWidget):
         layout.addWidget(splitter, 1)
 
         self.refresh_button.clicked.connect(lambda: self.load(force=True))
-        state.participant_changed.connect(lambda _p: self.load() if self.isVisible() else None)
+        self.chooser.activated.connect(self._on_chosen)
+        state.participant_changed.connect(self._on_participant_changed)
         state.progress.updated.connect(self._on_updated)
         state.progress.failed.connect(self._on_failed)
         state.progress.progress.connect(self._on_progress)
@@ -189,7 +197,31 @@ class ProgressScreen(QWidget):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
+        self._list_participants()
         self.load()
+
+    def _list_participants(self) -> None:
+        """The study's participants in the chooser, the selected one shown."""
+        try:
+            ids = [p.participant_id for p in self.state.study.participants()]
+        except PhysiocapError:
+            ids = []
+        selected = self.state.participant
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        self.chooser.addItems(ids)
+        self.chooser.setCurrentIndex(ids.index(selected.participant_id)
+                                     if selected is not None and selected.participant_id in ids
+                                     else -1)
+        self.chooser.blockSignals(False)
+
+    def _on_chosen(self, index: int) -> None:
+        try:
+            participant = self.state.study.load_participant(self.chooser.itemText(index))
+        except PhysiocapError as error:
+            self._clear(describe(error))
+            return
+        self.state.set_participant(participant)
 
     def load(self, force: bool = False) -> None:
         """Show the selected participant's progress: at once when no session file changed
@@ -215,6 +247,11 @@ class ProgressScreen(QWidget):
         self.bar.setValue(0)
         self.bar.show()
         store.request(pid, first=True, force=force)
+
+    def _on_participant_changed(self, _participant: object) -> None:
+        if self.isVisible():
+            self._list_participants()
+            self.load()
 
     def _on_progress(self, pid: str, done: int, total: int) -> None:
         if self._is_selected(pid):
@@ -255,9 +292,9 @@ class ProgressScreen(QWidget):
         skipped = (f" · {len(progress.skipped)} file(s) left out: "
                    + "; ".join(progress.skipped)) if progress.skipped else ""
         self.heading.setText(f"Progress of {progress.participant_id}")
-        self.subtitle.setText(f"{visits} visits{group} · every visit re-analysed with "
-                              f"today's algorithms; changes only between visits done the "
-                              f"same way{skipped}")
+        self.subtitle.setText(f"{visits} visits{group} · re-analysed with today's "
+                              f"algorithms · change only between visits done the same way"
+                              f"{skipped}")
         for index, outcome in enumerate(progress.outcomes):
             plot = OutcomePlot()
             plot.show_outcome(outcome)
