@@ -199,20 +199,42 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from physiocap.workflows.qa.status import study_states
+    from physiocap.workflows.qa.status import study_device_table
 
-    states = study_states(args.study, interval_days=args.interval_days)
+    rows = study_device_table(args.study, interval_days=args.interval_days)
     if args.json:
-        print(json.dumps([{"serial": s.serial, "state": s.state, "message": s.message,
-                           "latest_check": s.latest.check_id if s.latest else None,
-                           "due_utc": s.due_utc.isoformat() if s.due_utc else None}
-                          for s in states], indent=2))
+        print(json.dumps([{"serial": r.serial, "kind": r.kind, "model": r.model,
+                           "state": r.state, "message": r.message,
+                           "latest_check": r.last_check_id or None,
+                           "last_check_date": _iso(r.last_check), "verdict": r.verdict or None,
+                           "due_date": _iso(r.due), "last_used": _iso(r.last_used)}
+                          for r in rows], indent=2))
         return 0
-    if not states:
-        print(f"No calibration registry in {args.study}")
-    for state in states:
-        print(f"{state.state.upper():14s} {state.message}")
+    if not rows:
+        print(f"No devices in {args.study}: no calibration registry and no recorded visit")
+        return 0
+    header = ("device", "model", "serial", "last check", "verdict", "due", "state")
+    table = [header] + [(r.kind or "—", r.model or "—", r.serial,
+                         _iso(r.last_check) or "never", r.verdict or "—",
+                         _iso(r.due) or ("now" if r.state in ("failed", "never checked")
+                                         else "—"),
+                         r.state if r.state == "ok" else r.state.upper()) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    print(f"Calibration of {len(rows)} device(s) in {args.study} (check interval "
+          f"{args.interval_days:g} days)")
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths,
+                                                                strict=True)).rstrip())
+    warnings = [r for r in rows if r.state != "ok"]
+    if warnings:
+        print()
+    for row in warnings:
+        print(f"{row.state.upper()}: {row.message}")
     return 0
+
+
+def _iso(day: Any) -> str:
+    return day.isoformat() if day is not None else ""
 
 
 def _certificate(args: argparse.Namespace) -> int:

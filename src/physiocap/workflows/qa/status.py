@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from physiocap.analysis.calibration import ImuTolerances
 from physiocap.core.device_info import DeviceInfo
+from physiocap.core.errors import ConfigurationError, PhysiocapError
+from physiocap.storage import SessionReader
 from physiocap.storage.calibration_registry import CalibrationRegistry, CheckEntry
+from physiocap.storage.study_index import StudyIndex
 
 #: Default check interval, days: annual, the interval most dynamometer makers advise.
 DEFAULT_INTERVAL_DAYS = 365.0
@@ -110,3 +113,72 @@ def device_warnings(study_dir: Path | str, devices: Iterable[DeviceInfo], *,
     states = [device_state(registry, info.serial or info.device_id, at_utc=at_utc,
                            interval_days=interval_days) for info in devices]
     return [state.message for state in states if state.warning]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatusRow:
+    """One line of a study's QA overview: a device, its latest check and its state."""
+
+    kind: str  # imu, dynamometer, or "" when nothing says
+    model: str
+    serial: str
+    last_check: date | None  # the latest check's date, or a certificate's issue date
+    last_check_id: str
+    verdict: str  # pass, fail, refused, certificate, or "" when never checked
+    due: date | None  # when the next check is due (None: now, or nothing to go by)
+    state: str
+    message: str
+    last_used: date | None  # the latest visit recorded with it
+
+
+def study_device_table(study_dir: Path | str, *, at_utc: datetime | None = None,
+                       interval_days: float = DEFAULT_INTERVAL_DAYS) -> list[DeviceStatusRow]:
+    """Every device of the study, from its calibration registry and from the visits
+    recorded with it (so a device used on participants but never checked is listed),
+    ordered by kind and serial."""
+    root = Path(study_dir)
+    if not root.is_dir():
+        raise ConfigurationError(f"{root}: no such study folder")
+    registry = CalibrationRegistry(root)
+    used: dict[str, tuple[str, str, date]] = {}  # serial -> kind, model, last used
+    with StudyIndex(root) as index:
+        for visit in index.visits():
+            for device in visit.devices:
+                serial = device.serial or device.device_id
+                day = visit.started_utc.date()
+                if serial not in used or used[serial][2] < day:
+                    used[serial] = (device.kind, device.model, day)
+    rows = []
+    for serial in sorted(set(registry.serials()) | set(used)):
+        state = device_state(registry, serial, at_utc=at_utc, interval_days=interval_days)
+        kind, model, last_used = used.get(serial, ("", "", None))
+        latest = state.latest
+        certificates = registry.certificates(serial)
+        if latest is not None:
+            kind = kind or latest.kind
+            model = model or _recorded_model(registry, latest)
+            last, check_id, verdict = latest.performed_utc.date(), latest.check_id, \
+                latest.verdict
+        elif certificates:
+            last, check_id, verdict = (certificates[-1].issued,
+                                       certificates[-1].certificate_id, "certificate")
+        else:
+            last, check_id, verdict = None, "", ""
+        due = state.due_utc.date() if state.due_utc is not None else None
+        if state.state in ("ok", "drifting", "overdue") and certificates:
+            due = max(filter(None, (due, certificates[-1].due)))
+        rows.append(DeviceStatusRow(kind, model, serial, last, check_id, verdict,
+                                    None if state.state == "failed" else due, state.state,
+                                    state.message, last_used))
+    return sorted(rows, key=lambda row: (row.kind or "~", row.serial))
+
+
+def _recorded_model(registry: CalibrationRegistry, entry: CheckEntry) -> str:
+    """The model named in a check's own recording ("" when it cannot be read)."""
+    path = registry.device_dir(entry.serial) / entry.recording
+    try:
+        with SessionReader(path) as reader:
+            return next((device.model for device in reader.devices.values()
+                         if (device.serial or device.device_id) == entry.serial), "")
+    except PhysiocapError:
+        return ""
