@@ -94,10 +94,15 @@ def _calibration_warnings(reader: SessionReader) -> list[str]:
     """Overdue or failed calibration of the session's devices at the time of the visit,
     from the study's calibration registry (none when the study keeps no registry)."""
     from physiocap.core.errors import PhysiocapError
+    from physiocap.storage.calibration_registry import CalibrationRegistry
+
+    study = Path(reader.path).parent.parent
+    if not CalibrationRegistry(study).exists():  # no registry: nothing to load (start-up)
+        return []
     from physiocap.workflows.visit_summary import calibration_warnings
 
     try:
-        return calibration_warnings(Path(reader.path).parent.parent,
+        return calibration_warnings(study,
                                     list(reader.devices.values()),
                                     at_utc=reader.session.started_utc)
     except PhysiocapError as error:
