@@ -86,3 +86,56 @@ def test_qa_screen_guides_evaluates_and_registers_a_dynamometer_check(
     imu_serial = window.devices.imus()[0].info.serial or window.devices.imus()[0].device_id
     assert f"{imu_serial}: no calibration check on record" in warning
     assert outcome.entry.serial not in warning
+
+
+def _begin(window: PhysiocapWindow, qtbot: object, prefix: str, role: Placement) -> None:
+    window.devices_screen.scan()
+    qtbot.waitUntil(lambda: window.devices_screen.find_row(prefix) >= 0,  # type: ignore[attr-defined]
+                    timeout=5000)
+    _connect(window, qtbot, prefix, role)
+    screen = window.qa_screen
+    window.show_screen(screen)
+    screen.choose_device(next(iter(window.devices.devices)))
+
+
+def test_imu_steps_say_how_to_lay_the_device_and_feedback_sees_the_pose(
+        fast_window: PhysiocapWindow, qtbot: object) -> None:
+    window = fast_window
+    _begin(window, qtbot, "SIM-IMU", Placement.LOWER_BACK)
+    screen = window.qa_screen
+    screen.form.pose_hold.setValue(5)
+    screen.begin()
+    qtbot.waitUntil(lambda: screen.session is not None, timeout=10000)  # type: ignore[attr-defined]
+    assert "flat on the table, top face up" in screen.instruction.text()
+    assert "keep still" in screen.instruction.text()
+    # the simulated operator lays it face up (the step's truth): the feedback sees it
+    qtbot.waitUntil(lambda: "z up detected, still" in screen.feedback.text(),  # type: ignore[attr-defined]
+                    timeout=20000)
+    qtbot.waitUntil(lambda: screen.step_index == 1, timeout=30000)  # type: ignore[attr-defined]
+    assert "top face down" in screen.instruction.text()
+    qtbot.waitUntil(lambda: "z down detected, still" in screen.feedback.text(),  # type: ignore[attr-defined]
+                    timeout=20000)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=5000)  # type: ignore[attr-defined]
+    screen.abandon()
+    qtbot.waitUntil(lambda: screen.session is None, timeout=10000)  # type: ignore[attr-defined]
+    assert not CalibrationRegistry(window.state.study.root).exists() or \
+        not CalibrationRegistry(window.state.study.root).serials()  # abandoned: not registered
+
+
+def test_a_swinging_mass_is_refused_with_the_reason(fast_window: PhysiocapWindow,
+                                                   qtbot: object) -> None:
+    window = fast_window
+    _begin(window, qtbot, "SIM-DYN", Placement.GRIP_DYNAMOMETER)
+    screen = window.qa_screen
+    form = screen.form
+    form.masses.setText(", ".join(f"{m:g}" for m in MASSES_KG))
+    form.cycles.setValue(1)
+    form.load_hold.setValue(5)
+    form.creep_hold.setValue(10)
+    screen.begin()
+    qtbot.waitUntil(lambda: screen.operator_sim is not None, timeout=10000)  # type: ignore[attr-defined]
+    screen.operator_sim.mistakes = {"c1-load-10kg": "swing"}  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: screen.outcome is not None, timeout=120000)  # type: ignore[attr-defined]
+    assert screen.outcome.verdict == "refused"
+    assert screen.verdict.text().startswith("REFUSED")
+    assert "c1-load-10kg" in screen.summary.text()  # names the step done wrongly
