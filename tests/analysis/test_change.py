@@ -11,6 +11,7 @@ from physiocap.analysis.change import (
     DETECTABLE,
     MEANINGFUL_DECLINE,
     MEANINGFUL_IMPROVEMENT,
+    NOT_JUDGED,
     WITHIN_NOISE,
     ChangeClassifier,
     change_between,
@@ -49,6 +50,10 @@ def test_missing_thresholds_are_said_not_hidden() -> None:
     no_mdc = ChangeClassifier(mdc=None, mcid=5.0, improvement="increase").classify(6.0)
     assert no_mdc.verdict == MEANINGFUL_IMPROVEMENT
     assert "no published MDC" in no_mdc.note
+    # neither threshold: no change is called noise, however small or large
+    neither = ChangeClassifier(mdc=None, mcid=None, improvement="increase")
+    for delta in (0.1, 30.0, -30.0):
+        assert neither.classify(delta).verdict == NOT_JUDGED
 
 
 def test_change_in_units_and_percent() -> None:

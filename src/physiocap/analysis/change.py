@@ -32,6 +32,8 @@ WITHIN_NOISE = "within noise"
 DETECTABLE = "detectable change"
 MEANINGFUL_IMPROVEMENT = "meaningful improvement"
 MEANINGFUL_DECLINE = "meaningful decline"
+#: Neither an MDC nor an MCID is published: the change is reported, never called noise.
+NOT_JUDGED = "not judged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +97,12 @@ class ChangeClassifier:
             if self.mcid is not None and size >= self.mcid:
                 return ChangeJudgement(meaningful, "no published MDC: whether this change "
                                                    "exceeds measurement noise is not known")
+            if self.mcid is None:
+                return ChangeJudgement(NOT_JUDGED, "no published MDC or MCID: whether this "
+                                                   "change exceeds measurement noise or "
+                                                   "matters clinically is not known")
             return ChangeJudgement(WITHIN_NOISE, "no published MDC: judged against the "
-                                                 "MCID only" if self.mcid is not None
-                                   else "no published MDC or MCID: not judged")
+                                                 "MCID only")
         if size < self.mdc:
             return ChangeJudgement(WITHIN_NOISE)
         if self.mcid is None:

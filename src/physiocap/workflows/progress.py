@@ -32,6 +32,7 @@ from physiocap import __version__
 from physiocap.analysis.change import (
     MEANINGFUL_DECLINE,
     MEANINGFUL_IMPROVEMENT,
+    NOT_JUDGED,
     ChangeClassifier,
     GroupStatistics,
     change_between,
@@ -53,7 +54,7 @@ from physiocap.workflows.analyze import IMU_TESTS, TrialOutcome, analyze_session
 from physiocap.workflows.export.stored_outcomes import latest_run, stored_outcome
 from physiocap.workflows.protocols import BATTERY, ISOMETRIC
 from physiocap.workflows.study import StudyFolder
-from physiocap.workflows.visit_summary import TestSummary, summarize_visit
+from physiocap.workflows.visit_summary import TestSummary, muscle_group_label, summarize_visit
 
 BASELINE = "baseline"
 WITHIN_NOISE = "within noise"
@@ -61,7 +62,7 @@ DETECTABLE = "detectable change"
 NOT_COMPARABLE = "not comparable"
 NO_VALUE = "no value"
 VERDICTS: tuple[str, ...] = (BASELINE, WITHIN_NOISE, DETECTABLE, MEANINGFUL_IMPROVEMENT,
-                             MEANINGFUL_DECLINE, NOT_COMPARABLE, NO_VALUE)
+                             MEANINGFUL_DECLINE, NOT_JUDGED, NOT_COMPARABLE, NO_VALUE)
 
 #: Protocol variables that differ between trials of one correctly run visit (the side of a
 #: grip, the turn direction) or only help the analysis (a measured sensor height): a
@@ -75,18 +76,23 @@ CURRENT_ALGORITHMS: dict[TestKind, tuple[str, str]] = {
     TestKind.SIT_TO_STAND: (SitToStandAnalyzer.name, SitToStandAnalyzer.version),
     TestKind.GRIP: (StrengthAnalyzer.name, StrengthAnalyzer.version),
     TestKind.KNEE_EXTENSION: (StrengthAnalyzer.name, StrengthAnalyzer.version),
+    TestKind.ISOMETRIC: (StrengthAnalyzer.name, StrengthAnalyzer.version),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class OutcomeSpec:
-    """An outcome followed over visits: its measure key, test, unit and norms entry."""
+    """An outcome followed over visits: its measure key, test, unit and norms entry
+    (``""``: none); ``side`` for one side's best effort, ``named_test`` for a named
+    isometric test's muscle group."""
 
     measure: str
     label: str
     unit: str
     test: TestKind
     norms_measure: str
+    side: str = ""
+    named_test: str = ""
 
 
 OUTCOMES: tuple[OutcomeSpec, ...] = (
@@ -99,6 +105,13 @@ OUTCOMES: tuple[OutcomeSpec, ...] = (
     OutcomeSpec("knee_extension_peak_force_n", "Knee extension", "N",
                 TestKind.KNEE_EXTENSION, "knee_extension_peak_force_n"),
 )
+
+
+def isometric_spec(muscle_group: str, side: str) -> OutcomeSpec:
+    """A named isometric test's outcome on one side: its best effort, no norms entry."""
+    return OutcomeSpec(f"isometric_{muscle_group}_{side}_peak_force_n",
+                       f"{muscle_group_label(muscle_group)}, {side}", "N", TestKind.ISOMETRIC,
+                       "", side=side, named_test=muscle_group)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +200,7 @@ class ParticipantProgress:
 
 # -- one visit --------------------------------------------------------------------------------
 #: Part of the cache key of analysed visits: bump when what is cached changes meaning.
-VISIT_CACHE_VERSION = 4
+VISIT_CACHE_VERSION = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +218,8 @@ class _TestAtVisit:
     algorithm: str
     reanalysed_from: str
     per_side: tuple[tuple[str, float], ...] = ()
+    side: str = ""  # the side this outcome follows ("": the test as a whole)
+    named_test: str = ""  # a named isometric test's muscle group
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +260,23 @@ def _spread(summary: TestSummary) -> tuple[int, float | None]:
     return len(summary.per_trial), within_visit_cv_pct(summary.per_trial)
 
 
+def _visit_outcomes(summaries: list[TestSummary]) -> list[tuple[OutcomeSpec, TestSummary]]:
+    """The outcomes a visit gives the progress: each of :data:`OUTCOMES` from its test's
+    first summary, and each named isometric test (its first method) per tested side."""
+    found = []
+    for spec in OUTCOMES:
+        summary = next((s for s in summaries if s.test is spec.test), None)
+        if summary is not None:
+            found.append((spec, summary))
+    named: set[str] = set()
+    for summary in summaries:
+        if summary.test is TestKind.ISOMETRIC and summary.named_test not in named:
+            named.add(summary.named_test)
+            found += [(isometric_spec(summary.named_test, side.side), summary)
+                      for side in summary.sides]
+    return found
+
+
 def _analyse_visit(path: Path) -> _Visit:
     """One session file's outcomes from the stored runs when every trial's latest run is
     the current algorithm version, else analysed afresh in memory (the file is never
@@ -266,20 +298,22 @@ def _analyse_visit(path: Path) -> _Visit:
     protocols = {trial.trial_id: trial.info.protocol for trial in trials}
     summaries = summarize_visit(outcomes, participant, protocols)
     tests: dict[str, _TestAtVisit] = {}
-    for spec in OUTCOMES:
-        summary = next((s for s in summaries if s.test is spec.test), None)
-        if summary is None:
-            continue
-        test_trials = [t for t in trials if t.info.test is spec.test]
+    for spec, summary in _visit_outcomes(summaries):
+        test_trials = [t for t in trials if t.info.test is spec.test
+                       and (not spec.named_test
+                            or t.info.protocol.get("muscle_group") == spec.named_test)
+                       and (not spec.side or str(t.info.side) == spec.side)]
+        trial_ids = {t.trial_id for t in test_trials}
         kind = DeviceKind.IMU if spec.test in IMU_TESTS else DeviceKind.DYNAMOMETER
         used = {(devices[s.device_id].model, str(devices[s.device_id].placement))
                 for t in test_trials for s in t.streams
                 if s.device_id in devices and devices[s.device_id].kind is kind}
         setup = _setup_signature(spec.test, (t.info.protocol for t in test_trials), used)
-        test_outcomes = [o for o in outcomes if o.test is spec.test]
+        test_outcomes = [o for o in outcomes if o.trial_id in trial_ids]
         flagged = tuple(_flag_text(o) for o in test_outcomes if o.flags)
+        sides = tuple(side for side in summary.sides if side.side == spec.side or not spec.side)
         side_flags = tuple(f"{side.side} side ({_words(side.flags)})"
-                           for side in summary.sides if side.flags)
+                           for side in sides if side.flags)
         errors = tuple(f"{o.trial_id}: {o.error}" for o in test_outcomes if o.error)
         name, version = CURRENT_ALGORITHMS[spec.test]
         current = f"{name} {version}"
@@ -297,12 +331,17 @@ def _analyse_visit(path: Path) -> _Visit:
         if missing:
             notes += (f"no stored analysis for {', '.join(missing)}: analysed with {current} "
                       "(in memory)",)
-        n, cv = _spread(summary)
-        tests[spec.measure] = _TestAtVisit(summary.value, n, cv, summary.rule,
-                                           setup, flagged + side_flags, notes, current,
-                                           ", ".join(older),
-                                           tuple((side.side, side.best_n)
-                                                 for side in summary.sides))
+        if spec.side:
+            value: float | None = sides[0].best_n if sides else None
+            n, cv = (sides[0].n_efforts, sides[0].cv_pct) if sides else (0, None)
+            per_side: tuple[tuple[str, float], ...] = ()
+            rule = f"best effort, {spec.side} side"
+        else:
+            value, (n, cv), rule = summary.value, _spread(summary), summary.rule
+            per_side = tuple((side.side, side.best_n) for side in summary.sides)
+        tests[spec.measure] = _TestAtVisit(value, n, cv, rule, setup, flagged + side_flags,
+                                           notes, current, ", ".join(older), per_side,
+                                           spec.side, spec.named_test)
     return _Visit(session.session_id, session.visit_label, session.started_utc, path, tests)
 
 
@@ -442,14 +481,27 @@ def _cutoffs(spec: OutcomeSpec, participant: Participant | None) -> tuple[Cutoff
                  for c in load_mobility_norms().cutoffs if c.measure == spec.measure)
 
 
-def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
-                      participant: Participant | None) -> OutcomeProgress:
+def _change_rule(spec: OutcomeSpec) -> tuple[ChangeReference, ChangeReference, str]:
+    """MDC, MCID and the direction of improvement of an outcome; an outcome without a
+    norms entry (a named isometric test) has neither threshold, and more force is better."""
+    if not spec.norms_measure:
+        mdc, mcid = (ChangeReference(kind, None, spec.unit, "", "",
+                                     note=f"no published {kind} for {spec.label.split(',')[0]}"
+                                          " force in the sources read")
+                     for kind in ("MDC", "MCID"))
+        return mdc, mcid, "increase"
     rule = load_mobility_norms().change_rule(spec.norms_measure)
     to_unit = ((lambda kgf: float(kgf_to_n(kgf))) if spec.test is TestKind.GRIP
                else (lambda value: float(value)))
-    mdc = _reference(rule.mdc, "MDC", spec.unit, rule.not_published, to_unit)
-    mcid = _reference(rule.mcid, "MCID", spec.unit, rule.not_published, to_unit)
-    classifier = ChangeClassifier(mdc=mdc.value, mcid=mcid.value, improvement=rule.improvement)
+    return (_reference(rule.mdc, "MDC", spec.unit, rule.not_published, to_unit),
+            _reference(rule.mcid, "MCID", spec.unit, rule.not_published, to_unit),
+            rule.improvement)
+
+
+def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
+                      participant: Participant | None) -> OutcomeProgress:
+    mdc, mcid, improvement = _change_rule(spec)
+    classifier = ChangeClassifier(mdc=mdc.value, mcid=mcid.value, improvement=improvement)
     points: list[VisitPoint] = []
     baseline: tuple[_TestAtVisit, float] | None = None
     previous: tuple[_TestAtVisit, float] | None = None
@@ -499,7 +551,7 @@ def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
             change_from_previous=None if from_previous is None else from_previous.delta,
             change_from_previous_pct=None if from_previous is None else from_previous.delta_pct,
             verdict=judgement.verdict, verdict_note=judgement.note))
-    return OutcomeProgress(spec.measure, spec.label, spec.unit, rule.improvement, mdc, mcid,
+    return OutcomeProgress(spec.measure, spec.label, spec.unit, improvement, mdc, mcid,
                            _cutoffs(spec, participant), tuple(points))
 
 
@@ -535,7 +587,10 @@ def participant_progress(study_root: Path, participant_id: str, *,
     except PhysiocapError:
         participant = None
     group = participant.group if participant is not None else ""
-    outcomes = tuple(_outcome_progress(spec, visits, participant) for spec in OUTCOMES
+    named = sorted({(at.named_test, at.side) for visit in visits
+                    for at in visit.tests.values() if at.named_test})
+    specs = [*OUTCOMES, *(isometric_spec(group, side) for group, side in named)]
+    outcomes = tuple(_outcome_progress(spec, visits, participant) for spec in specs
                      if any(spec.measure in visit.tests for visit in visits))
     return ParticipantProgress(participant_id, group, outcomes, tuple(skipped))
 
@@ -627,10 +682,11 @@ def group_progress(study_root: Path, by: str = "group", *,
                   for participant, progress in everyone.participants]
     collected: dict[tuple[str, int, str], list[VisitPoint]] = defaultdict(list)
     labels: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
-    specs = {spec.measure: spec for spec in OUTCOMES}
+    names: dict[str, tuple[str, str]] = {}  # measure: (label, unit)
     for group, progress in progresses:
         numbers = _visit_numbers(progress)
         for outcome in progress.outcomes:
+            names[outcome.measure] = (outcome.label, outcome.unit)
             for point in outcome.visits:
                 number = numbers[point.session_id]
                 collected[(group, number, outcome.measure)].append(point)
@@ -638,16 +694,18 @@ def group_progress(study_root: Path, by: str = "group", *,
     cells = []
     order = {spec.measure: position for position, spec in enumerate(OUTCOMES)}
     for (group, number, measure), points in sorted(
-            collected.items(), key=lambda item: (item[0][0], order[item[0][2]], item[0][1])):
+            collected.items(),
+            key=lambda item: (item[0][0], order.get(item[0][2], len(order)), item[0][2],
+                              item[0][1])):
         valued = [p for p in points if p.value is not None]
         changed = [p for p in valued if p.change_from_baseline is not None]
         meaningful = [p.verdict in (MEANINGFUL_IMPROVEMENT, MEANINGFUL_DECLINE) for p in changed]
         stats = group_statistics([p.value for p in valued if p.value is not None],
                                  [p.change_from_baseline for p in changed
                                   if p.change_from_baseline is not None], meaningful)
-        spec = specs[measure]
+        label, unit = names[measure]
         cells.append(GroupCell(group, number, labels[(group, number)].most_common(1)[0][0],
-                               measure, spec.label, spec.unit, stats,
+                               measure, label, unit, stats,
                                sum(p.verdict == MEANINGFUL_IMPROVEMENT for p in changed),
                                sum(p.verdict == MEANINGFUL_DECLINE for p in changed),
                                sum(p.verdict == NOT_COMPARABLE for p in valued)))

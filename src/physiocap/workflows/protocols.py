@@ -187,6 +187,16 @@ BATTERY: dict[TestKind, TestProtocol] = {
 }
 
 
+
+def protocol_for(test: TestKind) -> TestProtocol:
+    """The protocol of any recordable test: the battery's, or the named isometric one."""
+    if test is TestKind.ISOMETRIC:
+        return ISOMETRIC
+    if test not in BATTERY:
+        raise ConfigurationError(f"{test} is not a test a visit records")
+    return BATTERY[test]
+
+
 #: Tests measured with the dynamometer, each on one side.
 STRENGTH_TESTS = (TestKind.GRIP, TestKind.KNEE_EXTENSION, TestKind.ISOMETRIC)
 

@@ -157,7 +157,8 @@ class SimulatedPatient:
                  cadence_steps_per_min: float = DEFAULT_CADENCE_STEPS_PER_MIN,
                  grip_peak_n: float | None = None, knee_peak_n: float | None = None,
                  variability: float = 0.04,
-                 changes: Mapping[str, float] | None = None) -> None:
+                 changes: Mapping[str, float] | None = None,
+                 isometric_peaks_n: Mapping[str, float] | None = None) -> None:
         strength = _MALE_STRENGTH_RATIO if participant.sex is Sex.MALE else 1.0
         changes = dict(changes or {})
         unknown = sorted(set(changes) - set(CHANGEABLE_OUTCOMES))
@@ -192,6 +193,9 @@ class SimulatedPatient:
                                      "perform the test (< 20 N)")
         self.gait_cruise_speed_m_per_s(STANDARD_GAIT_PROTOCOL)  # refuses an unwalkable change
         self.variability = variability
+        #: True peak force per named isometric test (muscle group), N: no default, since
+        #: the sources read give no typical value for most of them.
+        self.isometric_peaks_n = dict(isometric_peaks_n or {})
         self._rng = np.random.default_rng(seed)
         self._targets: dict[str, ScenarioTarget] = {}
 
@@ -316,6 +320,16 @@ class SimulatedPatient:
             hold_s = float(trial.protocol.get("hold_s", 3.0))
             effort = Effort(onset_s=REACTION_S + 1.0, peak_n=self._vary(self.grip_peak_n),
                             time_to_peak_s=self._vary(0.45), hold_s=hold_s, side=side,
+                            repetition=trial.repetition)
+        elif trial.test is TestKind.ISOMETRIC:
+            muscle_group = str(trial.protocol.get("muscle_group", ""))
+            if muscle_group not in self.isometric_peaks_n:
+                raise ConfigurationError(
+                    f"the simulated patient has no capacity for the isometric test "
+                    f"{muscle_group!r}: give it in isometric_peaks_n")
+            effort = Effort(onset_s=REACTION_S + 1.0,
+                            peak_n=self._vary(self.isometric_peaks_n[muscle_group]),
+                            time_to_peak_s=self._vary(0.6), hold_s=3.0, side=side,
                             repetition=trial.repetition)
         elif trial.test is TestKind.KNEE_EXTENSION:
             is_break = trial.protocol.get("method") == "break"

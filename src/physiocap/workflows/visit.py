@@ -49,7 +49,7 @@ from physiocap.workflows.analyze import (
     store_outcomes,
     study_dir_of,
 )
-from physiocap.workflows.protocols import BATTERY
+from physiocap.workflows.protocols import protocol_for
 from physiocap.workflows.simulated_patient import PerformedTrial, SimulatedPatient
 from physiocap.workflows.study import StudyFolder
 from physiocap.workflows.trial_signals import ForceSignals, ImuSignals
@@ -209,9 +209,10 @@ class VisitRecorder:
         """The next trial of ``test``: numbered per test, protocol validated and complete."""
         count = self._counts.get(test, 0) + 1
         values = dict(protocol or {})
-        if side is not Side.NONE and "side" in BATTERY[test].defaults():
+        protocol_of_test = protocol_for(test)
+        if side is not Side.NONE and "side" in protocol_of_test.defaults():
             values["side"] = side.value
-        resolved = BATTERY[test].resolve(values)
+        resolved = protocol_of_test.resolve(values)
         if side is Side.NONE and resolved.get("side") in ("left", "right"):
             side = Side(resolved["side"])
         repetition = 1 + sum(1 for recorded in self.trials

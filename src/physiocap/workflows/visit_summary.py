@@ -3,8 +3,11 @@
 Scores follow each protocol's own rule and say which rule they used: TUG and gait speed
 as the mean of the analysed trials (10 m walk test: mean of three [C14a]); grip per the
 ASHT (mean of 3) or Southampton (maximum of 6) convention [C3, C4]; knee extension as the
-best effort per leg, with torque, N·m/kg and the side-to-side deficit [B7]. Rejected trials
-never count. Cut-offs are context, shown with their source and population.
+best effort per leg, with torque, N·m/kg and the side-to-side deficit [B7]; a named
+isometric test (finger flexors, hamstrings, shoulder rotation, ...) per muscle group and
+test method, as the best effort per side with the side-to-side deficit, like knee
+extension [C18c] but without norms (none in the sources read). Rejected trials never count.
+Cut-offs are context, shown with their source and population.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class TestSummary:
     asymmetry: Asymmetry | None = None
     verdicts: tuple[Verdict, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    named_test: str = ""  # a named isometric test's muscle group (TestKind.ISOMETRIC)
 
 
 def _cutoff(threshold: float, unit: str) -> str:
@@ -95,6 +99,32 @@ def _efforts_by_side(results: list[StrengthResult]) -> dict[str, list[EffortMetr
         for effort in result.efforts:
             by_side[str(effort.side)].append(effort)
     return by_side
+
+
+#: Why a named isometric test has no verdict or reference beside its force.
+NO_ISOMETRIC_NORMS = ("no cut-off or reference values for this test in the sources read: "
+                      "the force is reported without a norm verdict")
+
+
+def muscle_group_label(name: str) -> str:
+    """``"shoulder_external_rotation"`` → ``"Shoulder external rotation"``."""
+    return name.replace("_", " ").capitalize()
+
+
+def _isometric_summary(muscle_group: str, method: str,
+                       results: list[StrengthResult]) -> TestSummary:
+    """A named isometric test: best effort per side, side-to-side deficit, no norms."""
+    sides = tuple(summarize_side(side, efforts, score_rule="max", cv_limit_pct=CV_LIMIT_PCT,
+                                 knee=None)
+                  for side, efforts in sorted(_efforts_by_side(results).items()))
+    by_side = {summary.side: summary for summary in sides}
+    pair = (asymmetry(by_side["left"].score_n, by_side["right"].score_n)
+            if {"left", "right"} <= set(by_side) else None)
+    return TestSummary(TestKind.ISOMETRIC, f"{muscle_group_label(muscle_group)} ({method})",
+                       "peak_force_n", max((s.best_n for s in sides), default=None), "N",
+                       "best effort per side (maximal isometric efforts [C18c])",
+                       tuple(s.best_n for s in sides), sides, pair,
+                       notes=(NO_ISOMETRIC_NORMS,), named_test=muscle_group)
 
 
 def _strength_summary(test: TestKind, protocol_name: str, results: list[StrengthResult],
@@ -169,6 +199,15 @@ def summarize_visit(outcomes: list[TrialOutcome], participant: Participant,
         for name, group in sorted(groups.items()):
             summaries.append(_strength_summary(test, name, [o.result for o in group],
                                                participant, protocols[group[0].trial_id]))
+    named: dict[tuple[str, str], list[TrialOutcome]] = defaultdict(list)
+    for outcome in analysed:
+        if outcome.test is TestKind.ISOMETRIC:
+            protocol = protocols[outcome.trial_id]
+            named[(str(protocol.get("muscle_group", "")),
+                   str(protocol.get("method", "make")))].append(outcome)
+    for (muscle_group, method), group in sorted(named.items()):
+        summaries.append(_isometric_summary(muscle_group, method,
+                                            [o.result for o in group]))
     return summaries
 
 

@@ -73,7 +73,7 @@ def _strength(record: dict[str, Any], zero_s: float) -> list[Event]:
 
 _EVENTS = {TestKind.TUG: _tug, TestKind.GAIT_SPEED: _gait,
            TestKind.SIT_TO_STAND: _sit_to_stand, TestKind.GRIP: _strength,
-           TestKind.KNEE_EXTENSION: _strength}
+           TestKind.KNEE_EXTENSION: _strength, TestKind.ISOMETRIC: _strength}
 
 
 def analysis_events(test: TestKind, record: dict[str, Any], zero_s: float) -> list[Event]:

@@ -84,7 +84,9 @@ def _strength(record: dict[str, Any]) -> tuple[Headline, tuple[str, ...]]:
 
 HEADLINES: dict[TestKind, Callable[[dict[str, Any]], tuple[Headline, tuple[str, ...]]]] = {
     TestKind.TUG: _tug, TestKind.GAIT_SPEED: _gait, TestKind.SIT_TO_STAND: _sit_to_stand,
-    TestKind.GRIP: _strength, TestKind.KNEE_EXTENSION: _strength}
+    TestKind.GRIP: _strength, TestKind.KNEE_EXTENSION: _strength, TestKind.ISOMETRIC: _strength}
+#: Tests whose stored runs hold efforts (read back for the visit summary's per-side scores).
+STRENGTH_TESTS = (TestKind.GRIP, TestKind.KNEE_EXTENSION, TestKind.ISOMETRIC)
 
 
 def latest_run(runs: list[AnalysisRun]) -> AnalysisRun | None:
@@ -113,7 +115,7 @@ def stored_outcome(trial: TrialRecord, run: AnalysisRun | None) -> TrialOutcome:
         return TrialOutcome(trial.trial_id, test, trial.status, None, {},
                             error="not analysed (no analysis run stored)")
     headline, flags = HEADLINES[test](run.record)
-    result = _efforts(run.record) if test in (TestKind.GRIP, TestKind.KNEE_EXTENSION) else None
+    result = _efforts(run.record) if test in STRENGTH_TESTS else None
     return TrialOutcome(trial.trial_id, test, trial.status,
                         AlgorithmInfo(run.algorithm, run.algorithm_version, run.params),
                         run.record, dict(headline), flags, result=result, run=run.run)

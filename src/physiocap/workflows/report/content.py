@@ -34,6 +34,7 @@ from physiocap.workflows.progress import (
     BASELINE,
     NO_VALUE,
     NOT_COMPARABLE,
+    NOT_JUDGED,
     OUTCOMES,
     WITHIN_NOISE,
     ParticipantProgress,
@@ -221,6 +222,9 @@ def _outcome_line(summary: TestSummary, participant: Participant) -> OutcomeLine
                            _strength_details(summary, False),
                            _knee_norms(summary, participant),
                            _strength_notes(participant, summary.test))
+    if summary.test is TestKind.ISOMETRIC:  # a named test: per side, no norms exist
+        return OutcomeLine(summary.label, quantity(summary.value, "N"), summary.rule,
+                           _strength_details(summary, False), (), summary.notes)
     trials = ", ".join(quantity(v, summary.unit).split()[0] for v in summary.per_trial)
     details = (f"trials: {trials} {summary.unit} (n = {len(summary.per_trial)})",) \
         if summary.per_trial else ()
@@ -250,7 +254,7 @@ def since_baseline(progress: ParticipantProgress, test: TestKind,
                    grip=grip)
     named = "" if baseline.visit_label == BASELINE else f"{baseline.visit_label}, "
     text = f"since baseline ({named}{baseline.date.isoformat()}): {delta}, {point.verdict}"
-    return text, point.verdict not in (WITHIN_NOISE, BASELINE)
+    return text, point.verdict not in (WITHIN_NOISE, BASELINE, NOT_JUDGED)
 
 
 def _with_changes(lines: list[OutcomeLine], summaries: list[TestSummary],

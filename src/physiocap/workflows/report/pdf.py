@@ -31,7 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from physiocap.workflows.progress import BASELINE, WITHIN_NOISE, OutcomeProgress
+from physiocap.workflows.progress import BASELINE, NOT_JUDGED, WITHIN_NOISE, OutcomeProgress
 from physiocap.workflows.report.charts import legend, point_style, progress_chart
 from physiocap.workflows.report.citations import cited_keys, reference_list
 from physiocap.workflows.report.content import DeviceLine, OutcomeLine, VisitReport
@@ -242,7 +242,8 @@ def _change_table(report: VisitReport) -> Table:
         for point in outcome.visits:
             marked = point_style(point)
             verdict = point.verdict if marked == point.verdict else f"{point.verdict} ({marked})"
-            verdict_style = TABLE_BOLD if point.verdict not in (BASELINE, WITHIN_NOISE) \
+            verdict_style = TABLE_BOLD if point.verdict not in (BASELINE, WITHIN_NOISE,
+                                                                NOT_JUDGED) \
                 else TABLE
             rows.append([_p(point.visit_label, TABLE), _p(point.date.isoformat(), TABLE),
                          _p(quantity(point.value, outcome.unit, grip=grip), TABLE),
