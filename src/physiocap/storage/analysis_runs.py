@@ -48,7 +48,7 @@ from physiocap.storage.failures import is_disk_full, open_error
 from physiocap.storage.locking import PURPOSE_UPDATE, WriterLock
 from physiocap.storage.opening import open_for_reading
 from physiocap.storage.reader import schema_version_of
-from physiocap.storage.schema import SCHEMA_VERSION, trial_path
+from physiocap.storage.schema import trial_path
 from physiocap.storage.updating import UPDATE_WAIT_S, check_updatable, updating
 
 _SCALARS = (bool, int, float, str)
@@ -161,14 +161,13 @@ def _stored_identical(file: h5py.File, run: RunToStore, params_text: str,
 
 
 def _check_schema(path: Path) -> None:
+    """Refuse a foreign file or one of a schema this physiocap cannot read (and so must not
+    write): the only readable version is the current one."""
     opened = open_for_reading(path, check_writer_lock=False)
     try:
-        version_found = schema_version_of(opened.file, path)
+        schema_version_of(opened.file, path)
     finally:
         opened.close()
-    if version_found != SCHEMA_VERSION:
-        raise StorageError(f"uses schema version {version_found}; analysis runs can only "
-                           f"be added to version {SCHEMA_VERSION} files", path=path)
 
 
 def _find_stored(path: Path, runs: Sequence[RunToStore],
