@@ -49,13 +49,15 @@ def test_qa_screen_guides_evaluates_and_registers_a_dynamometer_check(
     form.load_hold.setValue(5)
     form.creep_hold.setValue(10)
     screen.operator.setText("QA-07")
-    expected = [step.key for step in dynamometer_procedure(
-        MASSES_KG, cycles=1, hold_s=5, creep_hold_s=10).steps]
+    steps = dynamometer_procedure(MASSES_KG, cycles=1, hold_s=5, creep_hold_s=10).steps
+    expected = [step.key for step in steps]
 
     screen.begin()
     qtbot.waitUntil(lambda: screen.session is not None, timeout=10000)  # type: ignore[attr-defined]
-    assert [screen.steps.item(row).text()[3:] for row in range(screen.steps.count())] == \
-        expected
+    assert [screen.steps.item(row).toolTip().split(":")[0] for row in
+            range(screen.steps.count())] == [f"step {key}" for key in expected]
+    assert [screen.steps.item(row).text()[3:] for row in range(4)] == \
+        ["no load", "hang 5 kg (cycle 1)", "hang 10 kg (cycle 1)", "hang 20 kg (cycle 1)"]
     assert "Hang nothing" in screen.instruction.text()  # the first step says what to do
     seen_feedback: set[str] = set()
 
@@ -138,4 +140,4 @@ def test_a_swinging_mass_is_refused_with_the_reason(fast_window: PhysiocapWindow
     qtbot.waitUntil(lambda: screen.outcome is not None, timeout=120000)  # type: ignore[attr-defined]
     assert screen.outcome.verdict == "refused"
     assert screen.verdict.text().startswith("REFUSED")
-    assert "c1-load-10kg" in screen.summary.text()  # names the step done wrongly
+    assert "hang 10 kg (cycle 1)" in screen.summary.text()  # names the step done wrongly

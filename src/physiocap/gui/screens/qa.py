@@ -91,6 +91,24 @@ def estimate_name(key: str) -> str:
     return key.replace("_", " ") + (f" ({axis[2:]})" if axis else "")
 
 
+def step_name(step: QaStep) -> str:
+    """A step in a few words ("hang 10 kg", "x axis down") for the list and the title."""
+    cycle = step.key.split("-")[0] if step.key.startswith("c") and "-" in step.key else ""
+    where = f" (cycle {cycle[1:]})" if cycle[1:].isdigit() else ""
+    if step.kind == "pose":
+        if step.key == "rest":
+            return "rest lying flat"
+        axis, _, direction = (step.face or "z up").partition(" ")
+        return (f"flat, top face {direction}" if axis == "z"
+                else f"on its side, {axis} axis {direction}")
+    if step.kind == "zero":
+        return f"no load{where}"
+    if step.kind == "creep":
+        return f"keep {step.mass_kg:g} kg hanging{where}"
+    verb = "hang" if step.kind == "load" else "down to"
+    return f"{verb} {step.mass_kg:g} kg{where}"
+
+
 class ProcedureForm(QStackedWidget):
     """The check's settings: masses and holds (dynamometer), holds per pose (IMU)."""
 
@@ -369,7 +387,9 @@ class QaScreen(QWidget):
             self.session = session
             self.steps.clear()
             for step in procedure.steps:
-                self.steps.addItem(QListWidgetItem(f"○  {step.key}"))
+                item = QListWidgetItem(f"○  {step_name(step)}")
+                item.setToolTip(f"step {step.key}: {step.instruction}")
+                self.steps.addItem(item)
             self.abort_button.setEnabled(True)
             self._show_streams(device)
             self.pages.setCurrentWidget(self.live)
@@ -416,7 +436,7 @@ class QaScreen(QWidget):
         step = self.step
         assert step is not None
         total = len(session.procedure.steps)
-        self.step_title.setText(f"Step {index + 1} of {total}: {step.key}")
+        self.step_title.setText(f"Step {index + 1} of {total}: {step_name(step)}")
         self.instruction.setText(
             f"<b>Do:</b> {step.instruction}. Then press <b>Start step</b> when the feedback "
             "is green." + (" <i>(Simulated device: a simulated operator does this and "
@@ -427,7 +447,7 @@ class QaScreen(QWidget):
         for row in range(self.steps.count()):
             item = self.steps.item(row)
             mark = "✓" if row < index else "▶" if row == index else "○"
-            item.setText(f"{mark}  {session.procedure.steps[row].key}")
+            item.setText(f"{mark}  {step_name(session.procedure.steps[row])}")
             item.setForeground(QBrush(QColor(OK_COLOUR if row < index else
                                              "#000000" if row == index else "#777777")))
         self.steps.scrollToItem(self.steps.item(index))
@@ -499,7 +519,7 @@ class QaScreen(QWidget):
         self.step_index = len(session.procedure.steps)
         for row in range(self.steps.count()):
             item = self.steps.item(row)
-            item.setText(f"✓  {session.procedure.steps[row].key}")
+            item.setText(f"✓  {step_name(session.procedure.steps[row])}")
             item.setForeground(QBrush(QColor(OK_COLOUR)))
         self._feedback_timer.stop()
         self.step_title.setText("Evaluating the check…")
@@ -563,6 +583,13 @@ class QaScreen(QWidget):
         reasons = list(entry.failures)
         if outcome.refusal is not None:
             reasons = [str(outcome.refusal)]
+        try:
+            steps = QaProcedure.from_dict(entry.procedure).steps
+        except PhysiocapError:
+            steps = ()
+        for step in sorted(steps, key=lambda step: -len(step.key)):  # longest keys first
+            reasons = [reason.replace(f"step {step.key}", f"step “{step_name(step)}”")
+                       for reason in reasons]
         self.summary.setText("<br>".join(f"<span style='color:{FLAG_COLOUR}'>✗ {reason}</span>"
                                          for reason in reasons) or
                              "Every estimate is within its tolerance.")
