@@ -567,6 +567,7 @@ class QaScreen(QWidget):
         entry = outcome.entry
         self.pages.setCurrentWidget(self.result_page)
         self.start_step_button.hide()
+        self.countdown.hide()
         self.abort_button.setEnabled(False)
         self.new_check_button.setEnabled(True)
         self.certificate_button.setEnabled(True)
@@ -660,6 +661,7 @@ class QaScreen(QWidget):
         self.abort_button.setEnabled(False)
         self.start_step_button.setEnabled(False)
         self.start_step_button.show()
+        self.countdown.show()
         self.certificate_button.setEnabled(False)
         self.new_check_button.setEnabled(False)
         self.countdown.setText("")
