@@ -29,11 +29,12 @@ from pathlib import Path
 
 import pytest
 
+from physiocap.cli.main import main
 from physiocap.core.clock import VirtualClock
 from physiocap.core.errors import ConfigurationError
 from physiocap.core.records import Side, TestKind, TrialInfo
 from physiocap.workflows.demo import DEMO_PARTICIPANT, run_demo
-from physiocap.workflows.progress import participant_progress
+from physiocap.workflows.progress import participant_progress, progress_to_json
 from physiocap.workflows.simulated_patient import (
     KGF_N,
     STANDARD_GAIT_PROTOCOL,
@@ -101,13 +102,16 @@ def test_progress_reads_each_injected_change_within_the_analysis_accuracy(
               "sit_to_stand_time_s": (lambda _: 0.14),
               "grip_peak_force_n": (lambda later: 0.005 * (values["grip_peak_force_n"]
                                                            + later)),
-              "knee_extension_peak_force_n": (
-                  lambda later: 0.005 * (values["knee_extension_peak_force_n"] + later))}
+              **{measure: (lambda later, measure=measure: 0.005 * (values[measure] + later))
+                 for measure in ("knee_extension_left_peak_force_n",
+                                 "knee_extension_right_peak_force_n")}}
     injected_of = {"gait_speed_m_per_s": "gait_speed_m_per_s",
                    "tug_total_time_s": "tug_total_time_s",
                    "sit_to_stand_time_s": "sit_to_stand_time_s",
                    "grip_peak_force_n": "grip_kgf",
-                   "knee_extension_peak_force_n": "knee_extension_peak_force_n"}
+                   "knee_extension_left_peak_force_n": "knee_extension_peak_force_n",
+                   "knee_extension_right_peak_force_n": "knee_extension_peak_force_n"}
+    assert set(bounds) == {outcome.measure for outcome in progress.outcomes}
     for outcome in progress.outcomes:
         name = injected_of[outcome.measure]
         scale = KGF_N if name == "grip_kgf" else 1.0
@@ -119,3 +123,42 @@ def test_progress_reads_each_injected_change_within_the_analysis_accuracy(
             assert abs(point.change_from_baseline - injected) <= bounds[outcome.measure](
                 point.value), (outcome.measure, point.visit_label, injected,
                                point.change_from_baseline)
+
+
+#: Knee extension, each leg twice.
+KNEE_PLAN = tuple((TestKind.KNEE_EXTENSION, {"method": "make", "fixation": "belt", "side": s},
+                   Side(s)) for s in ("right", "left") * 2)
+
+
+@pytest.mark.slow
+def test_each_leg_is_its_own_outcome_and_a_one_leg_decline_shows_in_that_leg_only(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A -60 N decline of the left leg alone: the left leg's outcome shows it, the right
+    leg's does not, where the best of both legs (the old single outcome) would have stayed
+    at the unchanged right leg's value."""
+    for month, (label, changes) in enumerate(
+            (("baseline", {}), ("month-3", {"knee_extension_left_peak_force_n": -60.0}))):
+        clock = VirtualClock(start_utc=datetime(2026, 1 + 3 * month, 5, 9, tzinfo=UTC))
+        patient = SimulatedPatient(DEMO_PARTICIPANT, variability=0.0, changes=changes)
+        run_demo(tmp_path, clock=clock, plan=KNEE_PLAN, visit_label=label, patient=patient)
+    progress = participant_progress(tmp_path, DEMO_PARTICIPANT.participant_id)
+    assert [o.measure for o in progress.outcomes] == ["knee_extension_left_peak_force_n",
+                                                      "knee_extension_right_peak_force_n"]
+    for outcome, injected in zip(progress.outcomes, (-60.0, 0.0), strict=True):
+        baseline, later = outcome.visits
+        assert baseline.n == 2  # the leg's own efforts
+        assert later.value is not None
+        assert baseline.value is not None
+        assert later.change_from_baseline == pytest.approx(
+            injected, abs=0.005 * (baseline.value + later.value))
+    # the MDC of knee extension (29.5 N [C18d]) is exceeded by the left leg only
+    assert progress.outcomes[0].visits[1].verdict == "detectable change"
+    assert progress.outcomes[1].visits[1].verdict == "within noise"
+    data = progress_to_json(progress)
+    assert [(o["side"], o["label"]) for o in data["outcomes"]] == [
+        ("left", "Knee extension, left leg"), ("right", "Knee extension, right leg")]
+    capsys.readouterr()
+    assert main(["progress", DEMO_PARTICIPANT.participant_id, "--study", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "Knee extension, left leg" in table
+    assert "Knee extension, right leg" in table

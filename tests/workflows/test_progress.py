@@ -129,8 +129,9 @@ def test_injected_changes_are_found_and_judged_by_mdc_and_mcid(
             truth_change(truths, "gait_speed", point.visit_label), abs=0.05)
     assert gait.visits[1].verdict == "within noise"  # no gait change injected
 
-    knee = progress.outcome("knee_extension_peak_force_n")
-    assert [p.verdict for p in knee.visits[1:]] == ["within noise"] * 3  # none injected
+    for leg in ("left", "right"):
+        knee = progress.outcome(f"knee_extension_{leg}_peak_force_n")
+        assert [p.verdict for p in knee.visits[1:]] == ["within noise"] * 3  # none injected
 
 
 def test_json_has_the_issues_fields_and_up_to_session(study: Path) -> None:

@@ -137,7 +137,7 @@ def test_report_shows_the_simulated_changes_with_their_verdicts(study: Path,
     assert "calibration failed: SIM-IMU-0001" in flags
     assert "acc bias x outside limits" in flags
     assert "2026-10-12" in first
-    grip = section(second, "Grip strength:", "Knee extension:")
+    grip = section(second, "Grip strength:", "Knee extension, left leg:")
     assert "within noise" in row(grip, "month-3")  # +1 kg < MDC 2.9 kg
     assert "meaningful improvement" in row(grip, "month-6")  # +7 kg > MDC and MCID 5 kg
     assert "meaningful decline" in row(grip, "month-9")  # -6 kg
@@ -146,7 +146,12 @@ def test_report_shows_the_simulated_changes_with_their_verdicts(study: Path,
     assert "detectable change" in row(tug, "month-6")  # -3 s > MDC, no published MCID
     gait = section(second, "Gait speed:", "Five-times sit-to-stand:")
     assert "not comparable" in row(gait, "month-3")
-    assert "distance" in gait[gait.index(row(gait, "month-3")):]  # the reason is given
+    assert "walk distance 4.0 m -> 10.0 m" in gait[gait.index(row(gait, "month-3")):]
+    for leg in ("left", "right"):  # each leg its own outcome, none changed
+        knee = section(second, f"Knee extension, {leg} leg:", None if leg == "right"
+                       else "Knee extension, right leg:")
+        assert all("within noise" in row(knee, label)
+                   for label in ("month-3", "month-6", "month-9"))
 
 
 @pytest.mark.slow

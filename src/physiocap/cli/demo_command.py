@@ -48,7 +48,10 @@ def register(subparsers: Any) -> None:
                         help="the simulated patient's true change from baseline capacity at "
                              "this visit, e.g. gait_speed_m_per_s=+0.15,tug_total_time_s=-2,"
                              "grip_kgf=+6 (also sit_to_stand_time_s in s, "
-                             "knee_extension_peak_force_n in N); each applies to its own test")
+                             "knee_extension_peak_force_n in N, or one leg's with "
+                             "knee_extension_left_peak_force_n or "
+                             "knee_extension_right_peak_force_n); each applies to its own "
+                             "test")
     parser.add_argument("--ble-emulated", action="store_true",
                         help="Linux: record over the real Bluetooth path (device registry, "
                              "Movesense and Tindeq drivers, bleak's BlueZ backend) against an "

@@ -22,7 +22,8 @@ FLAGGED_MARK = "flagged"
 #: Short names of the outcomes for the participants list.
 SHORT_NAMES = {"tug_total_time_s": "TUG", "gait_speed_m_per_s": "Gait",
                "sit_to_stand_time_s": "5×STS", "grip_peak_force_n": "Grip",
-               "knee_extension_peak_force_n": "Knee"}
+               "knee_extension_left_peak_force_n": "Knee L",
+               "knee_extension_right_peak_force_n": "Knee R"}
 #: A verdict in one or two words, for the at-a-glance column.
 SHORT_VERDICTS = {BASELINE: "baseline", WITHIN_NOISE: "within noise",
                   MEANINGFUL_IMPROVEMENT: "better", MEANINGFUL_DECLINE: "worse",

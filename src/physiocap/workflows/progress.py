@@ -102,8 +102,11 @@ OUTCOMES: tuple[OutcomeSpec, ...] = (
     OutcomeSpec("sit_to_stand_time_s", "Five-times sit-to-stand", "s", TestKind.SIT_TO_STAND,
                 "sit_to_stand_time_s"),
     OutcomeSpec("grip_peak_force_n", "Grip strength", "N", TestKind.GRIP, "grip_score_kgf"),
-    OutcomeSpec("knee_extension_peak_force_n", "Knee extension", "N",
-                TestKind.KNEE_EXTENSION, "knee_extension_peak_force_n"),
+    # each leg is its own outcome: a change in one leg (after surgery, radiotherapy, a
+    # bone metastasis) must not hide behind the other leg's best effort
+    *(OutcomeSpec(f"knee_extension_{side}_peak_force_n", f"Knee extension, {side} leg", "N",
+                  TestKind.KNEE_EXTENSION, "knee_extension_peak_force_n", side=side)
+      for side in ("left", "right")),
 )
 
 
@@ -178,6 +181,7 @@ class OutcomeProgress:
     mcid: ChangeReference
     cutoffs: tuple[CutoffLine, ...]
     visits: tuple[VisitPoint, ...]
+    side: str = ""  # the side this outcome follows ("": the test as a whole)
 
     @property
     def latest(self) -> VisitPoint | None:
@@ -200,7 +204,7 @@ class ParticipantProgress:
 
 # -- one visit --------------------------------------------------------------------------------
 #: Part of the cache key of analysed visits: bump when what is cached changes meaning.
-VISIT_CACHE_VERSION = 5
+VISIT_CACHE_VERSION = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +270,8 @@ def _visit_outcomes(summaries: list[TestSummary]) -> list[tuple[OutcomeSpec, Tes
     found = []
     for spec in OUTCOMES:
         summary = next((s for s in summaries if s.test is spec.test), None)
-        if summary is not None:
+        if summary is not None and (not spec.side or any(side.side == spec.side
+                                                         for side in summary.sides)):
             found.append((spec, summary))
     named: set[str] = set()
     for summary in summaries:
@@ -552,7 +557,7 @@ def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
             change_from_previous_pct=None if from_previous is None else from_previous.delta_pct,
             verdict=judgement.verdict, verdict_note=judgement.note))
     return OutcomeProgress(spec.measure, spec.label, spec.unit, improvement, mdc, mcid,
-                           _cutoffs(spec, participant), tuple(points))
+                           _cutoffs(spec, participant), tuple(points), spec.side)
 
 
 # -- entry points -----------------------------------------------------------------------------
@@ -752,8 +757,8 @@ def progress_to_json(progress: ParticipantProgress) -> dict[str, Any]:
             visits.append(entry)
         outcomes.append({
             "measure": outcome.measure, "label": outcome.label, "unit": outcome.unit,
-            "improvement": outcome.direction, "mdc": _reference_json(outcome.mdc),
-            "mcid": _reference_json(outcome.mcid),
+            "side": outcome.side or None, "improvement": outcome.direction,
+            "mdc": _reference_json(outcome.mdc), "mcid": _reference_json(outcome.mcid),
             "cutoffs": [{"criterion": c.criterion, "value": c.value, "unit": c.unit,
                          "flag_when": c.flag_when, "meaning": c.meaning, "source": c.source}
                         for c in outcome.cutoffs],

@@ -73,6 +73,8 @@ CHANGEABLE_OUTCOMES: dict[str, str] = {
     "sit_to_stand_time_s": "s (five-times sit-to-stand time, through each rise and sit)",
     "grip_kgf": "kgf (peak grip force of each effort)",
     "knee_extension_peak_force_n": "N (peak knee-extension force of each effort)",
+    "knee_extension_left_peak_force_n": "N (the left leg's knee-extension force only)",
+    "knee_extension_right_peak_force_n": "N (the right leg's knee-extension force only)",
 }
 
 
@@ -188,7 +190,8 @@ class SimulatedPatient:
             if scale < 0.3:
                 raise ConfigurationError(f"a change of {changes[name]:+g} s in {name} leaves "
                                          "too little time for the movement")
-        if self.grip_peak_n < 20 or self.knee_peak_n < 20:
+        if self.grip_peak_n < 20 or min(self.knee_leg_peak_n(side)
+                                        for side in ("left", "right")) < 20:
             raise ConfigurationError("the simulated change leaves a force too small to "
                                      "perform the test (< 20 N)")
         self.gait_cruise_speed_m_per_s(STANDARD_GAIT_PROTOCOL)  # refuses an unwalkable change
@@ -286,6 +289,10 @@ class SimulatedPatient:
                              out_and_back=protocol.get("course") == "out_and_back",
                              quiet_before_s=REACTION_S, body=self.body)
 
+    def knee_leg_peak_n(self, side: str) -> float:
+        """True knee-extension peak of one leg: both legs' capacity plus that leg's change."""
+        return self.knee_peak_n + self.changes.get(f"knee_extension_{side}_peak_force_n", 0.0)
+
     def gait_cruise_speed_m_per_s(self, protocol: Mapping[str, Any]) -> float:
         """The steady walking speed at which ``protocol``'s timed speed is the baseline's
         (at :attr:`walking_speed_m_per_s`) plus the asked change (see the class
@@ -333,7 +340,8 @@ class SimulatedPatient:
                             repetition=trial.repetition)
         elif trial.test is TestKind.KNEE_EXTENSION:
             is_break = trial.protocol.get("method") == "break"
-            effort = Effort(onset_s=REACTION_S + 1.0, peak_n=self._vary(self.knee_peak_n),
+            effort = Effort(onset_s=REACTION_S + 1.0,
+                            peak_n=self._vary(self.knee_leg_peak_n(str(side))),
                             time_to_peak_s=self._vary(1.0 if is_break else 0.6), hold_s=3.0,
                             rise_shape=2.0 if is_break else 4.0,
                             break_drop_fraction=0.6 if is_break else None, side=side,

@@ -190,10 +190,14 @@ def progress_chart(outcome: OutcomeProgress, width: float, height: float) -> Dra
     drawing = Drawing(width, height)
     better = "higher" if outcome.direction == "increase" else "lower"
     register_fonts()
-    drawing.add(String(0, height - 9, printable(f"{outcome.label} ({unit})"), fontName=f"{FONT}Bd",
-                       fontSize=7.5))
-    drawing.add(String(width, height - 9, f"{better} is better", fontName=FONT, fontSize=6,
-                       textAnchor="end", fillColor=GREY))
+    title = printable(f"{outcome.label} ({unit})")
+    drawing.add(String(0, height - 9, title, fontName=f"{FONT}Bd", fontSize=7.5))
+    direction = f"{better} is better"
+    if stringWidth(title, f"{FONT}Bd", 7.5) + stringWidth(direction, FONT, 6) + 4 <= width:
+        # a long title ("Knee extension, right leg") keeps the plot's corner; the change
+        # table's heading gives the direction too
+        drawing.add(String(width, height - 9, direction, fontName=FONT, fontSize=6,
+                           textAnchor="end", fillColor=GREY))
     levels = _levels(outcome, factor)
     low, high = levels.value_range() if levels.points else (0.0, 1.0)
     key_lines = cutoff_key_lines(_cutoff_keys(levels, low, high), width)[:KEY_LINES]

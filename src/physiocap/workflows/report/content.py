@@ -235,8 +235,17 @@ def _outcome_line(summary: TestSummary, participant: Participant) -> OutcomeLine
 def since_baseline(progress: ParticipantProgress, test: TestKind,
                    session_id: str) -> tuple[str, bool]:
     """The visit's change from baseline for ``test`` as one sentence, and whether its verdict
-    is more than noise (from the progress, so both pages say the same)."""
-    measure = next(spec.measure for spec in OUTCOMES if spec.test is test)
+    is more than noise (from the progress, so both pages say the same); a test followed
+    per side (knee extension) gives each side's, "left leg: ...; right leg: ..."."""
+    specs = [spec for spec in OUTCOMES if spec.test is test]
+    found = [(spec, *_since_baseline(progress, spec.measure, session_id)) for spec in specs]
+    texts = [(f"{spec.side} leg: {text}" if spec.side else text, notable)
+             for spec, text, notable in found if text]
+    return "; ".join(text for text, _ in texts), any(notable for _, notable in texts)
+
+
+def _since_baseline(progress: ParticipantProgress, measure: str,
+                    session_id: str) -> tuple[str, bool]:
     try:
         outcome = progress.outcome(measure)
     except KeyError:

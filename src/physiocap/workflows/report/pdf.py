@@ -217,8 +217,8 @@ def _threshold_text(outcome: OutcomeProgress) -> str:
     for reference in (outcome.mdc, outcome.mcid):
         if reference.value is None:
             parts.append(f"{reference.kind}: none published"
-                         + (" (a change beyond the MDC is called detectable; its clinical "
-                            "meaning is not judged)" if reference is outcome.mcid
+                         + (" (beyond the MDC: detectable, clinical meaning not judged)"
+                            if reference is outcome.mcid
                             and outcome.mdc.value is not None else ""))
         else:
             keys = _keys(reference.source)
@@ -279,7 +279,7 @@ def _page_two(report: VisitReport) -> list[Any]:
     story += [_p(f"Skipped file: {line}", SMALL) for line in progress.skipped]
     if not progress.outcomes:
         return [*story, _p("No outcome has a value at any visit.", CELL)]
-    width, height = (CONTENT_WIDTH - 6 * mm) / 3, 46 * mm
+    width, height = (CONTENT_WIDTH - 6 * mm) / 3, 38 * mm  # two rows of three fit page 2
     charts = [progress_chart(outcome, width, height) for outcome in progress.outcomes]
     grid = [charts[i:i + 3] + [""] * (3 - len(charts[i:i + 3])) for i in range(0, len(charts), 3)]
     story += [Spacer(1, 3), Table(grid, colWidths=[width + 2 * mm] * 3,
