@@ -21,7 +21,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tests.workflows.test_tindeq_csv import app_recording, export_text
 
@@ -97,6 +97,8 @@ def _digest(path: Path) -> str:
 
 @FUZZ
 @given(damage=DAMAGE)
+@example(damage=("attribute", ("trials/tug-ll_01/streams/TUGWATCH-WATCH/acc/data", "stream"),
+                 np.array([0.0, 0.0, 0.0, 0.0, 1e8])))  # found at 10 000 cases: a line break
 def test_any_single_alteration_of_a_session_file(tmp_path_factory: pytest.TempPathFactory,
                                                  damage: tuple[str, object, object]) -> None:
     path = Path(shutil.copy(SAMPLE, tmp_path_factory.mktemp("fuzz") / "visit.h5"))

@@ -64,6 +64,11 @@ def _first_word(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+def _one_line(text: str) -> str:
+    """An error as one line (a value quoted from a damaged file may hold line breaks)."""
+    return " ".join(text.split())
+
+
 def _os_error_text(error: OSError) -> str:
     where = f"{error.filename}: " if error.filename else ""
     return f"{where}{error.strerror or error}"
@@ -76,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with stopping_on_termination():
             return int(args.func(args) or 0)
     except PhysiocapError as error:
-        print(f"physiocap {args.command}: {error}", file=sys.stderr)
+        print(f"physiocap {args.command}: {_one_line(str(error))}", file=sys.stderr)
         return 2
     except Terminated as stop:
         print(f"physiocap {args.command}: {stop}", file=sys.stderr)
@@ -85,13 +90,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"physiocap {args.command}: interrupted", file=sys.stderr)
         return 130
     except OSError as error:
-        print(f"physiocap {args.command}: {_os_error_text(error)}", file=sys.stderr)
+        print(f"physiocap {args.command}: {_one_line(_os_error_text(error))}", file=sys.stderr)
         return 2
     except Exception as error:  # a bug: one line, and how to get the details
         if os.environ.get("PHYSIOCAP_DEBUG"):
             raise
-        print(f"physiocap {args.command}: internal error {type(error).__name__}: {error} "
-              "(please report it; PHYSIOCAP_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(f"physiocap {args.command}: internal error {type(error).__name__}: "
+              f"{_one_line(str(error))} (please report it; PHYSIOCAP_DEBUG=1 shows the "
+              "traceback)", file=sys.stderr)
         return 3
 
 

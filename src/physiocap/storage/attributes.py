@@ -78,7 +78,11 @@ def write_array_attribute(node: h5py.HLObject, name: str, values: Iterable[Any])
 
 
 def read_text(node: h5py.HLObject, name: str, default: str = "") -> str:
+    """A text attribute; ``ValueError`` when it holds an array (a damaged file)."""
     value = node.attrs.get(name, default)
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        raise ValueError(f"attribute {name!r} of {node.name} holds {value.size} values, "
+                         "not text")
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
