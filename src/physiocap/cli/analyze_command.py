@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "analyze", help="analyse a session file (stores a new versioned run per trial)",
-        description="Run the analysis that fits each trial's test and append it to the file "
-                    "as a new analysis run; raw data and earlier runs are never changed.")
+        description="Run the analysis that fits each trial's test and store it in the file "
+                    "as a new analysis run (a run identical to a stored one is stored once), "
+                    "atomically: raw data, earlier runs and the visit's state are never "
+                    "changed; a write-protected or linked file is refused unchanged.")
     parser.add_argument("file", type=Path, help="session file (.h5)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--dry-run", action="store_true", help="analyse without storing")
