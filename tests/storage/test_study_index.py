@@ -142,3 +142,43 @@ def test_read_only_study_gets_an_in_memory_index(tmp_path: Path,
         assert index.cache_path is None
         assert [v.participant_id for v in index.visits()] == ["P1"]
     assert not (tmp_path / INDEX_FILE).exists()
+
+
+def test_trials_are_read_once_when_first_asked_for(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh reads each file's visit attributes only; a file's trials are read the
+    first time trials are asked for, then answered from the index until the file changes."""
+    first = write_visit(tmp_path, "P1", "2026-03-03_baseline", day(3))
+    write_visit(tmp_path, "P2", "2026-04-03_baseline", day(4))
+    reads: list[str] = []
+    original = study_index._read_trials
+    monkeypatch.setattr(study_index, "_read_trials",
+                        lambda path: reads.append(path.parent.name) or original(path))
+    with StudyIndex(tmp_path) as index:
+        assert len(index.visits()) == 2
+        assert reads == []
+        assert [t.trial_id for t in index.trials("P1")] == ["grip-01", "tug-01"]
+        assert reads == ["P1"]  # only the participant asked about
+        assert len(index.trials()) == 4
+        assert reads == ["P1", "P2"]
+        index.trials()
+        assert reads == ["P1", "P2"]  # nothing read again
+        append_analysis_run(first, "tug-01", "tug_rule_based", "9.9", {}, {"x": 1.0},
+                            datetime.now(UTC))
+        assert [r.version for r in index.trials("P1", "tug")[0].runs] == ["9.9"]
+        assert reads == ["P1", "P2", "P1"]  # the changed file, read again
+
+
+def test_a_damaged_trial_is_named_when_trials_are_read(tmp_path: Path) -> None:
+    import h5py
+
+    path = write_visit(tmp_path, "P1", "2026-03-03_baseline", day(3))
+    with h5py.File(path, "r+") as file:
+        file["trials/tug-01"].attrs["test"] = "no_such_test"
+    with StudyIndex(tmp_path) as index:
+        assert [v.path for v in index.visits()] == [path]  # the visit itself is readable
+        for _ in range(2):  # named on every query, not only the first
+            assert index.trials() == []
+            (skipped,) = index.skipped
+            assert skipped.path == path
+            assert "no_such_test" in skipped.reason

@@ -5,7 +5,9 @@ label, protocol, devices with model and serial, trial status, stored analysis ru
 algorithm name and version) in one SQLite file, ``<study>/.physiocap-index.sqlite``, so
 that a study of thousands of visits is listed in milliseconds instead of opening every
 file. It is refreshed incrementally on every query: a file whose size or modification time
-(ns) changed is read again, a new file is added, a vanished file's rows go. A file that is
+(ns) changed is read again, a new file is added, a vanished file's rows go. A refresh
+reads a file's visit attributes; its trials, about 85 % of its metadata, are read the first
+time trials are asked for (:meth:`StudyIndex.trials`) and kept while the file is unchanged. A file that is
 being recorded (its writer holds the lock) is not indexed and is reported with the reason;
 it is looked at again on the next refresh. A folder the user may not write to gets an
 in-memory index (nothing is cached, nothing is written there).
@@ -34,7 +36,7 @@ from h5py import h5a, h5g, h5t
 from physiocap.core.errors import FileLockedError, PhysiocapError, StorageError
 from physiocap.core.records import TestKind
 from physiocap.storage.attributes import parse_utc
-from physiocap.storage.opening import open_for_reading
+from physiocap.storage.opening import OpenedFile, open_for_reading
 from physiocap.storage.reader import schema_version_of
 from physiocap.storage.schema import STATE_COMPLETED, STATE_RECORDING
 
@@ -42,7 +44,7 @@ INDEX_FILE = ".physiocap-index.sqlite"
 SESSION_SUFFIX = ".h5"
 
 #: Bumped whenever the tables change: an index of another version is rebuilt.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 #: Files read and stored per transaction during a refresh.
 BATCH_FILES = 200
@@ -53,7 +55,8 @@ CREATE TABLE IF NOT EXISTS files (
     participant_id TEXT NOT NULL, session_id TEXT NOT NULL, visit_label TEXT NOT NULL,
     started_utc TEXT NOT NULL, site TEXT NOT NULL, operator_id TEXT NOT NULL,
     state TEXT NOT NULL, file_uuid TEXT NOT NULL, software_version TEXT NOT NULL,
-    participant_json TEXT NOT NULL, devices_json TEXT NOT NULL);
+    participant_json TEXT NOT NULL, devices_json TEXT NOT NULL,
+    trials_read INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS trials (
     path TEXT NOT NULL, trial_id TEXT NOT NULL, test TEXT NOT NULL, status TEXT NOT NULL,
     side TEXT NOT NULL, protocol_json TEXT NOT NULL, device_ids_json TEXT NOT NULL,
@@ -207,42 +210,71 @@ def _device_dict(gid: Any) -> dict[str, Any]:
             "simulated": bool(_int(gid, "simulated") or 0)}
 
 
-def _runs(trial: Any) -> list[list[Any]]:
-    if b"analysis" not in trial:
+def _names_by_index(gid: Any) -> list[bytes]:
+    """The names of a group's members (by index: twice as fast as h5py's iterator)."""
+    return [gid.get_objname_by_idx(i) for i in range(gid.get_num_objs())]
+
+
+def _runs(trials: Any, trial_id: bytes) -> list[list[Any]]:
+    path = trial_id + b"/analysis"
+    if not trials.links.exists(path):
         return []
-    analysis = h5g.open(trial, b"analysis")
+    analysis = h5g.open(trials, path)
     runs = []
-    for algorithm in analysis:
+    for algorithm in _names_by_index(analysis):
         group = h5g.open(analysis, algorithm)
-        for name in group:
+        for name in _names_by_index(group):
             version = _attribute(group, "algorithm_version", obj_name=name)
             runs.append([algorithm.decode(), (version or b"").decode(),
                          int(name) if name.isdigit() else 0])
     return runs
 
 
+def _trial_text(trials: Any, trial_id: bytes, name: str, default: str) -> str:
+    value = _attribute(trials, name, obj_name=trial_id)
+    return default if value is None else value.decode("utf-8") if isinstance(value, bytes) \
+        else str(value)
+
+
 def _trial_row(trials: Any, trial_id: str, left_open: bool) -> dict[str, Any]:
-    node = h5g.open(trials, trial_id.encode())
-    test = _text(node, "test")
+    """One trial's row, its attributes read through the trials group (no group opened for
+    the trial itself)."""
+    key = trial_id.encode()
+    test = _trial_text(trials, key, "test", "")
     TestKind(test)  # a trial of an unknown test is damage, not a new kind of trial
-    protocol = json.loads(_text(node, "protocol", "{}") or "{}")
-    status = _text(node, "status", "recording")
+    protocol_text = _trial_text(trials, key, "protocol", "{}") or "{}"
+    protocol = json.loads(protocol_text)
+    status = _trial_text(trials, key, "status", "recording")
     if left_open and status == "recording":
         status = "interrupted"
+    streams = sorted(name.decode() for name in _names_by_index(h5g.open(trials,
+                                                                        key + b"/streams")))
     return {"trial_id": trial_id, "test": test, "status": status,  # named by its trial ID
             "side": str(protocol.get("side", "")),  # a sided test's protocol names its side
             "protocol_json": json.dumps(protocol, sort_keys=True),
-            "device_ids_json": json.dumps(sorted(_names(h5g.open(node, b"streams")))),
-            "runs_json": json.dumps(_runs(node))}
+            "device_ids_json": json.dumps(streams), "runs_json": json.dumps(_runs(trials, key))}
 
 
-def _read_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The metadata of one session file (no samples are read)."""
+@contextmanager
+def _opened(path: Path) -> Iterator[OpenedFile]:
+    """The file open for reading; any failure but a locked or unreadable file is a
+    :class:`StorageError` naming the file."""
     opened = open_for_reading(path)
     try:
-        file = opened.file
-        schema_version_of(file, path)
-        root = file.id
+        schema_version_of(opened.file, path)
+        yield opened
+    except PhysiocapError:
+        raise
+    except Exception as error:
+        raise StorageError(f"could not be indexed ({error})", path=path) from None
+    finally:
+        opened.close()
+
+
+def _read_visit(path: Path) -> dict[str, Any]:
+    """The visit metadata of one session file (no trial, no sample is read)."""
+    with _opened(path) as opened:
+        root = opened.file.id
         state = _text(root, "state", STATE_RECORDING)
         if opened.left_open and state == STATE_COMPLETED:
             state = STATE_RECORDING
@@ -257,7 +289,24 @@ def _read_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         device_group = h5g.open(root, b"devices")
         devices = {name: _device_dict(h5g.open(device_group, name.encode()))
                    for name in _names(device_group)}
-        trials_group = h5g.open(root, b"trials")
+        return {"participant_id": participant_id, "session_id": session_id,
+                "visit_label": _text(session, "visit_label"),
+                "started_utc": started.isoformat(), "site": _text(session, "site"),
+                "operator_id": _text(session, "operator_id"), "state": state,
+                "file_uuid": _text(root, "file_uuid"),
+                "software_version": _text(root, "software_version"),
+                "participant_json": json.dumps({
+                    "participant_id": participant_id, "group": _text(participant, "group"),
+                    "sex": _text(participant, "sex", "unknown"),
+                    "birth_year": _int(participant, "birth_year")}),
+                "devices_json": json.dumps(devices)}
+
+
+def _read_trials(path: Path) -> list[dict[str, Any]]:
+    """The trial rows of one session file (metadata and stored runs, no samples); a trial
+    a killed writer left half-made is left out, in a closed file it is damage."""
+    with _opened(path) as opened:
+        trials_group = h5g.open(opened.file.id, b"trials")
         trials = []
         for trial_id in _names(trials_group):
             try:
@@ -265,38 +314,17 @@ def _read_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             except Exception:
                 if not opened.left_open:
                     raise
-        visit = {"participant_id": participant_id, "session_id": session_id,
-                 "visit_label": _text(session, "visit_label"),
-                 "started_utc": started.isoformat(), "site": _text(session, "site"),
-                 "operator_id": _text(session, "operator_id"), "state": state,
-                 "file_uuid": _text(root, "file_uuid"),
-                 "software_version": _text(root, "software_version"),
-                 "participant_json": json.dumps({
-                     "participant_id": participant_id, "group": _text(participant, "group"),
-                     "sex": _text(participant, "sex", "unknown"),
-                     "birth_year": _int(participant, "birth_year")}),
-                 "devices_json": json.dumps(devices)}
-        return visit, trials
-    except PhysiocapError:
-        raise
-    except Exception as error:
-        raise StorageError(f"could not be indexed ({error})", path=path) from None
-    finally:
-        opened.close()
+        return trials
 
 
-_FileRows = tuple[dict[str, Any], list[dict[str, Any]], str]
-
-
-def _read_or_reason(path: Path) -> _FileRows:
-    """The file's rows, or empty rows and why it was left out."""
+def _or_reason(read: Callable[[Path], Any], path: Path) -> tuple[Any, str]:
+    """What ``read`` gives for ``path``, or ``None`` and why the file was left out."""
     try:
-        visit, trials = _read_file(path)
+        return read(path), ""
     except FileLockedError as error:
-        return {}, [], f"being recorded: {error}"
+        return None, f"being recorded: {error}"
     except (PhysiocapError, OSError) as error:
-        return {}, [], str(error)
-    return visit, trials, ""
+        return None, str(error)
 
 
 def _devices(text: str) -> dict[str, DeviceRef]:
@@ -372,10 +400,11 @@ class StudyIndex:
         added = 0
         for start in range(0, len(stale), BATCH_FILES):
             batch = stale[start:start + BATCH_FILES]
-            rows = [(relative, _read_or_reason(self.root / relative)) for relative in batch]
+            rows = [(relative, _or_reason(_read_visit, self.root / relative))
+                    for relative in batch]
             with self._transaction() as db:
                 self._forget(db, batch)
-                for relative, (visit, trials, problem) in rows:
+                for relative, (visit, problem) in rows:
                     if problem:
                         skipped.append(SkippedFile(self.root / relative, problem))
                         continue
@@ -385,19 +414,45 @@ class StudyIndex:
                         "INSERT INTO files VALUES (:path, :size, :mtime_ns, :participant_id, "
                         ":session_id, :visit_label, :started_utc, :site, :operator_id, "
                         ":state, :file_uuid, :software_version, :participant_json, "
-                        ":devices_json)",
+                        ":devices_json, 0)",
                         {"path": relative, "size": stat.size, "mtime_ns": stat.mtime_ns,
                          **visit})
-                    db.executemany(
-                        "INSERT INTO trials VALUES (:path, :trial_id, :test, :status, :side, "
-                        ":protocol_json, :device_ids_json, :runs_json)",
-                        [{"path": relative, **trial} for trial in trials])
             if self.on_progress is not None:
                 self.on_progress(start + len(batch), len(stale))
         self._skipped = tuple(skipped)
         self._last = RefreshReport(added, len(stale) - len(skipped) - added, len(gone),
                                    len(on_disk) - len(stale), self._skipped)
         return self._last
+
+    def _read_pending_trials(self, participant_id: str | None) -> None:
+        """Read the trials of the indexed files whose trials have not been read yet (of one
+        participant, or all), in batches like a refresh. A file whose trials cannot be read
+        (being recorded, damaged) is named in :attr:`skipped` and tried again next time."""
+        query = "SELECT path FROM files WHERE trials_read = 0"
+        args: tuple[str, ...] = ()
+        if participant_id is not None:
+            query += " AND participant_id = ?"
+            args = (participant_id,)
+        pending = [row[0] for row in self._db.execute(query, args)]
+        skipped: list[SkippedFile] = []
+        for start in range(0, len(pending), BATCH_FILES):
+            batch = pending[start:start + BATCH_FILES]
+            rows = [(relative, _or_reason(_read_trials, self.root / relative))
+                    for relative in batch]
+            with self._transaction() as db:
+                for relative, (trials, problem) in rows:
+                    if problem:  # tried again, and named again, on the next query
+                        skipped.append(SkippedFile(self.root / relative, problem))
+                        continue
+                    db.execute("DELETE FROM trials WHERE path = ?", (relative,))
+                    db.executemany(
+                        "INSERT INTO trials VALUES (:path, :trial_id, :test, :status, :side, "
+                        ":protocol_json, :device_ids_json, :runs_json)",
+                        [{"path": relative, **trial} for trial in trials])
+                    db.execute("UPDATE files SET trials_read = 1 WHERE path = ?", (relative,))
+            if self.on_progress is not None:
+                self.on_progress(start + len(batch), len(pending))
+        self._skipped += tuple(skipped)
 
     @staticmethod
     def _forget(db: sqlite3.Connection, paths: list[str]) -> None:
@@ -438,7 +493,7 @@ class StudyIndex:
     def _visit(self, row: tuple[Any, ...]) -> IndexedVisit:
         (path, size, mtime_ns, participant_id, session_id, visit_label, started, site,
          operator_id, state, file_uuid, software_version, participant_json,
-         devices_json) = row
+         devices_json) = row[:14]  # then whether its trials have been read
         started_utc = parse_utc(started) or datetime.fromisoformat(started)
         return IndexedVisit(self.root / path, size, mtime_ns, participant_id, session_id,
                             visit_label, started_utc, site, operator_id, state, file_uuid,
@@ -448,8 +503,12 @@ class StudyIndex:
     def trials(self, participant_id: str | None = None,
                test: str | None = None) -> list[IndexedTrial]:
         """Trials (with their devices and stored runs), in visit-date then trial-ID order
-        (trial IDs are numbered per test: ``grip-01``, ``grip-02``, ...)."""
+        (trial IDs are numbered per test: ``grip-01``, ``grip-02``, ...). A file's trials
+        are read the first time they are asked for, not by the refresh: listing visits,
+        which is what progress, exports and re-analysis need, then opens each file once
+        for its visit attributes only (about a fifth of a file's metadata)."""
         self.refresh()
+        self._read_pending_trials(participant_id)
         query = ("SELECT t.path, f.participant_id, f.session_id, t.trial_id, t.test, "
                  "t.status, t.side, t.protocol_json, "
                  "t.device_ids_json, t.runs_json, f.devices_json FROM trials t JOIN files f "
@@ -463,9 +522,12 @@ class StudyIndex:
             args.append(test)
         query += " ORDER BY f.participant_id, f.started_utc, f.session_id, t.trial_id"
         found = []
+        devices_of: dict[str, dict[str, DeviceRef]] = {}  # a file's devices, parsed once
         for (path, pid, session_id, trial_id, kind, status, side, protocol, device_ids, runs,
              devices_json) in self._db.execute(query, args):
-            devices = _devices(devices_json)
+            if devices_json not in devices_of:
+                devices_of[devices_json] = _devices(devices_json)
+            devices = devices_of[devices_json]
             found.append(IndexedTrial(
                 self.root / path, pid, session_id, trial_id, kind, status, side,
                 json.loads(protocol),
