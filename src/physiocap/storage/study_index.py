@@ -7,10 +7,10 @@ that a study of thousands of visits is listed in milliseconds instead of opening
 file. It is refreshed incrementally on every query: a file whose size or modification time
 (ns) changed is read again, a new file is added, a vanished file's rows go. A refresh
 reads a file's visit attributes; its trials, about 85 % of its metadata, are read the first
-time trials are asked for (:meth:`StudyIndex.trials`) and kept while the file is unchanged. A file that is
-being recorded (its writer holds the lock) is not indexed and is reported with the reason;
-it is looked at again on the next refresh. A folder the user may not write to gets an
-in-memory index (nothing is cached, nothing is written there).
+time trials are asked for (:meth:`StudyIndex.trials`) and kept while the file is
+unchanged. A file that is being recorded (its writer holds the lock) is not indexed and is
+reported with the reason; it is looked at again on the next refresh. A folder the user
+may not write to gets an in-memory index (nothing is cached, nothing is written there).
 
 The workflows layer may cache what it derives from a file (analysed outcomes, visit
 summaries) with :meth:`StudyIndex.put_derived`; such entries belong to the file's current
