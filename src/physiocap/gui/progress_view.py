@@ -5,7 +5,12 @@ words, and which mark a visit gets. Display only; every number and verdict is
 
 from __future__ import annotations
 
-from physiocap.analysis.change import DETECTABLE, MEANINGFUL_DECLINE, MEANINGFUL_IMPROVEMENT
+from physiocap.analysis.change import (
+    DETECTABLE,
+    MEANINGFUL_DECLINE,
+    MEANINGFUL_IMPROVEMENT,
+    NOT_JUDGED,
+)
 from physiocap.core.units import n_to_kgf
 from physiocap.workflows.progress import (
     BASELINE,
@@ -27,7 +32,8 @@ SHORT_NAMES = {"tug_total_time_s": "TUG", "gait_speed_m_per_s": "Gait",
 #: A verdict in one or two words, for the at-a-glance column.
 SHORT_VERDICTS = {BASELINE: "baseline", WITHIN_NOISE: "within noise",
                   MEANINGFUL_IMPROVEMENT: "better", MEANINGFUL_DECLINE: "worse",
-                  NOT_COMPARABLE: "not comparable", NO_VALUE: "no value"}
+                  NOT_COMPARABLE: "not comparable", NO_VALUE: "no value",
+                  NOT_JUDGED: "not judged"}
 _DECIMALS = {"s": 1, "m/s": 2, "kg": 1, "N": 0, "%": 1}
 
 

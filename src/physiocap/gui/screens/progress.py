@@ -76,7 +76,8 @@ def _legend() -> str:
                          "meaningful improvement", "meaningful decline"))
     return (f"{verdicts} &nbsp;·&nbsp; <span style='color:{FLAGGED_VISIT_COLOUR}'>△</span>"
             "&nbsp;flagged trials &nbsp;·&nbsp; "
-            f"<span style='color:{NOT_COMPARABLE_COLOUR}'>□</span>&nbsp;not comparable"
+            f"<span style='color:{NOT_COMPARABLE_COLOUR}'>□</span>&nbsp;not comparable "
+            f"<span style='color:{NOT_COMPARABLE_COLOUR}'>●</span>&nbsp;not judged"
             f"<br><span style='background:{MDC_BAND_COLOUR}'>&nbsp;grey band&nbsp;"
             "</span> baseline ± MDC (within measurement noise) &nbsp;·&nbsp; "
             "<b>⋯</b> baseline ± MCID &nbsp;·&nbsp; "
@@ -287,7 +288,7 @@ class ProgressScreen(QWidget):
     def _show(self, progress: ParticipantProgress) -> None:
         self._clear("")
         self.progress = progress
-        visits = max((len(o.visits) for o in progress.outcomes), default=0)
+        visits = len({p.session_id for o in progress.outcomes for p in o.visits})
         group = f" · group {progress.group}" if progress.group else ""
         skipped = (f" · {len(progress.skipped)} file(s) left out: "
                    + "; ".join(progress.skipped)) if progress.skipped else ""
@@ -295,9 +296,12 @@ class ProgressScreen(QWidget):
         self.subtitle.setText(f"{visits} visits{group} · re-analysed with today's "
                               f"algorithms · change only between visits done the same way"
                               f"{skipped}")
+        order = {(p.date, p.started_utc.timestamp() if p.started_utc else 0.0,
+                  p.session_id): p.visit_label for o in progress.outcomes for p in o.visits}
+        visit_columns = [(key[2], label) for key, label in sorted(order.items())]
         for index, outcome in enumerate(progress.outcomes):
             plot = OutcomePlot()
-            plot.show_outcome(outcome)
+            plot.show_outcome(outcome, visit_columns)
             plot.visit_clicked.connect(
                 lambda path, _sid, measure=outcome.measure: self._open(path, measure))
             plot.selected.connect(self.select_outcome)

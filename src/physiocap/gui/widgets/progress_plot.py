@@ -11,6 +11,7 @@ point. Clicking a visit emits :attr:`OutcomePlot.visit_clicked` with its session
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ def short_visit_label(text: str) -> str:
     return text.replace("follow-up", "FU").replace("end of treatment", "end")
 
 
-def _spot(index: int, y: float, point: VisitPoint) -> dict[str, Any]:
+def _spot(index: int, x: float, y: float, point: VisitPoint) -> dict[str, Any]:
     mark = mark_of(point)
     if mark == NOT_COMPARABLE_MARK:
         style = {"symbol": "s", "brush": pg.mkBrush("w"),
@@ -58,11 +59,12 @@ def _spot(index: int, y: float, point: VisitPoint) -> dict[str, Any]:
     else:
         colour = VERDICT_COLOURS.get(mark, NOT_COMPARABLE_COLOUR)
         style = {"symbol": "o", "brush": pg.mkBrush(colour), "pen": pg.mkPen(colour)}
-    return {"pos": (index, y), "size": _SYMBOL_SIZE, "data": index, **style}
+    return {"pos": (x, y), "size": _SYMBOL_SIZE, "data": index, **style}
 
 
 class OutcomePlot(pg.PlotWidget):
-    """A small plot of one :class:`OutcomeProgress`; x is the visit number."""
+    """A small plot of one :class:`OutcomeProgress`; x is the participant's visit, the same
+    columns in every outcome's plot (a visit without this test leaves its column empty)."""
 
     visit_clicked = Signal(object, str)  # session file Path, session ID
     selected = Signal(str)  # the outcome's measure (a click anywhere on the plot)
@@ -82,7 +84,10 @@ class OutcomePlot(pg.PlotWidget):
         self.setMinimumSize(220, 170)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
-    def show_outcome(self, outcome: OutcomeProgress) -> None:
+    def show_outcome(self, outcome: OutcomeProgress,
+                     visits: Sequence[tuple[str, str]] = ()) -> None:
+        """Draw ``outcome``; ``visits`` are the participant's (session ID, visit label) in
+        date order, the x columns (default: the outcome's own visits)."""
         self.outcome = outcome
         plot = self.getPlotItem()
         plot.clear()
@@ -92,7 +97,10 @@ class OutcomePlot(pg.PlotWidget):
                       size="9pt")
         self.points = [p for p in outcome.visits if p.value is not None]
         values = [float(p.value) * factor for p in self.points]  # type: ignore[arg-type]
-        ticks = [(i, short_visit_label(p.visit_label)) for i, p in enumerate(self.points)]
+        columns = list(visits) or [(p.session_id, p.visit_label) for p in self.points]
+        column = {session_id: i for i, (session_id, _) in enumerate(columns)}
+        xs = [column.get(p.session_id, i) for i, p in enumerate(self.points)]
+        ticks = [(i, short_visit_label(label)) for i, (_, label) in enumerate(columns)]
         plot.getAxis("bottom").setTicks([ticks, []])
         baseline = next((v for v, p in zip(values, self.points, strict=True)
                          if p.verdict == "baseline"), None)
@@ -100,16 +108,16 @@ class OutcomePlot(pg.PlotWidget):
         if baseline is not None:
             extent += self._draw_thresholds(plot, outcome, baseline, factor)
         hidden = self._draw_cutoffs(plot, outcome, factor, extent)
-        trend = [(i, v) for i, (v, p) in enumerate(zip(values, self.points, strict=True))
+        trend = [(x, v) for x, v, p in zip(xs, values, self.points, strict=True)
                  if mark_of(p) != NOT_COMPARABLE_MARK]
         if len(trend) > 1:
             plot.plot([x for x, _ in trend], [y for _, y in trend],
                       pen=pg.mkPen("#9AA5B1", width=1))
-        self.scatter.setData([_spot(i, v, p)
-                              for i, (v, p) in enumerate(zip(values, self.points, strict=True))],
+        self.scatter.setData([_spot(i, x, v, p) for i, (x, v, p)
+                              in enumerate(zip(xs, values, self.points, strict=True))],
                              hoverable=True, tip=self._tip)
         plot.addItem(self.scatter)
-        plot.setXRange(-0.6, max(len(self.points) - 0.4, 0.6), padding=0)
+        plot.setXRange(-0.6, max(len(columns) - 0.4, 0.6), padding=0)
         if extent:
             low, high = min(extent), max(extent)
             pad = max((high - low) * 0.12, abs(high) * 0.03, 1e-6)
