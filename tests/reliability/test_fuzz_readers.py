@@ -99,6 +99,7 @@ def _digest(path: Path) -> str:
 @given(damage=DAMAGE)
 @example(damage=("attribute", ("trials/tug-ll_01/streams/TUGWATCH-WATCH/acc/data", "stream"),
                  np.array([0.0, 0.0, 0.0, 0.0, 1e8])))  # found at 10 000 cases: a line break
+@example(damage=("attribute", ("/", "schema"), np.array([])))  # found next: internal error
 def test_any_single_alteration_of_a_session_file(tmp_path_factory: pytest.TempPathFactory,
                                                  damage: tuple[str, object, object]) -> None:
     path = Path(shutil.copy(SAMPLE, tmp_path_factory.mktemp("fuzz") / "visit.h5"))

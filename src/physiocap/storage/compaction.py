@@ -22,7 +22,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from physiocap.core.errors import DiskFullError, StorageError
+from physiocap.core.errors import CorruptFileError, DiskFullError, StorageError
 from physiocap.core.records import TrialStatus
 from physiocap.storage.attributes import read_text, write_attributes
 from physiocap.storage.locking import PURPOSE_UPDATE, WriterLock
@@ -153,7 +153,11 @@ def seal_if_interrupted(path: Path) -> bool:
     opened = open_for_reading(path, check_writer_lock=False)
     try:
         schema_version_of(opened.file, path)
-        needs_sealing = opened.left_open or read_text(opened.file, "state") == STATE_RECORDING
+        try:
+            needs_sealing = opened.left_open or read_text(opened.file, "state") == \
+                STATE_RECORDING
+        except ValueError as error:
+            raise CorruptFileError(f"is damaged: {error}", path=path) from None
     finally:
         opened.close()
     if needs_sealing:

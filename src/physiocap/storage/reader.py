@@ -37,7 +37,11 @@ READERS: dict[int, type[SchemaV1Reader]] = {1: SchemaV1Reader}
 
 def schema_version_of(file: h5py.File, path: Path) -> int:
     """The file's schema version, after checking it is a physiocap session we can read."""
-    if read_text(file, "schema") != SCHEMA_NAME:
+    try:
+        schema = read_text(file, "schema")
+    except ValueError:  # an array where the schema name belongs
+        schema = ""
+    if schema != SCHEMA_NAME:
         raise CorruptFileError(
             f"is an HDF5 file but not a physiocap session file (its root has no "
             f"schema={SCHEMA_NAME!r} attribute)", path=path)
