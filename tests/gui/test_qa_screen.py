@@ -15,6 +15,7 @@ import pytest
 from physiocap.capture.events import DeviceState
 from physiocap.core.device_info import Placement
 from physiocap.gui.app import PhysiocapWindow
+from physiocap.storage import SessionReader
 from physiocap.storage.calibration_registry import CalibrationRegistry
 from physiocap.workflows.qa.procedures import dynamometer_procedure
 
@@ -74,7 +75,12 @@ def test_qa_screen_guides_evaluates_and_registers_a_dynamometer_check(
     (entry,) = registry.checks(outcome.entry.serial)
     assert (entry.check_id, entry.operator) == (outcome.entry.check_id, "QA-07")
     assert [s["key"] for s in entry.procedure["steps"]] == expected
-    # the other device was paused during the check and streams again
+    # the IMU kept streaming into the check's file; the dynamometer the check names was
+    # evaluated
+    assert outcome.evaluation.device.device_id == dynamometer.device_id
+    with SessionReader(outcome.path) as reader:
+        recorded = {stream.device_id for trial in reader.trials for stream in trial.streams}
+    assert recorded == set(window.devices.devices)
     qtbot.waitUntil(lambda: all(d.state is DeviceState.STREAMING  # type: ignore[attr-defined]
                                 for d in window.devices.devices.values()), timeout=5000)
 

@@ -197,7 +197,6 @@ class QaScreen(QWidget):
         self.holding_since: float | None = None  # engine clock time the hold began
         self.busy = False
         self.outcome: QaOutcome | None = None
-        self.paused: list[tuple[str, tuple[str, ...]]] = []  # other devices, while checking
         self.sim_ready_at: float | None = None  # when the simulated operator is in place
         self._sim_busy_until = 0.0  # when the simulated operator's last scenario ends
 
@@ -401,32 +400,9 @@ class QaScreen(QWidget):
             self._reset()
             show_error(self, error)
 
-        others = [(other.device_id, other.streams) for other in self.devices.devices.values()
-                  if other.device_id != device.device_id and other.streams]
-        engine = self.devices.engine
-
-        async def open_check() -> Path:
-            # only the device under check records: the check file holds its streams alone
-            for device_id, _streams in others:
-                await engine.stop_streaming_async(device_id)
-            self.paused = others
-            return await session.open_async()
-
-        self.devices.bridge.call(open_check(), opened, failed)
-
-    def _close_and_resume(self, session: QaCheckSession) -> Any:
-        """Close the check's recording, then let the paused devices stream again."""
-        paused, self.paused = self.paused, []
-        engine = self.devices.engine
-
-        async def close() -> Path:
-            try:
-                return await session.close_async()
-            finally:
-                for device_id, streams in paused:
-                    await engine.start_streaming_async(device_id, streams)
-
-        return close()
+        # other connected devices keep streaming: the check names its device, and only
+        # that device's streams are evaluated
+        self.devices.bridge.call(session.open_async(), opened, failed)
 
     def _go_to(self, index: int) -> None:
         session = self.session
@@ -535,7 +511,7 @@ class QaScreen(QWidget):
             self.show_outcome(outcome)
             self.check_registered.emit(outcome)
 
-        self.devices.bridge.call(self._close_and_resume(session),
+        self.devices.bridge.call(session.close_async(),
                                  lambda _path: self.devices.bridge.call(
                                      session.register, registered, self._failed),
                                  self._failed)
@@ -559,7 +535,7 @@ class QaScreen(QWidget):
             self.state.tell(f"Check abandoned; its recording {session.path} is kept but not "
                             "registered.")
 
-        self.devices.bridge.call(self._close_and_resume(session), closed, self._failed)
+        self.devices.bridge.call(session.close_async(), closed, self._failed)
 
     # result ---------------------------------------------------------------------------
     def show_outcome(self, outcome: QaOutcome) -> None:

@@ -1,8 +1,11 @@
 """Evaluate a recorded check from its session file alone: procedure, markers, samples.
 
-The calibration trial's protocol holds the procedure; its markers ``step_start`` and
-``step_end`` (label = step key) hold when each step was done; the samples are the raw
-values as stored. The result is the same whoever evaluates it, whenever.
+The calibration trial's protocol holds the procedure and the ID of the device checked;
+its markers ``step_start`` and ``step_end`` (label = step key) hold when each step was
+done; the samples are the raw values as stored. The result is the same whoever evaluates
+it, whenever. A check file may hold other devices' streams too (a visit's devices keep
+streaming during a check): the device evaluated is the one the check names, and it must
+have the streams its kind of check needs.
 """
 
 from __future__ import annotations
@@ -22,11 +25,16 @@ from physiocap.analysis.calibration import (
     MultiPositionCheck,
     PoseWindow,
 )
-from physiocap.core.device_info import DeviceInfo
+from physiocap.core.device_info import DeviceInfo, DeviceKind
 from physiocap.core.errors import AnalysisError
 from physiocap.core.records import TestKind
 from physiocap.storage import SessionReader
+from physiocap.storage.records import TrialRecord
 from physiocap.workflows.qa.procedures import QaProcedure
+
+#: The device kind and the streams each kind of check reads.
+_CHECKED = {"dynamometer": (DeviceKind.DYNAMOMETER, ("force",)),
+            "imu": (DeviceKind.IMU, ("acc", "gyro"))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +76,49 @@ def calibration_trial_id(reader: SessionReader) -> str:
     raise AnalysisError(f"{reader.path} holds no calibration trial")
 
 
-def evaluate_check_file(path: Path | str, *,
+def checked_device_id(reader: SessionReader, trial: TrialRecord, kind: str,
+                      device_id: str | None = None) -> str:
+    """The device a ``kind`` check evaluates: ``device_id`` if given, else the one the
+    check's protocol names, else the only device of that kind with the needed streams
+    (files recorded before checks named their device). Raises ``AnalysisError`` naming
+    the file when the named device lacks the streams or no single device qualifies."""
+    if kind not in _CHECKED:
+        raise AnalysisError(f"{reader.path}: unknown check kind {kind!r}")
+    device_kind, needed = _CHECKED[kind]
+    recorded: dict[str, set[str]] = {}
+    for stream in trial.streams:
+        recorded.setdefault(stream.device_id, set()).add(stream.spec.name)
+    named = device_id or str(trial.info.protocol.get("device_id") or "")
+    if named:
+        missing = [name for name in needed if name not in recorded.get(named, set())]
+        if missing:
+            held = ", ".join(f"{d} ({', '.join(sorted(names))})"
+                             for d, names in sorted(recorded.items())) or "none"
+            raise AnalysisError(f"{reader.path}: the {kind} check names device {named}, "
+                                f"which has no {', '.join(missing)} stream in the recording "
+                                f"(streams recorded: {held})")
+        return named
+    candidates = [d for d, names in recorded.items() if set(needed) <= names
+                  and d in reader.devices and reader.devices[d].kind is device_kind]
+    if len(candidates) != 1:
+        found = ", ".join(candidates) or "none"
+        raise AnalysisError(f"{reader.path}: the {kind} check names no device and "
+                            f"{len(candidates)} devices have its streams ({found})")
+    return candidates[0]
+
+
+def evaluate_check_file(path: Path | str, *, device_id: str | None = None,
                         dynamometer_tolerances: DynamometerTolerances | None = None,
                         imu_tolerances: ImuTolerances | None = None) -> CheckEvaluation:
-    """Evaluate the check recorded in ``path``; raises ``ProcedureRefusedError`` for a
+    """Evaluate the check recorded in ``path`` on the device the check names (or
+    ``device_id``; see :func:`checked_device_id`); raises ``ProcedureRefusedError`` for a
     wrongly done procedure."""
     with SessionReader(path) as reader:
         trial_id = calibration_trial_id(reader)
         trial = reader.trial(trial_id)
         procedure = QaProcedure.from_dict(trial.info.protocol)
         windows = step_windows(reader.markers(trial_id))
-        device_id = trial.streams[0].device_id
+        device_id = checked_device_id(reader, trial, procedure.kind, device_id)
         device = reader.devices[device_id]
         if procedure.kind == "dynamometer":
             time_s = reader.sample_times_s(trial_id, device_id, "force")

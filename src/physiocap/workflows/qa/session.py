@@ -108,8 +108,10 @@ class QaCheckSession:
         except BaseException:
             writer.close()
             raise
+        # the protocol names the device checked: other devices may stream into the file too
         await self.engine.start_trial_async(TrialInfo(
-            CALIBRATION_TRIAL_ID, TestKind.CALIBRATION, self.procedure.as_dict()))
+            CALIBRATION_TRIAL_ID, TestKind.CALIBRATION,
+            self.procedure.as_dict() | {"device_id": self.device_id}))
         return self.path
 
     async def begin_step_async(self, step: QaStep) -> float:
@@ -149,7 +151,8 @@ class QaCheckSession:
                   "notes": notes}
         try:
             evaluation = evaluate_check_file(
-                self.path, dynamometer_tolerances=self.dynamometer_tolerances,
+                self.path, device_id=self.device_id,
+                dynamometer_tolerances=self.dynamometer_tolerances,
                 imu_tolerances=self.imu_tolerances)
         except ProcedureRefusedError as refusal:
             tolerances = (self.dynamometer_tolerances if self.procedure.kind == "dynamometer"
