@@ -71,7 +71,8 @@ def _run(args: argparse.Namespace) -> int:
 def _number(value: float | None, digits: int, signed: bool = False) -> str:
     if value is None:
         return "—"
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    rounded = round(value, digits) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
+    return f"{rounded:+.{digits}f}" if signed else f"{rounded:.{digits}f}"
 
 
 def _digits(unit: str) -> int:
