@@ -79,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(_first_word(words)).parse_args(words)
     try:
         with stopping_on_termination():
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+            return code
     except PhysiocapError as error:
         print(f"physiocap {args.command}: {_one_line(str(error))}", file=sys.stderr)
         return 2
@@ -89,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"physiocap {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (``physiocap progress ... | head``): nothing is wrong,
+        # so say nothing, and keep Python from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as for a program the closed pipe stopped
     except OSError as error:
         print(f"physiocap {args.command}: {_one_line(_os_error_text(error))}", file=sys.stderr)
         return 2
