@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from physiocap.capture.engine import CaptureEngine, CaptureSettings
 from physiocap.core.clock import Clock, ScaledClock
@@ -29,6 +29,7 @@ from physiocap.gui.screens.replay import ReplayScreen
 from physiocap.gui.screens.summary import SummaryScreen
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import apply_style
+from physiocap.gui.termination import TerminationWatch
 from physiocap.gui.visit_controller import VisitController
 from physiocap.workflows.study import default_study_dir
 
@@ -81,7 +82,9 @@ class PhysiocapWindow(MainWindow):
         state.progress.hold_while(lambda: self.visit.recording or self.visit.stopping)
         self.shutdown_hooks.append(state.progress.shutdown)
         self.shutdown_hooks.append(background.shutdown)
-        self.shutdown_hooks.append(self.visit.finish_visit)
+        self.terminated_by: int | None = None
+        self.shutdown_hooks.append(
+            lambda: self.visit.finish_visit(interrupted=self.terminated_by is not None))
         self.shutdown_hooks.append(self.devices.shutdown)
         self.shutdown_hooks.append(self.bridge.close)
 
@@ -97,16 +100,26 @@ class PhysiocapWindow(MainWindow):
         else:
             self.show_screen(self.summary_screen)
 
+    def terminate(self, signal_number: int) -> None:
+        """The app was asked to stop (logout, ``systemctl stop``, Ctrl+C in its terminal):
+        close through the normal path without asking; a running trial is marked
+        interrupted and the visit saved, as the command line does."""
+        self.terminated_by = signal_number
+        for dialog in QApplication.topLevelWidgets():
+            if isinstance(dialog, QDialog) and dialog.isVisible():
+                dialog.reject()
+        self.close()
+
     def _confirm_close(self) -> bool:
         """While a trial records, ask before closing; yes stops it and saves the visit."""
-        if not (self.visit.recording or self.visit.stopping):
+        if self.terminated_by is not None or not (self.visit.recording or self.visit.stopping):
             return True
         answer = QMessageBox.question(
             self, "A trial is recording",
             "A trial is being recorded. Stop it, save everything recorded so far and quit?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Save
+        return answer == QMessageBox.StandardButton.Save or self.terminated_by is not None
 
 
 def application(argv: Sequence[str] = ()) -> QApplication:
@@ -150,9 +163,23 @@ def run(study_dir: Path | None = None, tour_dir: Path | None = None) -> int:
             return run_tour(window, Path(tour_dir))
     study = Path(study_dir) if study_dir is not None else default_study_dir()
     configure_logging(study.parent if study_dir is None else study)
-    window = build_window(study)
-    window.show()
-    return int(app.exec())
+    return serve(app, build_window(study))
+
+
+def serve(app: QApplication, window: PhysiocapWindow) -> int:
+    """Show ``window`` and run the event loop until it closes; returns the exit code.
+
+    A stop signal closes the window as :meth:`PhysiocapWindow.terminate` says and the exit
+    code is the shell's 128 + its number, as on the command line.
+    """
+    watch = TerminationWatch()
+    watch.requested.connect(window.terminate)
+    try:
+        window.show()
+        code = int(app.exec())
+    finally:
+        watch.uninstall()
+    return code if window.terminated_by is None else 128 + window.terminated_by
 
 
 def main(argv: Sequence[str] | None = None) -> int:

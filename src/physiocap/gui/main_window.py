@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.context_bar = ContextBar(state)
         self.close_guards: list[Callable[[], bool]] = []
         self.shutdown_hooks: list[Callable[[], None]] = []
+        self.shut_down = False
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -125,10 +126,17 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(index)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        for guard in self.close_guards:
-            if not guard():
-                event.ignore()
+        """Ask the guards, then run the shutdown hooks once (a close requested while a
+        guard's question is open, e.g. by a stop signal, must not run them twice)."""
+        if not self.shut_down:
+            for guard in self.close_guards:
+                if not guard():
+                    event.ignore()
+                    return
+            if self.shut_down:  # closed while a guard was asking
+                event.accept()
                 return
-        for hook in self.shutdown_hooks:
-            hook()
+            self.shut_down = True
+            for hook in self.shutdown_hooks:
+                hook()
         event.accept()

@@ -118,14 +118,21 @@ class VisitController(QObject):
             self.open_visit = visit
             self.entries = {}
 
-    def finish_visit(self) -> None:
-        """Stop a running trial, close the session file and store the analysis runs."""
+    def finish_visit(self, interrupted: bool = False) -> None:
+        """Stop a running trial, close the session file and store the analysis runs.
+
+        ``interrupted`` (the app was asked to stop by a signal) leaves a running trial to
+        the closing session, which marks it interrupted as the command line does; otherwise
+        it is stopped as by the Stop button.
+        """
         recorder, visit = self.recorder, self.open_visit
         self.recorder = self.open_visit = None
         if recorder is None or visit is None:
             return
         engine = self.bridge.engine
-        if self.current is not None:
+        if interrupted:
+            self.current = None
+        elif self.current is not None:
             with contextlib.suppress(CaptureError):  # already stopped by the engine
                 engine.stop_trial()
             self.current = None
