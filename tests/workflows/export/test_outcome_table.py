@@ -29,9 +29,11 @@ def _file_truth(study: Path) -> dict[tuple[str, str, str], dict]:
                 runs = [run for algorithm in trial["analysis"].values()
                         for run in algorithm.values()]
                 latest = max(runs, key=lambda run: run.attrs["created_utc"])
+                version = latest.attrs["algorithm_version"]
                 truth[(participant, visit, trial_id)] = {
                     "test": trial.attrs["test"].decode(),
                     "status": trial.attrs["status"].decode(),
+                    "version": version.decode() if isinstance(version, bytes) else version,
                     "record": json.loads(latest["record_json"][()].decode())}
     return truth
 
@@ -66,6 +68,9 @@ def test_one_row_per_trial_outcome_matching_the_session_files(demo_study: Path,
             name = "peak_force_n"
         assert by_key[(participant, visit, trial_id, name)] == pytest.approx(expected,
                                                                             rel=1e-12)
+        # read with pandas' defaults, a version such as 1.10 must not become the number 1.1
+        versions = set(trials[trials["trial_id"] == trial_id]["algorithm_version"])
+        assert f"v{item['version']}" in versions
     units = dict(zip(trials["outcome"], trials["unit"], strict=False))
     assert units["gait_speed_m_per_s"] == "m/s"
     assert units["peak_force_n"] == "N"

@@ -20,7 +20,9 @@ trial's IMU for mobility tests, its dynamometer for strength); ``calibration_sta
 device's state in the study's calibration registry when the visit was recorded (ok,
 overdue, failed, drifting, never checked; empty when the study keeps no registry),
 ``calibration_check_id`` the check that state refers to, and ``calibration_applied`` the
-check whose correction the stored run applied (empty: raw values). Only the pseudonymous
+check whose correction the stored run applied (empty: raw values). ``algorithm_version``
+is written ``v1.10``: a plain ``1.10`` is read as the number 1.1 by pandas, R and SPSS,
+which would mix TUG 1.10 with TUG 1.1. Only the pseudonymous
 participant ID identifies anyone: no birth year, sex, body measures, site or operator are
 exported.
 """
@@ -112,7 +114,7 @@ def _trial_rows(base: dict[str, Any], outcome: TrialOutcome, trial: Any) -> list
                           "algorithm": "", "algorithm_version": "", "run": None,
                           "flags": outcome.error}]
     algorithm = {"algorithm": outcome.algorithm.name,
-                 "algorithm_version": outcome.algorithm.version, "run": outcome.run}
+                 "algorithm_version": f"v{outcome.algorithm.version}", "run": outcome.run}
     return [common | algorithm | {"outcome": name, "value": value, "unit": unit_of(name)}
             for name, value in outcome.headline.items() if not isinstance(value, str)]
 
