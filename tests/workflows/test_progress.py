@@ -219,7 +219,10 @@ def test_stored_runs_of_the_current_version_are_used_older_ones_reanalysed(
     stat = os.stat(report.path)
     (point,) = participant_progress(tmp_path, "MBC-303").outcome("tug_total_time_s").visits
     assert point.reanalysed_from == f"{name} 0.1"  # the latest run is older: re-analysed
-    assert point.value == pytest.approx(fresh.headline["tug_total_time_s"])
+    # re-analysed from the file, the demo's result came from the live ring buffer: the same
+    # int16 counts converted to SI by two paths, so a threshold crossing may move by one
+    # sample of the simulated IMU (100 Hz)
+    assert point.value == pytest.approx(fresh.headline["tug_total_time_s"], abs=1 / 100.0)
     assert os.stat(report.path).st_mtime_ns == stat.st_mtime_ns  # nothing written
 
 
