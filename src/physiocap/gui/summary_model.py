@@ -1,34 +1,39 @@
-"""The visit summary as table rows: the shared summary, in reading units, with the change
-since the last earlier visit that used the same protocol.
+"""The visit summary as table rows: the shared summary, in reading units, with each
+outcome's change since the participant's baseline as the progress judges it.
 
 Scores, rules, per-side statistics, asymmetry and cut-off verdicts (with sources) are
-:func:`physiocap.workflows.visit_summary.summarize_visit`'s; change thresholds (MDC, MCID)
-come from :func:`physiocap.analysis.norms.load_mobility_norms`. Only accepted trials are
-passed in: the clinician's verdict decides what counts. A change is shown only against a
-visit whose trials of that test used exactly the same protocol variables (apart from the
-side of each trial): a protocol change moves results by about one MCID [C15a, C15b, C13c].
-Earlier visits are re-analysed from their files with today's algorithms, so a change
-never mixes algorithm versions.
+:func:`physiocap.workflows.visit_summary.summarize_visit`'s. Only accepted trials are
+passed in: the clinician's verdict decides what counts. The change column is
+:func:`physiocap.workflows.progress.participant_progress` up to this visit (earlier visits
+ordered by their recorded date, compared only when done the same way: protocol variables,
+device model and placement, with the reason when not; verdict against the MDC and MCID),
+so the summary, the Progress screen, the report and ``physiocap progress`` give one
+verdict for one visit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from physiocap.analysis.norms import load_mobility_norms
-from physiocap.core.errors import PhysiocapError
 from physiocap.core.records import Participant, TestKind, TrialStatus
 from physiocap.core.units import n_to_kgf
 from physiocap.storage import SessionReader
 from physiocap.workflows.analyze import TrialOutcome, analyze_session
+from physiocap.workflows.progress import (
+    BASELINE,
+    NO_VALUE,
+    NOT_COMPARABLE,
+    ChangeReference,
+    OutcomeProgress,
+    ParticipantProgress,
+    VisitPoint,
+    visit_outcomes,
+)
 from physiocap.workflows.visit_summary import TestSummary, summarize_visit
 
-#: Change-threshold measure of each test's score in the mobility norms file.
-_CHANGE_MEASURES = {TestKind.TUG: "tug_total_time_s", TestKind.GAIT_SPEED: "gait_speed_m_per_s",
-                    TestKind.SIT_TO_STAND: "sit_to_stand_time_s",
-                    TestKind.GRIP: "grip_score_kgf"}
 _DECIMALS = {"s": 1, "m/s": 2, "kg": 1}
 
 
@@ -46,6 +51,16 @@ def _reading(summary: TestSummary, value_n_or_si: float | None) -> float | None:
 
 
 @dataclass(frozen=True)
+class RowChange:
+    """One outcome of a row at this visit as the progress judges it (a strength row
+    follows each side as its own outcome), with the participant's baseline visit."""
+
+    outcome: OutcomeProgress
+    point: VisitPoint
+    baseline: VisitPoint | None
+
+
+@dataclass(frozen=True)
 class SummaryRow:
     """One row of the summary table."""
 
@@ -55,9 +70,8 @@ class SummaryRow:
     trials: str  # the values that made the score
     flags: tuple[tuple[str, str], ...]  # (meaning, source) of the cut-offs crossed
     notes: tuple[str, ...]
-    protocol: dict[str, Any]
-    previous: tuple[str, float] | None = None  # (visit label, score) with the same protocol
-    change_threshold: str = ""  # MDC/MCID of the measure, with its source
+    changes: tuple[RowChange, ...] = ()
+    change_note: str = ""  # why there is no change (not followed, progress unavailable)
 
     @property
     def title(self) -> str:
@@ -66,12 +80,6 @@ class SummaryRow:
     @property
     def test(self) -> TestKind:
         return self.summary.test
-
-    @property
-    def change(self) -> float | None:
-        if self.previous is None or self.score is None:
-            return None
-        return self.score - self.previous[1]
 
 
 def _trials_text(summary: TestSummary, unit: str) -> str:
@@ -93,47 +101,18 @@ def _notes(summary: TestSummary) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _thresholds(test: TestKind) -> str:
-    measure = _CHANGE_MEASURES.get(test)
-    if measure is None:
-        return ""
-    return "; ".join(f"{t.kind} {t.value:g} {t.unit} ({t.source.split(',')[0]})"
-                     for t in load_mobility_norms().thresholds_for(measure))
-
-
-def protocol_of(test: TestKind, trial_ids: list[str], protocols: dict[str, dict[str, Any]]
-                ) -> dict[str, Any]:
-    """The protocol variables a test's trials shared (side left out), ``{}`` if they
-    differed among themselves (such a score is compared with nothing)."""
-    seen = [{k: v for k, v in protocols[t].items() if k != "side"} for t in trial_ids]
-    return seen[0] if seen and all(p == seen[0] for p in seen) else {}
-
-
 def summary_rows(outcomes: list[TrialOutcome], participant: Participant,
                  protocols: dict[str, dict[str, Any]]) -> list[SummaryRow]:
-    """Rows of the accepted trials' summaries."""
+    """Rows of the accepted trials' summaries (no change yet: see :func:`with_changes`)."""
     accepted = [o for o in outcomes if o.status is TrialStatus.ACCEPTED]
     rows = []
     for summary in summarize_visit(accepted, participant, protocols):
         unit = "kg" if summary.unit == "N" else summary.unit
-        ids = [o.trial_id for o in accepted if o.test is summary.test
-               and o.algorithm is not None and _same_group(summary, protocols[o.trial_id])]
         flags = tuple((f"{v.criterion}: {v.meaning} ({v.threshold})", v.source)
                       for v in summary.verdicts if v.flagged)
         rows.append(SummaryRow(summary, _reading(summary, summary.value), unit,
-                               _trials_text(summary, unit), flags, _notes(summary),
-                               protocol_of(summary.test, ids, protocols),
-                               change_threshold=_thresholds(summary.test)))
+                               _trials_text(summary, unit), flags, _notes(summary)))
     return rows
-
-
-def _same_group(summary: TestSummary, protocol: dict[str, Any]) -> bool:
-    """Whether a trial belongs to a summary (strength summaries are per protocol)."""
-    if summary.test is TestKind.GRIP:
-        return summary.label.lower().endswith(str(protocol.get("protocol", "")).lower())
-    if summary.test is TestKind.KNEE_EXTENSION:
-        return f"({protocol.get('method', '')})" in summary.label
-    return True
 
 
 def rows_from_file(path: Path) -> tuple[str, Participant, list[SummaryRow]]:
@@ -146,40 +125,75 @@ def rows_from_file(path: Path) -> tuple[str, Participant, list[SummaryRow]]:
     return label, participant, summary_rows(outcomes, participant, protocols)
 
 
-class EarlierVisits:
-    """Summaries of a participant's earlier session files, cached by file and mtime."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[Path, float], tuple[str, list[SummaryRow]]] = {}
-
-    def rows(self, paths: list[Path]) -> list[tuple[str, list[SummaryRow]]]:
-        """Oldest first; files that cannot be read (in use, damaged) are skipped."""
-        found = []
-        for path in paths:
-            try:
-                key = (path, path.stat().st_mtime)
-                if key not in self._cache:
-                    label, _, rows = rows_from_file(path)
-                    self._cache[key] = (label, rows)
-            except (PhysiocapError, OSError):
-                continue
-            found.append(self._cache[key])
-        return found
-
-
-def with_previous(rows: list[SummaryRow], earlier: list[tuple[str, list[SummaryRow]]]
-                  ) -> list[SummaryRow]:
-    """Each row with the most recent earlier score of the same test and protocol."""
+def with_changes(rows: list[SummaryRow], progress: ParticipantProgress | None,
+                 session_id: str, unavailable: str = "") -> list[SummaryRow]:
+    """Each row with the progress's verdict at ``session_id`` for the outcomes it gives
+    (``unavailable`` says why when the progress could not be computed)."""
+    if progress is None:
+        return [replace(row, change_note=unavailable) for row in rows]
+    followed: dict[int, list[str]] = {}
+    for spec, summary in visit_outcomes([row.summary for row in rows]):
+        followed.setdefault(id(summary), []).append(spec.measure)
+    found = {outcome.measure: outcome for outcome in progress.outcomes}
     result = []
     for row in rows:
-        previous = None
-        for label, past_rows in reversed(earlier):
-            match = next((p for p in past_rows if p.test is row.test and p.title == row.title
-                          and p.score is not None and row.protocol
-                          and p.protocol == row.protocol), None)
-            if match is not None and match.score is not None:
-                previous = (label, match.score)
-                break
-        result.append(SummaryRow(row.summary, row.score, row.unit, row.trials, row.flags,
-                                 row.notes, row.protocol, previous, row.change_threshold))
+        changes = []
+        for measure in followed.get(id(row.summary), []):
+            outcome = found.get(measure)
+            point = None if outcome is None else next(
+                (p for p in outcome.visits if p.session_id == session_id), None)
+            if outcome is not None and point is not None:
+                baseline = next((p for p in outcome.visits if p.verdict == BASELINE), None)
+                changes.append(RowChange(outcome, point, baseline))
+        note = "" if changes else (
+            "not followed over visits: the progress follows a visit's first "
+            f"{row.summary.test.value.replace('_', ' ')} protocol"
+            if id(row.summary) not in followed else "no value for the progress")
+        result.append(replace(row, changes=tuple(changes), change_note=note))
     return result
+
+
+def _in_reading_unit(value: float, outcome: OutcomeProgress, unit: str) -> float:
+    return float(n_to_kgf(value)) if outcome.unit == "N" and unit == "kg" else value
+
+
+def _threshold_text(reference: ChangeReference, outcome: OutcomeProgress, unit: str) -> str:
+    """"MCID 5.0 kg [C5]": the threshold in the row's unit (as published when that is
+    the outcome's unit) with its citation key."""
+    if reference.value is None:
+        return ""
+    keys = " ".join(re.findall(r"\[[A-Za-z]+\d+[a-z]?\]", reference.source))
+    value = (reference.published if outcome.unit == unit and reference.published
+             else number(_in_reading_unit(reference.value, outcome, unit), unit))
+    return f"{reference.kind} {value}" + (f" {keys}" if keys else "")
+
+
+def change_text(row: SummaryRow) -> str:
+    """The change column: per outcome (per side for strength) the change since the
+    baseline visit, named by date, with the verdict, or why it is not compared."""
+    if not row.changes:
+        return row.change_note or "—"
+    lines = []
+    for change in row.changes:
+        outcome, point, baseline = change.outcome, change.point, change.baseline
+        side = f"{outcome.side}: " if outcome.side else ""
+        since = ("" if baseline is None
+                 else f"baseline {baseline.date.isoformat()} ({baseline.visit_label})")
+        if point.verdict == BASELINE:
+            lines.append(f"{side}baseline (first visit with this test)")
+        elif point.verdict == NO_VALUE:
+            lines.append(f"{side}no value at this visit")
+        elif point.verdict == NOT_COMPARABLE:
+            reason = point.not_comparable_reason.removeprefix(
+                "done differently from the baseline: ")
+            lines.append(f"{side}not comparable with {since}, done differently: {reason}")
+        elif point.change_from_baseline is not None:
+            delta = _in_reading_unit(point.change_from_baseline, outcome, row.unit)
+            shown = number(abs(delta), row.unit)
+            sign = "±" if float(shown.split()[0]) == 0 else "+" if delta > 0 else "−"
+            lines.append(f"{side}{sign}{shown} since {since}: {point.verdict}")
+    first = row.changes[0].outcome
+    thresholds = "; ".join(text for text in (_threshold_text(first.mdc, first, row.unit),
+                                             _threshold_text(first.mcid, first, row.unit))
+                           if text)
+    return "\n".join(lines + ([thresholds] if thresholds else []))

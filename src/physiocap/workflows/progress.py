@@ -44,9 +44,9 @@ from physiocap.analysis.norms import ChangeThreshold, load_mobility_norms, load_
 from physiocap.analysis.sit_to_stand.analyzer import SitToStandAnalyzer
 from physiocap.analysis.strength import StrengthAnalyzer
 from physiocap.analysis.tug.analyzer import TugAnalyzer
-from physiocap.core.device_info import DeviceKind
+from physiocap.core.device_info import DeviceInfo, DeviceKind
 from physiocap.core.errors import ConfigurationError, PhysiocapError
-from physiocap.core.records import Participant, TestKind, TrialStatus
+from physiocap.core.records import Participant, SessionInfo, TestKind, TrialInfo, TrialStatus
 from physiocap.core.units import kgf_to_n, n_to_kgf
 from physiocap.storage import SessionReader
 from physiocap.storage.study_index import StudyIndex
@@ -264,7 +264,7 @@ def _spread(summary: TestSummary) -> tuple[int, float | None]:
     return len(summary.per_trial), within_visit_cv_pct(summary.per_trial)
 
 
-def _visit_outcomes(summaries: list[TestSummary]) -> list[tuple[OutcomeSpec, TestSummary]]:
+def visit_outcomes(summaries: list[TestSummary]) -> list[tuple[OutcomeSpec, TestSummary]]:
     """The outcomes a visit gives the progress: each of :data:`OUTCOMES` from its test's
     first summary, and each named isometric test (its first method) per tested side."""
     found = []
@@ -280,6 +280,20 @@ def _visit_outcomes(summaries: list[TestSummary]) -> list[tuple[OutcomeSpec, Tes
             found += [(isometric_spec(summary.named_test, side.side), summary)
                       for side in summary.sides]
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class LiveVisit:
+    """A visit being recorded, as the progress needs it (its file is still being written):
+    each trial with the IDs of the devices that recorded it, the visit's devices, and the
+    trials' current outcomes (a rejected trial's is left out, as from a file)."""
+
+    session: SessionInfo
+    path: Path
+    participant: Participant
+    trials: tuple[tuple[TrialInfo, tuple[str, ...]], ...]
+    devices: dict[str, DeviceInfo]
+    outcomes: tuple[TrialOutcome, ...]
 
 
 def _analyse_visit(path: Path) -> _Visit:
@@ -300,20 +314,43 @@ def _analyse_visit(path: Path) -> _Visit:
                 and (o.algorithm is None or (o.algorithm.name, o.algorithm.version)
                      != CURRENT_ALGORITHMS[o.test])}
     outcomes = analyze_session(path, store=False) if outdated else list(latest.values())
-    protocols = {trial.trial_id: trial.info.protocol for trial in trials}
+    recorded = [(t.info, tuple(stream.device_id for stream in t.streams)) for t in trials]
+    return _visit_of(session, path, participant, devices, recorded, outcomes, outdated,
+                     interrupted)
+
+
+def _live_visit(live: LiveVisit) -> _Visit:
+    """A visit being recorded, analysed with the current algorithms as it was recorded."""
+    rejected = {o.trial_id for o in live.outcomes if o.status is TrialStatus.REJECTED}
+    recorded = [(info, devices) for info, devices in live.trials
+                if info.trial_id not in rejected]
+    outcomes = [o for o in live.outcomes if o.trial_id not in rejected]
+    return _visit_of(live.session, live.path, live.participant, live.devices, recorded,
+                     outcomes, {}, False)
+
+
+def _visit_of(session: SessionInfo, path: Path, participant: Participant,
+              devices: dict[str, DeviceInfo],
+              trials: list[tuple[TrialInfo, tuple[str, ...]]], outcomes: list[TrialOutcome],
+              outdated: dict[str, str], interrupted: bool) -> _Visit:
+    """What each outcome of a visit needs, from its (not rejected) trials, each with the
+    devices that recorded it, and their outcomes; ``outdated`` names each trial's older
+    stored algorithm (``""``: none stored)."""
+    protocols = {info.trial_id: info.protocol for info, _ in trials}
     summaries = summarize_visit(outcomes, participant, protocols)
     tests: dict[str, _TestAtVisit] = {}
-    for spec, summary in _visit_outcomes(summaries):
-        test_trials = [t for t in trials if t.info.test is spec.test
+    for spec, summary in visit_outcomes(summaries):
+        test_trials = [(info, ids) for info, ids in trials if info.test is spec.test
                        and (not spec.named_test
-                            or t.info.protocol.get("muscle_group") == spec.named_test)
-                       and (not spec.side or str(t.info.side) == spec.side)]
-        trial_ids = {t.trial_id for t in test_trials}
+                            or info.protocol.get("muscle_group") == spec.named_test)
+                       and (not spec.side or str(info.side) == spec.side)]
+        trial_ids = {info.trial_id for info, _ in test_trials}
         kind = DeviceKind.IMU if spec.test in IMU_TESTS else DeviceKind.DYNAMOMETER
-        used = {(devices[s.device_id].model, str(devices[s.device_id].placement))
-                for t in test_trials for s in t.streams
-                if s.device_id in devices and devices[s.device_id].kind is kind}
-        setup = _setup_signature(spec.test, (t.info.protocol for t in test_trials), used)
+        used = {(devices[d].model, str(devices[d].placement))
+                for _, ids in test_trials for d in ids
+                if d in devices and devices[d].kind is kind}
+        setup = _setup_signature(spec.test, (info.protocol for info, _ in test_trials),
+                                 used)
         test_outcomes = [o for o in outcomes if o.trial_id in trial_ids]
         flagged = tuple(_flag_text(o) for o in test_outcomes if o.flags)
         sides = tuple(side for side in summary.sides if side.side == spec.side or not spec.side)
@@ -322,9 +359,10 @@ def _analyse_visit(path: Path) -> _Visit:
         errors = tuple(f"{o.trial_id}: {o.error}" for o in test_outcomes if o.error)
         name, version = CURRENT_ALGORITHMS[spec.test]
         current = f"{name} {version}"
-        older = sorted({outdated[t.trial_id] for t in test_trials
-                        if outdated.get(t.trial_id)})
-        missing = [t.trial_id for t in test_trials if outdated.get(t.trial_id) == ""]
+        older = sorted({outdated[info.trial_id] for info, _ in test_trials
+                        if outdated.get(info.trial_id)})
+        missing = [info.trial_id for info, _ in test_trials
+                   if outdated.get(info.trial_id) == ""]
         notes = errors + tuple(summary.notes)
         if interrupted:
             notes += ("the recording of this visit was interrupted: the value comes from "
@@ -563,10 +601,12 @@ def _outcome_progress(spec: OutcomeSpec, visits: list[_Visit],
 # -- entry points -----------------------------------------------------------------------------
 def participant_progress(study_root: Path, participant_id: str, *,
                          up_to_session: str | None = None,
+                         live: LiveVisit | None = None,
                          on_progress: Callable[[int, int], None] | None = None,
                          index: StudyIndex | None = None) -> ParticipantProgress:
     """Every outcome of ``participant_id`` over every visit (ordered by visit date, the
-    session's start), up to and including ``up_to_session`` when given;
+    session's start), up to and including ``up_to_session`` when given, or up to the
+    visit being recorded, ``live`` (the visits started before it, then it);
     ``on_progress(done, total)`` after each visit. Files that cannot be read (being
     recorded, damaged) are left out and named in :attr:`ParticipantProgress.skipped`.
     ``index`` reuses an open :class:`StudyIndex` of ``study_root``, refreshed by the
@@ -579,6 +619,10 @@ def participant_progress(study_root: Path, participant_id: str, *,
     finally:
         if own:
             index.close()
+    if live is not None:
+        visits = [visit for visit in visits if visit.session_id != live.session.session_id
+                  and visit.started_utc < live.session.started_utc] + [_live_visit(live)]
+        skipped = [item for item in skipped if not item.startswith(f"{live.path.name}: ")]
     if not visits and not skipped and not study.participant_dir(participant_id).is_dir():
         raise ConfigurationError(f"no participant {participant_id!r} in {study.root}")
     if up_to_session is not None:

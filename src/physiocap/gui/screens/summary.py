@@ -1,6 +1,7 @@
 """Visit summary: each test's score by its protocol's rule, its trials, cut-off flags with
-sources, change since the last visit with the same protocol (beside the MDC/MCID); and the
-button that finishes the visit and saves it (with every analysis run)."""
+sources, the change since the participant's baseline with the progress's verdict (beside
+the MDC/MCID); and the button that finishes the visit and saves it (with every analysis
+run)."""
 
 from __future__ import annotations
 
@@ -20,24 +21,27 @@ from PySide6.QtWidgets import (
 )
 
 from physiocap.core.errors import PhysiocapError
+from physiocap.core.records import Participant
 from physiocap.gui.errors import show_error
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import FLAG_COLOUR, OK_COLOUR, RESULT_POINT_SIZE, set_role
 from physiocap.gui.summary_model import (
-    EarlierVisits,
     SummaryRow,
+    change_text,
     number,
     rows_from_file,
     summary_rows,
-    with_previous,
+    with_changes,
 )
 from physiocap.gui.visit_controller import VisitController
 from physiocap.gui.widgets.common import label
 from physiocap.gui.widgets.report_button import ReportButton
 from physiocap.storage.reader import SessionReader
+from physiocap.workflows.progress import LiveVisit, participant_progress
 from physiocap.workflows.visit_summary import calibration_warnings
 
-_COLUMNS = ("Test", "Score", "Rule", "Accepted trials", "Change", "Flags (source)")
+_COLUMNS = ("Test", "Score", "Rule", "Accepted trials", "Change since baseline",
+            "Flags (source)")
 #: Widths of the wrapped columns (rule, trials, change), pixels.
 _WRAPPED_WIDTHS = {2: 200, 3: 190, 4: 200}
 
@@ -51,7 +55,6 @@ class SummaryScreen(QWidget):
         self.state = state
         self.visit = visit
         self.rows: list[SummaryRow] = []
-        self.earlier = EarlierVisits()
         self.heading = label("Visit summary", "title")
         self.subtitle = label("", "hint")
         self.calibration = label("", "")
@@ -76,9 +79,10 @@ class SummaryScreen(QWidget):
             header.resizeSection(column, width)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.note = label("Scores use accepted trials only. A change is shown only against an "
-                          "earlier visit that used the same protocol; earlier visits are "
-                          "re-analysed with today's algorithms.", "hint")
+        self.note = label("Scores use accepted trials only. Changes are judged as on the "
+                          "Progress screen: since the first visit with the test, in visit-date "
+                          "order, only when done the same way (protocol, device model, "
+                          "placement), with today's algorithms.", "hint")
         self.note.setWordWrap(True)
 
         top = QHBoxLayout()
@@ -124,18 +128,38 @@ class SummaryScreen(QWidget):
                 _, participant, rows = rows_from_file(visit.path)
             else:
                 rows = summary_rows(self.visit.outcomes(), participant, self.visit.protocols())
-            earlier_paths = [entry.path for entry in
-                             self.state.study.sessions(participant.participant_id)
-                             if entry.path != visit.path
-                             and entry.modified_utc <= visit.session.started_utc]
-            rows = with_previous(rows, self.earlier.rows(earlier_paths))
         except PhysiocapError as error:
             show_error(self, error)
             rows = []
+        rows = self._with_changes(visit, participant, rows)
         mode = "reviewing the saved file" if visit.existing else "recording"
         self.subtitle.setText(f"{participant.participant_id} · {visit.session.visit_label} · "
                               f"{visit.session.session_id} ({mode})")
         self._show(rows)
+
+    def _with_changes(self, visit: OpenVisit, participant: Participant,
+                      rows: list[SummaryRow]) -> list[SummaryRow]:
+        """The rows with the progress up to this visit: the saved visit's, or the visit
+        being recorded after the participant's visits that started before it."""
+        session_id = visit.session.session_id
+        try:
+            if visit.existing:
+                progress = participant_progress(self.state.study.root,
+                                                participant.participant_id,
+                                                up_to_session=session_id)
+            else:
+                # every streaming device records each trial, as the engine writes it
+                devices = {device.device_id: device.info
+                           for device in self.visit.devices.devices.values() if device.streams}
+                progress = participant_progress(
+                    self.state.study.root, participant.participant_id,
+                    live=LiveVisit(visit.session, visit.path, participant,
+                                   tuple((entry.trial, tuple(devices))
+                                         for entry in self.visit.entries.values()),
+                                   devices, tuple(self.visit.outcomes())))
+        except PhysiocapError as error:
+            return with_changes(rows, None, session_id, f"change not available: {error}")
+        return with_changes(rows, progress, session_id)
 
     def _show_calibration(self, visit: OpenVisit) -> None:
         """Warn when a device of this visit was overdue or had failed its calibration
@@ -172,7 +196,7 @@ class SummaryScreen(QWidget):
                      QTableWidgetItem(number(summary.score, summary.unit)),
                      QTableWidgetItem(summary.summary.rule),
                      QTableWidgetItem(summary.trials),
-                     QTableWidgetItem(self._change_text(summary)),
+                     QTableWidgetItem(change_text(summary)),
                      QTableWidgetItem("\n".join(part for part in (flags, notes) if part)
                                       or "none")]
             cells[2].setToolTip(summary.summary.rule)
@@ -182,17 +206,6 @@ class SummaryScreen(QWidget):
             cells[5].setToolTip("\n".join(source for _, source in summary.flags))
             for column, cell in enumerate(cells):
                 table.setItem(row, column, cell)
-
-    @staticmethod
-    def _change_text(summary: SummaryRow) -> str:
-        change = summary.change
-        if change is None or summary.previous is None:
-            return "no comparable earlier visit"
-        shown = number(abs(change), summary.unit)
-        sign = "±" if float(shown.split()[0]) == 0 else "+" if change > 0 else "−"
-        text = (f"{sign}{shown} since "
-                f"{summary.previous[0]} ({number(summary.previous[1], summary.unit)})")
-        return text + (f"\n{summary.change_threshold}" if summary.change_threshold else "")
 
     def finish(self) -> None:
         if self.visit.recording:
