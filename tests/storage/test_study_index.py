@@ -11,12 +11,14 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import h5py
 import pytest
 
 from physiocap.core.device_info import DeviceInfo, DeviceKind, Placement
 from physiocap.core.records import Participant, SessionInfo, TestKind, TrialInfo, TrialStatus
 from physiocap.core.streams import StreamSpec
 from physiocap.storage import SessionWriter, append_analysis_run, study_index
+from physiocap.storage.index_manifest import MANIFEST_ATTRIBUTE
 from physiocap.storage.study_index import INDEX_FILE, StudyIndex
 
 IMU = DeviceInfo("imu1", "sim-imu", DeviceKind.IMU, "SIM-IMU6", "SN-IMU-7",
@@ -58,6 +60,12 @@ def write_visit(study: Path, participant_id: str, session_id: str, day: datetime
 
 def day(month: int) -> datetime:
     return datetime(2026, month, 3, 9, 30, tzinfo=UTC)
+
+
+def strip_manifest(path: Path) -> None:
+    """Make ``path`` look like a file written before physiocap kept index manifests."""
+    with h5py.File(path, "r+") as file:
+        del file.attrs[MANIFEST_ATTRIBUTE]
 
 
 def test_the_index_reports_what_the_files_hold_in_visit_date_order(tmp_path: Path) -> None:
@@ -144,12 +152,15 @@ def test_read_only_study_gets_an_in_memory_index(tmp_path: Path,
     assert not (tmp_path / INDEX_FILE).exists()
 
 
-def test_trials_are_read_once_when_first_asked_for(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A refresh reads each file's visit attributes only; a file's trials are read the
-    first time trials are asked for, then answered from the index until the file changes."""
+def test_trials_without_manifest_are_read_once_when_first_asked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For files without an index manifest a refresh reads the visit attributes only; a
+    file's trials are read the first time trials are asked for, then answered from the
+    index until the file changes (and the change gives it a manifest)."""
     first = write_visit(tmp_path, "P1", "2026-03-03_baseline", day(3))
-    write_visit(tmp_path, "P2", "2026-04-03_baseline", day(4))
+    second = write_visit(tmp_path, "P2", "2026-04-03_baseline", day(4))
+    strip_manifest(first)
+    strip_manifest(second)
     reads: list[str] = []
     original = study_index._read_trials
     monkeypatch.setattr(study_index, "_read_trials",
@@ -166,13 +177,12 @@ def test_trials_are_read_once_when_first_asked_for(tmp_path: Path,
         append_analysis_run(first, "tug-01", "tug_rule_based", "9.9", {}, {"x": 1.0},
                             datetime.now(UTC))
         assert [r.version for r in index.trials("P1", "tug")[0].runs] == ["9.9"]
-        assert reads == ["P1", "P2", "P1"]  # the changed file, read again
+        assert reads == ["P1", "P2"]  # the update wrote a manifest: read with the visit
 
 
 def test_a_damaged_trial_is_named_when_trials_are_read(tmp_path: Path) -> None:
-    import h5py
-
     path = write_visit(tmp_path, "P1", "2026-03-03_baseline", day(3))
+    strip_manifest(path)  # a damaged file's manifest would be invalid or missing
     with h5py.File(path, "r+") as file:
         file["trials/tug-01"].attrs["test"] = "no_such_test"
     with StudyIndex(tmp_path) as index:

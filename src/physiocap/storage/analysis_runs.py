@@ -18,14 +18,18 @@ the algorithms' ``to_record()`` return) is stored twice:
   (JSON null, e.g. a NaN result) and anything without a natural HDF5 form live in
   ``record_json`` only.
 
-A file whose writer died is sealed first (:func:`~physiocap.storage.compaction.seal_interrupted`).
+Each run group may also hold ``outcomes_json`` (the headline outcomes) and ``flags_json``,
+and every update rewrites the file's index manifest
+(:mod:`physiocap.storage.index_manifest`). A file whose writer died is sealed first
+(:func:`~physiocap.storage.compaction.seal_interrupted`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +49,7 @@ from physiocap.storage.attributes import (
 )
 from physiocap.storage.compaction import seal_if_interrupted
 from physiocap.storage.failures import is_disk_full, open_error
+from physiocap.storage.index_manifest import write_manifest
 from physiocap.storage.locking import PURPOSE_UPDATE, WriterLock
 from physiocap.storage.opening import open_for_reading
 from physiocap.storage.reader import schema_version_of
@@ -120,16 +125,38 @@ def _next_run_number(algorithm_group: h5py.Group) -> int:
     return max(numbers, default=0) + 1
 
 
+def _outcome_value(value: Any) -> float | str | None:
+    """A headline outcome as JSON can hold it: a number, text, or null (also for NaN)."""
+    if value is None or isinstance(value, str):
+        return value
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
 @dataclass(frozen=True, slots=True)
 class RunToStore:
     """One analysis run to add: what ran (algorithm, version, parameters) on which trial,
-    and its JSON-able record."""
+    its JSON-able record, and optionally its headline outcomes (name with unit → number,
+    text or ``None``) and flags, which the study index lists without parsing the record."""
 
     trial_id: str
     algorithm: str
     version: str
     params: Mapping[str, Any]
     record: Mapping[str, Any]
+    outcomes: Mapping[str, Any] = field(default_factory=dict)
+    flags: Sequence[str] = ()
+
+    def summary_attributes(self) -> dict[str, str]:
+        """``outcomes_json`` and ``flags_json`` when there are any."""
+        attributes = {}
+        if self.outcomes:
+            attributes["outcomes_json"] = json_text(
+                {str(name): _outcome_value(value) for name, value in self.outcomes.items()},
+                f"outcomes of {self.algorithm}")
+        if self.flags:
+            attributes["flags_json"] = json.dumps([str(flag) for flag in self.flags])
+        return attributes
 
     def texts(self) -> tuple[str, str]:
         """The canonical JSON of the parameters and of the record."""
@@ -199,7 +226,7 @@ def _write_run(file: h5py.File, run: RunToStore, params_text: str, record_text: 
     group = runs.create_group(f"{number:04d}")
     write_attributes(group, {"algorithm": run.algorithm, "algorithm_version": run.version,
                              "params_json": params_text, "created_utc": created,
-                             "run": number})
+                             "run": number, **run.summary_attributes()})
     group.create_dataset("record_json", data=fixed_text(record_text))
     _write_native(group.create_group("record"), run.record)
     return number
@@ -231,6 +258,7 @@ def store_analysis_runs(path: Path | str, runs: Sequence[RunToStore],
                     numbers = [_write_run(file, run, params_text, record_text, created)
                                for run, (params_text, record_text) in zip(runs, texts,
                                                                           strict=True)]
+                    write_manifest(file)
             except PhysiocapError:
                 raise
             except Exception as error:

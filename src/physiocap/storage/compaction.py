@@ -8,7 +8,9 @@ without chunk index), then atomically replaces the original. Sample values are c
 unchanged; a failure leaves the original in place.
 
 The same copy seals a file whose writer died: growing datasets are cut to their committed
-rows and the state attributes are set (``row_limits`` and ``attribute_overrides``).
+rows and the state attributes are set (``row_limits`` and ``attribute_overrides``). Either
+way the copy gets an index manifest of what it holds
+(:mod:`physiocap.storage.index_manifest`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 from physiocap.core.errors import CorruptFileError, DiskFullError, StorageError
 from physiocap.core.records import TrialStatus
 from physiocap.storage.attributes import read_text, write_attributes
+from physiocap.storage.index_manifest import write_manifest
 from physiocap.storage.locking import PURPOSE_UPDATE, WriterLock
 from physiocap.storage.opening import open_for_reading
 from physiocap.storage.reader import READERS, schema_version_of
@@ -117,6 +120,7 @@ def rewrite(path: Path, *, row_limits: Mapping[str, int] | None = None,
             with h5py.File(temporary, "w", libver=FILE_LIBVER) as target:
                 _copy_group(opened.file, target, row_limits or {}, attribute_overrides or {},
                             skip)
+                write_manifest(target)  # of the copy: sealing changes statuses and trials
         finally:
             opened.close()
         commit_sibling(temporary, path, mode)

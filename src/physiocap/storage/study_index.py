@@ -2,15 +2,19 @@
 
 The session files stay the only truth; the index is a cache of their metadata (visit date,
 label, protocol, devices with model and serial, trial status, stored analysis runs with
-algorithm name and version) in one SQLite file, ``<study>/.physiocap-index.sqlite``, so
-that a study of thousands of visits is listed in milliseconds instead of opening every
-file. It is refreshed incrementally on every query: a file whose size or modification time
-(ns) changed is read again, a new file is added, a vanished file's rows go. A refresh
-reads a file's visit attributes; its trials, about 85 % of its metadata, are read the first
-time trials are asked for (:meth:`StudyIndex.trials`) and kept while the file is
-unchanged. A file that is being recorded (its writer holds the lock) is not indexed and is
-reported with the reason; it is looked at again on the next refresh. A folder the user
-may not write to gets an in-memory index (nothing is cached, nothing is written there).
+algorithm name, version, headline outcomes and flags) in one SQLite file,
+``<study>/.physiocap-index.sqlite``, so that a study of thousands of visits is listed in
+milliseconds instead of opening every file. It is refreshed incrementally on every query:
+a file whose size or modification time (ns) changed is read again, a new file is added, a
+vanished file's rows go. A refresh reads a file's visit attributes and its index manifest
+(:mod:`~physiocap.storage.index_manifest`: its devices and trials with their stored runs,
+one attribute); a file without a valid manifest (older, imported, damaged) has its
+devices read from their groups and its trials, about 85 % of its metadata, read the first
+time trials are asked for (:meth:`StudyIndex.trials`), giving the same rows. Either way
+they are kept while the file is unchanged. A file that is being recorded (its writer holds
+the lock) is not indexed and is reported with the reason; it is looked at again on the next
+refresh. A folder the user may not write to gets an in-memory index (nothing is cached,
+nothing is written there).
 
 The workflows layer may cache what it derives from a file (analysed outcomes, visit
 summaries) with :meth:`StudyIndex.put_derived`; such entries belong to the file's current
@@ -30,12 +34,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from h5py import h5a, h5g, h5t
+from h5py import h5g
 
 from physiocap.core.errors import FileLockedError, PhysiocapError, StorageError
-from physiocap.core.records import TestKind
 from physiocap.storage.attributes import parse_utc
+from physiocap.storage.index_manifest import (
+    device_entries,
+    integer,
+    names_by_index,
+    read_manifest,
+    text,
+    trial_entry,
+)
 from physiocap.storage.opening import OpenedFile, open_for_reading
 from physiocap.storage.reader import schema_version_of
 from physiocap.storage.schema import STATE_COMPLETED, STATE_RECORDING
@@ -44,7 +54,7 @@ INDEX_FILE = ".physiocap-index.sqlite"
 SESSION_SUFFIX = ".h5"
 
 #: Bumped whenever the tables change: an index of another version is rebuilt.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 #: Files read and stored per transaction during a refresh.
 BATCH_FILES = 200
@@ -59,8 +69,8 @@ CREATE TABLE IF NOT EXISTS files (
     trials_read INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS trials (
     path TEXT NOT NULL, trial_id TEXT NOT NULL, test TEXT NOT NULL, status TEXT NOT NULL,
-    side TEXT NOT NULL, protocol_json TEXT NOT NULL, device_ids_json TEXT NOT NULL,
-    runs_json TEXT NOT NULL,
+    side TEXT NOT NULL, repetition INTEGER NOT NULL, protocol_json TEXT NOT NULL,
+    device_ids_json TEXT NOT NULL, runs_json TEXT NOT NULL,
     PRIMARY KEY (path, trial_id));
 CREATE TABLE IF NOT EXISTS derived (
     path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, key));
@@ -81,11 +91,16 @@ class DeviceRef:
 
 @dataclass(frozen=True, slots=True)
 class RunRef:
-    """A stored analysis run of one trial (name, version, run number)."""
+    """A stored analysis run of one trial: name, version, run number, when it was stored,
+    and the headline outcomes and flags the analysis stored with it (empty for runs
+    stored before physiocap kept them)."""
 
     algorithm: str
     version: str
     run: int
+    created_utc: str
+    outcomes: dict[str, Any]
+    flags: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,7 @@ class IndexedTrial:
     protocol: dict[str, Any]
     devices: tuple[DeviceRef, ...]
     runs: tuple[RunRef, ...]
+    repetition: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,94 +181,20 @@ def _session_files(root: Path) -> dict[str, _Stat]:
     return found
 
 
-# -- reading metadata fast --------------------------------------------------------------------
-# The index reads thousands of files, a few hundred attributes each: through h5py's
-# high-level attribute access each costs about 37 µs, through its low-level calls with the
-# stored type about 13 µs, and low-level group access is 5-10 times cheaper too. These
-# helpers read exactly the attributes the schema writes (docs/file-format.md; layout_v1).
-def _attribute(gid: Any, name: str, obj_name: bytes = b".") -> Any:
-    """An attribute's value (bytes for text), or ``None`` when there is none; of the
-    object ``obj_name`` below ``gid`` when given (saves opening it)."""
-    try:
-        attribute = h5a.open(gid, name.encode(), obj_name=obj_name)
-    except KeyError:
-        return None
-    stored = attribute.get_type()
-    if stored.get_class() == h5t.STRING and not stored.is_variable_str():
-        value = np.empty((), dtype=f"S{stored.get_size()}")
-        attribute.read(value, mtype=stored)
-        return value[()]
-    value = np.empty(attribute.shape, dtype=attribute.dtype)
-    attribute.read(value)
-    return value[()]
+#: JSON of the index's columns, keys sorted (one encoder: a third cheaper than json.dumps).
+_encode = json.JSONEncoder(sort_keys=True).encode
 
 
-def _text(gid: Any, name: str, default: str = "") -> str:
-    value = _attribute(gid, name)
-    if value is None:
-        return default
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _int(gid: Any, name: str) -> int | None:
-    value = _attribute(gid, name)
-    return None if value is None else int(value)
-
-
-def _names(gid: Any) -> list[str]:
-    return [name.decode() for name in gid]
-
-
-def _device_dict(gid: Any) -> dict[str, Any]:
-    return {"device_id": _text(gid, "device_id"), "kind": _text(gid, "kind"),
-            "model": _text(gid, "model"), "serial": _text(gid, "serial"),
-            "placement": _text(gid, "placement", "unspecified"), "side": _text(gid, "side"),
-            "simulated": bool(_int(gid, "simulated") or 0)}
-
-
-def _names_by_index(gid: Any) -> list[bytes]:
-    """The names of a group's members (by index: twice as fast as h5py's iterator)."""
-    return [gid.get_objname_by_idx(i) for i in range(gid.get_num_objs())]
-
-
-def _runs(trials: Any, trial_id: bytes) -> list[list[Any]]:
-    path = trial_id + b"/analysis"
-    if not trials.links.exists(path):
-        return []
-    analysis = h5g.open(trials, path)
-    runs = []
-    for algorithm in _names_by_index(analysis):
-        group = h5g.open(analysis, algorithm)
-        for name in _names_by_index(group):
-            version = _attribute(group, "algorithm_version", obj_name=name)
-            runs.append([algorithm.decode(), (version or b"").decode(),
-                         int(name) if name.isdigit() else 0])
-    return runs
-
-
-def _trial_text(trials: Any, trial_id: bytes, name: str, default: str) -> str:
-    value = _attribute(trials, name, obj_name=trial_id)
-    return default if value is None else value.decode("utf-8") if isinstance(value, bytes) \
-        else str(value)
-
-
-def _trial_row(trials: Any, trial_id: str, left_open: bool) -> dict[str, Any]:
-    """One trial's row, its attributes read through the trials group (no group opened for
-    the trial itself)."""
-    key = trial_id.encode()
-    test = _trial_text(trials, key, "test", "")
-    TestKind(test)  # a trial of an unknown test is damage, not a new kind of trial
-    protocol_text = _trial_text(trials, key, "protocol", "{}") or "{}"
-    protocol = json.loads(protocol_text)
-    status = _trial_text(trials, key, "status", "recording")
+def _row(entry: dict[str, Any], left_open: bool) -> dict[str, Any]:
+    """A trial's row in the index from its entry (:mod:`~physiocap.storage.index_manifest`),
+    whether the entry came from the manifest or from the trial's own attributes."""
+    status = entry["status"]
     if left_open and status == "recording":
         status = "interrupted"
-    streams = sorted(name.decode() for name in _names_by_index(h5g.open(trials,
-                                                                        key + b"/streams")))
-    return {"trial_id": trial_id, "test": test, "status": status,  # named by its trial ID
-            "side": str(protocol.get("side", "")),  # a sided test's protocol names its side
-            "protocol_json": json.dumps(protocol, sort_keys=True),
-            "device_ids_json": json.dumps(streams), "runs_json": json.dumps(_runs(trials, key))}
+    return {"trial_id": entry["trial_id"], "test": entry["test"], "status": status,
+            "side": entry["side"], "repetition": entry["repetition"],
+            "protocol_json": _encode(entry["protocol"]),
+            "device_ids_json": _encode(entry["devices"]), "runs_json": _encode(entry["runs"])}
 
 
 @contextmanager
@@ -272,45 +214,49 @@ def _opened(path: Path) -> Iterator[OpenedFile]:
 
 
 def _read_visit(path: Path) -> dict[str, Any]:
-    """The visit metadata of one session file (no trial, no sample is read)."""
+    """The visit metadata of one session file (no sample is read); with its trial rows
+    (``"trials"``) when the file holds a valid index manifest, else ``None`` there and its
+    devices read from their groups."""
     with _opened(path) as opened:
         root = opened.file.id
-        state = _text(root, "state", STATE_RECORDING)
+        state = text(root, "state", STATE_RECORDING)
         if opened.left_open and state == STATE_COMPLETED:
             state = STATE_RECORDING
         participant = h5g.open(root, b"participant")
         session = h5g.open(root, b"session")
-        started = parse_utc(_text(session, "started_utc"))
-        session_id = _text(session, "session_id")
-        participant_id = _text(participant, "participant_id")
+        started = parse_utc(text(session, "started_utc"))
+        session_id = text(session, "session_id")
+        participant_id = text(participant, "participant_id")
         if started is None or not session_id or not participant_id:
             raise StorageError("has no participant ID, session ID or session start",
                                path=path)
-        device_group = h5g.open(root, b"devices")
-        devices = {name: _device_dict(h5g.open(device_group, name.encode()))
-                   for name in _names(device_group)}
+        manifest = None if opened.left_open else read_manifest(root)
+        devices = manifest.devices if manifest is not None else device_entries(root)
         return {"participant_id": participant_id, "session_id": session_id,
-                "visit_label": _text(session, "visit_label"),
-                "started_utc": started.isoformat(), "site": _text(session, "site"),
-                "operator_id": _text(session, "operator_id"), "state": state,
-                "file_uuid": _text(root, "file_uuid"),
-                "software_version": _text(root, "software_version"),
+                "visit_label": text(session, "visit_label"),
+                "started_utc": started.isoformat(), "site": text(session, "site"),
+                "operator_id": text(session, "operator_id"), "state": state,
+                "file_uuid": text(root, "file_uuid"),
+                "software_version": text(root, "software_version"),
                 "participant_json": json.dumps({
-                    "participant_id": participant_id, "group": _text(participant, "group"),
-                    "sex": _text(participant, "sex", "unknown"),
-                    "birth_year": _int(participant, "birth_year")}),
-                "devices_json": json.dumps(devices)}
+                    "participant_id": participant_id, "group": text(participant, "group"),
+                    "sex": text(participant, "sex", "unknown"),
+                    "birth_year": integer(participant, "birth_year")}),
+                "devices_json": json.dumps(devices, sort_keys=True),
+                "trials": None if manifest is None else [
+                    _row(entry, left_open=False) for entry in manifest.trials]}
 
 
 def _read_trials(path: Path) -> list[dict[str, Any]]:
-    """The trial rows of one session file (metadata and stored runs, no samples); a trial
-    a killed writer left half-made is left out, in a closed file it is damage."""
+    """The trial rows of one session file read from its trials' own attributes (a file
+    without a valid manifest); a trial a killed writer left half-made is left out, in a
+    closed file it is damage."""
     with _opened(path) as opened:
         trials_group = h5g.open(opened.file.id, b"trials")
         trials = []
-        for trial_id in _names(trials_group):
+        for trial_id in names_by_index(trials_group):
             try:
-                trials.append(_trial_row(trials_group, trial_id, opened.left_open))
+                trials.append(_row(trial_entry(trials_group, trial_id), opened.left_open))
             except Exception:
                 if not opened.left_open:
                     raise
@@ -327,8 +273,13 @@ def _or_reason(read: Callable[[Path], Any], path: Path) -> tuple[Any, str]:
         return None, str(error)
 
 
-def _devices(text: str) -> dict[str, DeviceRef]:
-    return {name: DeviceRef(**entry) for name, entry in json.loads(text).items()}
+def _devices(stored: str) -> dict[str, DeviceRef]:
+    return {name: DeviceRef(**entry) for name, entry in json.loads(stored).items()}
+
+
+def _run_ref(run: dict[str, Any]) -> RunRef:
+    return RunRef(run["algorithm"], run["version"], run["run"], run["created_utc"],
+                  run["outcomes"], tuple(run["flags"]))
 
 
 class StudyIndex:
@@ -410,13 +361,16 @@ class StudyIndex:
                         continue
                     added += relative not in known
                     stat = on_disk[relative]
+                    trials = visit.pop("trials")
                     db.execute(
                         "INSERT INTO files VALUES (:path, :size, :mtime_ns, :participant_id, "
                         ":session_id, :visit_label, :started_utc, :site, :operator_id, "
                         ":state, :file_uuid, :software_version, :participant_json, "
-                        ":devices_json, 0)",
+                        ":devices_json, :trials_read)",
                         {"path": relative, "size": stat.size, "mtime_ns": stat.mtime_ns,
-                         **visit})
+                         "trials_read": trials is not None, **visit})
+                    if trials is not None:  # from the file's index manifest
+                        self._insert_trials(db, relative, trials)
             if self.on_progress is not None:
                 self.on_progress(start + len(batch), len(stale))
         self._skipped = tuple(skipped)
@@ -445,14 +399,19 @@ class StudyIndex:
                         skipped.append(SkippedFile(self.root / relative, problem))
                         continue
                     db.execute("DELETE FROM trials WHERE path = ?", (relative,))
-                    db.executemany(
-                        "INSERT INTO trials VALUES (:path, :trial_id, :test, :status, :side, "
-                        ":protocol_json, :device_ids_json, :runs_json)",
-                        [{"path": relative, **trial} for trial in trials])
+                    self._insert_trials(db, relative, trials)
                     db.execute("UPDATE files SET trials_read = 1 WHERE path = ?", (relative,))
             if self.on_progress is not None:
                 self.on_progress(start + len(batch), len(pending))
         self._skipped += tuple(skipped)
+
+    @staticmethod
+    def _insert_trials(db: sqlite3.Connection, relative: str,
+                       trials: list[dict[str, Any]]) -> None:
+        db.executemany(
+            "INSERT INTO trials VALUES (:path, :trial_id, :test, :status, :side, "
+            ":repetition, :protocol_json, :device_ids_json, :runs_json)",
+            [{"path": relative, **trial} for trial in trials])
 
     @staticmethod
     def _forget(db: sqlite3.Connection, paths: list[str]) -> None:
@@ -503,14 +462,14 @@ class StudyIndex:
     def trials(self, participant_id: str | None = None,
                test: str | None = None) -> list[IndexedTrial]:
         """Trials (with their devices and stored runs), in visit-date then trial-ID order
-        (trial IDs are numbered per test: ``grip-01``, ``grip-02``, ...). A file's trials
-        are read the first time they are asked for, not by the refresh: listing visits,
-        which is what progress, exports and re-analysis need, then opens each file once
-        for its visit attributes only (about a fifth of a file's metadata)."""
+        (trial IDs are numbered per test: ``grip-01``, ``grip-02``, ...). A file with a
+        valid index manifest had its trials indexed by the refresh (one attribute); the
+        trials of other files (older, imported) are read from their own attributes the
+        first time they are asked for, about 85 % of such a file's metadata."""
         self.refresh()
         self._read_pending_trials(participant_id)
         query = ("SELECT t.path, f.participant_id, f.session_id, t.trial_id, t.test, "
-                 "t.status, t.side, t.protocol_json, "
+                 "t.status, t.side, t.repetition, t.protocol_json, "
                  "t.device_ids_json, t.runs_json, f.devices_json FROM trials t JOIN files f "
                  "ON t.path = f.path WHERE 1 = 1")
         args: list[str] = []
@@ -523,8 +482,8 @@ class StudyIndex:
         query += " ORDER BY f.participant_id, f.started_utc, f.session_id, t.trial_id"
         found = []
         devices_of: dict[str, dict[str, DeviceRef]] = {}  # a file's devices, parsed once
-        for (path, pid, session_id, trial_id, kind, status, side, protocol, device_ids, runs,
-             devices_json) in self._db.execute(query, args):
+        for (path, pid, session_id, trial_id, kind, status, side, repetition, protocol,
+             device_ids, runs, devices_json) in self._db.execute(query, args):
             if devices_json not in devices_of:
                 devices_of[devices_json] = _devices(devices_json)
             devices = devices_of[devices_json]
@@ -532,7 +491,7 @@ class StudyIndex:
                 self.root / path, pid, session_id, trial_id, kind, status, side,
                 json.loads(protocol),
                 tuple(devices[d] for d in json.loads(device_ids) if d in devices),
-                tuple(RunRef(*run) for run in json.loads(runs))))
+                tuple(_run_ref(run) for run in json.loads(runs)), repetition))
         return found
 
     # -- derived values -------------------------------------------------------------------

@@ -24,7 +24,8 @@ Crash safety rests on four things, each measured (see ``docs/file-format.md``):
    sample flushed before and reads as interrupted. (Copy-on-write file systems may still
    need new blocks to overwrite; there the reserve only makes a crash less likely.)
 
-When the writer closes normally the file is rewritten once, compactly
+When the writer closes normally it writes the file's index manifest
+(:mod:`physiocap.storage.index_manifest`) and the file is rewritten once, compactly
 (:mod:`physiocap.storage.compaction`).
 
 All public methods are thread-safe; the capture engine calls them from its writer thread.
@@ -65,6 +66,7 @@ from physiocap.core.streams import DeviceTiming, StreamSpec
 from physiocap.storage.attributes import utc_text, write_attributes
 from physiocap.storage.compaction import rewrite
 from physiocap.storage.failures import is_disk_full, open_error
+from physiocap.storage.index_manifest import write_manifest
 from physiocap.storage.layout_v1 import (
     device_attributes,
     participant_attributes,
@@ -686,6 +688,7 @@ class SessionWriter:
                             "status": str(TrialStatus.INTERRUPTED), "ended_utc": now,
                             "notes": "the session was closed while this trial was recording"})
                     write_attributes(file, {"state": STATE_COMPLETED, "completed_utc": now})
+                    write_manifest(file)
                 for trial in open_trials:
                     trial.recording = False
                 with self._guard("close the session file"):

@@ -365,7 +365,8 @@ def store_outcomes(path: Path | str, outcomes: Iterable[TrialOutcome],
         return outcomes
     numbers = store_analysis_runs(path, [
         RunToStore(outcome.trial_id, outcome.algorithm.name, outcome.algorithm.version,
-                   outcome.algorithm.parameters, outcome.record)
+                   outcome.algorithm.parameters, outcome.record, outcome.headline,
+                   outcome.flags)
         for outcome in analysed if outcome.algorithm is not None], created)
     runs = {id(outcome): number for outcome, number in zip(analysed, numbers, strict=True)}
     return [replace(outcome, run=runs[id(outcome)]) if id(outcome) in runs else outcome
