@@ -65,3 +65,23 @@ def test_last_protocols_come_from_the_latest_visit_that_had_the_test(tmp_path: P
     assert remembered[TestKind.TUG]["chair_height_m"] == pytest.approx(0.46)
     assert remembered[TestKind.SIT_TO_STAND]["chair_height_m"] == pytest.approx(0.40)
     assert TestKind.GRIP not in remembered
+
+
+def test_last_protocols_follow_the_visit_date_not_the_file_time(tmp_path: Path) -> None:
+    """A baseline entered after its follow-up (back-dated) does not set the protocol."""
+    from physiocap.core.clock import VirtualClock
+    from physiocap.core.records import TestKind
+    from physiocap.workflows.demo import run_demo
+
+    def grip(protocol: str) -> tuple:
+        return tuple((TestKind.GRIP, {"protocol": protocol}, Side(side))
+                     for side in ("right", "left"))
+
+    run_demo(tmp_path, clock=VirtualClock(start_utc=datetime(2026, 4, 5, tzinfo=UTC)),
+             plan=grip("asht"), visit_label="follow-up")
+    baseline = run_demo(tmp_path, clock=VirtualClock(start_utc=datetime(2026, 1, 5,
+                                                                        tzinfo=UTC)),
+                        plan=grip("southampton"), visit_label="baseline").path
+    study = StudyFolder(tmp_path)
+    assert study.sessions("DEMO-0001")[-1].path == baseline  # the newest file
+    assert study.last_protocols("DEMO-0001")[TestKind.GRIP]["protocol"] == "asht"

@@ -156,9 +156,10 @@ class StudyFolder:
     def last_protocols(self, participant_id: str) -> dict[TestKind, dict[str, Any]]:
         """Each test's protocol values at the participant's most recent visit that had it
         (a follow-up repeats the baseline's protocol: a change of protocol moves results by
-        about one MCID). Unreadable or busy files are passed over."""
+        about one MCID), the visits in their recorded-date order (a back-dated visit written
+        last is not the latest). Unreadable or busy files are passed over."""
         found: dict[TestKind, dict[str, Any]] = {}
-        for entry in reversed(self.sessions(participant_id)):
+        for entry in reversed(self.visits(participant_id)):
             try:
                 with SessionReader(entry.path) as reader:
                     trials = list(reader.trials)
