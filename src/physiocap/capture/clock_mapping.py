@@ -178,6 +178,19 @@ class ClockMapper:
         self._observe(float(device_time_s[-1]), host_arrival_s)
         return (self._y0 + self._intercept) + (1.0 + self._slope) * (device_time_s - self._x0)
 
+    def residual_s(self, device_time_s: float, host_arrival_s: float) -> float:
+        """How far an arrival lies above the current line (its delay beyond the smallest
+        seen); NaN before the first packet."""
+        if not self.started:
+            return math.nan
+        x = device_time_s - self._x0
+        return host_arrival_s - (self._y0 + self._intercept + (1.0 + self._slope) * x)
+
+    def shift_host(self, step_s: float) -> None:
+        """The host clock stepped by ``step_s``: move the fitted line (and the points
+        behind it) onto the new host timeline, keeping the device clock's rate."""
+        self._y0 += step_s
+
     def current_fit(self) -> ClockFit | None:
         """The mapping in absolute times, or ``None`` before the first packet."""
         if not self.started:

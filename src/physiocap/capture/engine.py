@@ -574,6 +574,8 @@ class CaptureEngine:
             if result.restarted:
                 self._emit(StreamRestarted(result.t_s[0], pipeline.device_id,
                                            pipeline.spec.name))
+            if result.host_step_s:
+                self._host_clock_stepped(pipeline, result.host_step_s, float(result.t_s[0]))
             trial, writer = self._trial, self._writer
             if (trial is None or writer is None or trial.interrupted
                     or (pipeline.device_id, pipeline.spec.name) not in trial.streams):
@@ -585,6 +587,23 @@ class CaptureEngine:
         except Exception as error:
             logger.exception("capture failed on a packet of %s", block.device_id)
             self._emit(CaptureErrorEvent(self._now(), error, device.info.device_id))
+
+    def _host_clock_stepped(self, found_by: StreamPipeline, step_s: float, t_s: float) -> None:
+        """The host clock jumped by ``step_s`` (found on one stream's device clock): the
+        session timeline follows the device clocks across it, so every other stream and
+        the engine's own times (trial ends, markers) move with it; a recording trial gets
+        a ``host_clock_step`` marker saying so."""
+        self._origin_s += step_s
+        for device in self._devices.values():
+            for pipeline in device.pipelines.values():
+                if pipeline is not found_by:
+                    pipeline.host_stepped(step_s)
+        logger.warning("host clock stepped by %+.3f s (found on %s/%s); session time follows "
+                       "the device clocks", step_s, found_by.device_id, found_by.spec.name)
+        trial, writer = self._trial, self._writer
+        if trial is not None and writer is not None and not trial.interrupted:
+            trial_id, label = trial.trial_id, f"host clock stepped by {step_s:+.3f} s"
+            writer.call(lambda sink: sink.add_marker(trial_id, t_s, "host_clock_step", label))
 
     def _on_gap(self, gap: Gap, trial: _Trial | None, writer: WriterThread | None) -> None:
         self._emit(GapDetected(self._now(), gap.device_id, gap.stream, gap.start_s,

@@ -40,7 +40,9 @@ class MappedPacket:
     ``t_s``: per-sample session times; ``device_time_s``: per-sample device times (None
     for a device without a clock); ``host_time_s``: arrival on the session timeline;
     ``gap``: samples lost just before this packet; ``restarted``: the device restarted
-    its counters or clock before this packet.
+    its counters or clock before this packet; ``host_step_s``: the host clock stepped by
+    this much before this packet (this pipeline has moved onto the new host timeline; the
+    engine moves the session's origin and every other stream with it).
     """
 
     samples: np.ndarray
@@ -52,6 +54,7 @@ class MappedPacket:
     host_time_s: float
     gap: Gap | None
     restarted: bool
+    host_step_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,7 @@ class StreamStats:
     gaps: int = 0
     restarts: int = 0
     clock_steps: int = 0  # packets moved later so that time never runs backwards
+    host_steps: int = 0  # host clock jumps found on this stream (suspend and resume)
 
 
 class StreamPipeline:
@@ -81,11 +85,24 @@ class StreamPipeline:
 
     ``origin_s`` is the engine-clock time of the session timeline's zero; change it with
     :meth:`set_origin` (the ring buffer's times move with it).
+
+    Host clock steps (a laptop suspended and resumed: Linux's and macOS's monotonic
+    clocks stop while the devices' clocks run on; or any jump of the host clock) are told
+    apart from transport delay by the device's own timeline. An arrival cannot precede its
+    sampling, so one more than ``host_step_s`` earlier than the clock line (which already
+    carries the smallest delay, and whose slope errs by at most 1000 ppm × the 300 s
+    window = 0.3 s) means the host clock went back; every arrival of ``host_confirm_s``
+    of device time more than ``host_step_s`` late, with none on time, means it went
+    forward (a single late burst after a link loss drains within that time). The session
+    timeline then follows the device clocks across the step instead of the host clock,
+    so samples keep their spacing, a suspend becomes a gap of its real length, and trial
+    times stay consistent with the samples.
     """
 
     def __init__(self, device_id: str, spec: StreamSpec, *, origin_s: float,
                  ring_seconds: float = 30.0, clock_window_s: float = 300.0,
-                 clock_bin_s: float = 1.0, gap_factor: float = 1.5) -> None:
+                 clock_bin_s: float = 1.0, gap_factor: float = 1.5,
+                 host_step_s: float = 1.0, host_confirm_s: float = 5.0) -> None:
         self.device_id = device_id
         self.spec = spec
         self.origin_s = origin_s
@@ -101,6 +118,10 @@ class StreamPipeline:
                                              gap_factor=gap_factor)
         self._dtype = np.dtype(spec.dtype)
         self._last_t = -math.inf  # session time of the last accepted sample
+        self.host_step_threshold_s = host_step_s
+        self.host_confirm_s = host_confirm_s
+        self._late_since: float | None = None  # device time the late stretch began
+        self._late_min_s = math.inf  # smallest residual in that stretch
 
     def set_origin(self, origin_s: float) -> None:
         delta = self.origin_s - origin_s
@@ -108,11 +129,35 @@ class StreamPipeline:
         self._last_t += delta
         self.ring.shift_time(delta)
 
+    def host_stepped(self, step_s: float) -> None:
+        """The host clock stepped by ``step_s`` (found on another stream): follow it."""
+        self._mapper.shift_host(step_s)
+        self.origin_s += step_s
+        self._late_since, self._late_min_s = None, math.inf
+
+    def _host_step(self, device_last_s: float, host_s: float) -> float:
+        """The host clock's step before this packet, or 0 (see the class docstring)."""
+        residual = self._mapper.residual_s(device_last_s, host_s)
+        if not math.isfinite(residual):
+            return 0.0
+        if residual < -self.host_step_threshold_s:
+            return residual
+        if residual <= self.host_step_threshold_s:
+            self._late_since, self._late_min_s = None, math.inf
+            return 0.0
+        if self._late_since is None:
+            self._late_since = device_last_s
+        self._late_min_s = min(self._late_min_s, residual)
+        if device_last_s - self._late_since >= self.host_confirm_s:
+            return self._late_min_s
+        return 0.0
+
     def restart(self) -> None:
         """Forget continuity and the clock fit (streaming was restarted on request: the
         device may count from zero again). The ring buffer and counters stay."""
         self._continuity.reset()
         self._mapper = self._new_mapper()
+        self._late_since, self._late_min_s = None, math.inf
 
     def clock_fit(self) -> ClockFit | None:
         return self._mapper.current_fit()
@@ -139,9 +184,16 @@ class StreamPipeline:
             self.stats.duplicates += 1
             return Dropped("duplicate", f"samples from index {first_index} already received")
         restarted = continuity.verdict is Verdict.RESTART
+        step = 0.0
         if restarted:
             self.stats.restarts += 1
             self._mapper = self._new_mapper()
+            self._late_since, self._late_min_s = None, math.inf
+        else:
+            step = self._host_step(float(device_s[-1]), block.host_time_s)
+            if step:
+                self.stats.host_steps += 1
+                self.host_stepped(step)
         t = self._mapper.map_packet(device_s, block.host_time_s) - self.origin_s
         if t[0] <= self._last_t:
             # the fit moved earlier (a packet with less delay than any before): never run
@@ -159,7 +211,7 @@ class StreamPipeline:
                             first_sample_index=first_index, sequence=block.sequence,
                             device_time_raw=NO_RAW_TIME if raw is None else int(raw),
                             host_time_s=block.host_time_s - self.origin_s, gap=gap,
-                            restarted=restarted)
+                            restarted=restarted, host_step_s=step)
 
     def _gap(self, lost: int, restarted: bool, first_t: float) -> Gap | None:
         if math.isinf(self._last_t):
