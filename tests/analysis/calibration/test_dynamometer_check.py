@@ -86,3 +86,15 @@ def test_short_zero_hold_and_too_few_loads_are_refused():
     t, reading, steps = _record(0.0, 0.0, 0.0, masses=(10, 20))
     with pytest.raises(ProcedureRefusedError, match="only 2 different load"):
         KnownLoadCheck().evaluate(t, reading, steps)
+
+
+def test_a_zero_hold_of_exactly_the_minimum_is_not_refused_for_float_rounding():
+    """On the session clock a 60 s hold starting at 5.1 s ends at 65.1 s, whose difference
+    is 59.99999999999999 s: the hold was as long as asked."""
+    t, reading, steps = _record(0.0, 0.0, 0.0)
+    start_s = 5.1
+    shifted = [LoadStep(s.label, s.kind, s.applied_n, s.t_start_s + start_s,
+                        s.t_end_s + start_s) for s in steps]
+    assert shifted[0].t_end_s - shifted[0].t_start_s < 60.0
+    check = KnownLoadCheck().evaluate(t + start_s, reading, shifted)
+    assert check.verdict == "pass"

@@ -31,7 +31,7 @@ def _check_beside_other_device(tmp_path, kind: str):
     """Record a ``kind`` check while the other kind of device, connected first, streams:
     its stream comes first in the file. Returns (outcome, checked driver, other ID)."""
     procedure = (imu_procedure() if kind == "imu"
-                 else dynamometer_procedure((5.0, 10.0, 20.0), cycles=1, zero_hold_s=61.0,
+                 else dynamometer_procedure((5.0, 10.0, 20.0), cycles=1,
                                             hold_s=5.0, creep_hold_s=10.0))
     with CaptureEngine(VirtualClock(start_utc=START)) as engine:
         # named so that its stream sorts first in the file (streams are stored by name)
