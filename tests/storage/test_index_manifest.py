@@ -27,7 +27,7 @@ from physiocap.core.records import (
     TrialStatus,
 )
 from physiocap.core.streams import StreamSpec
-from physiocap.storage import SessionWriter, study_index
+from physiocap.storage import SessionWriter, seal_interrupted_file, study_index
 from physiocap.storage.analysis_runs import RunToStore, store_analysis_runs
 from physiocap.storage.index_manifest import MANIFEST_ATTRIBUTE
 from physiocap.storage.study_index import IndexedTrial, IndexedVisit, StudyIndex
@@ -205,3 +205,40 @@ def test_a_large_visit_keeps_its_manifest(tmp_path: Path) -> None:
         trials = index.trials()
     assert len(trials) == 60
     assert all(trial.protocol == long_note for trial in trials)
+
+
+def test_a_file_whose_writer_died_is_indexed_the_same_before_and_after_sealing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy taken while the writer has the file open reads as left open by a writer that
+    died: no manifest is trusted, its recording trial is interrupted. Sealing writes the
+    manifest; the trials then come from it and are the same."""
+    path = tmp_path / "live" / "P1" / "visit.h5"
+    path.parent.mkdir(parents=True)
+    writer = SessionWriter.create(path, Participant("P1"), SessionInfo("visit", "v", DAY))
+    writer.add_device(DYN)
+    done = TrialInfo("grip-01", TestKind.GRIP, {"protocol": "southampton"}, side=Side.LEFT)
+    writer.begin_trial(done, started_utc=DAY, t_start_s=0.0, streams=[("dyn1", FORCE)])
+    writer.end_trial("grip-01", status=TrialStatus.ACCEPTED, t_end_s=5.0, ended_utc=DAY)
+    writer.begin_trial(TrialInfo("grip-02", TestKind.GRIP, {"protocol": "southampton"},
+                                 repetition=2), started_utc=DAY, t_start_s=6.0,
+                       streams=[("dyn1", FORCE)])
+    writer.flush()
+    study = tmp_path / "study"
+    (study / "P1").mkdir(parents=True)
+    killed = Path(shutil.copy(path, study / "P1" / "visit.h5"))
+    writer.close()
+
+    reads: list[Path] = []
+    original = study_index._read_trials
+    monkeypatch.setattr(study_index, "_read_trials",
+                        lambda p: reads.append(p) or original(p))
+    with StudyIndex(study) as index:
+        assert index.visits()[0].state == "recording"
+        before = index.trials()
+        assert reads == [killed]
+        assert [(t.trial_id, t.status) for t in before] == [("grip-01", "accepted"),
+                                                            ("grip-02", "interrupted")]
+        seal_interrupted_file(killed)
+        assert index.visits()[0].state == "interrupted"
+        assert index.trials() == before
+        assert reads == [killed]  # after sealing, from the manifest
