@@ -29,7 +29,11 @@ from physiocap.core.records import (
 from physiocap.core.streams import StreamSpec
 from physiocap.storage import SessionWriter, seal_interrupted_file, study_index
 from physiocap.storage.analysis_runs import RunToStore, store_analysis_runs
-from physiocap.storage.index_manifest import MANIFEST_ATTRIBUTE
+from physiocap.storage.index_manifest import (
+    MANIFEST_ATTRIBUTE,
+    read_manifest,
+    write_manifest,
+)
 from physiocap.storage.study_index import IndexedTrial, IndexedVisit, StudyIndex
 
 IMU = DeviceInfo("imu1", "sim-imu", DeviceKind.IMU, "SIM-IMU6", "SN-IMU-7",
@@ -242,3 +246,29 @@ def test_a_file_whose_writer_died_is_indexed_the_same_before_and_after_sealing(
         assert index.visits()[0].state == "interrupted"
         assert index.trials() == before
         assert reads == [killed]  # after sealing, from the manifest
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_recordings"
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*/**/*.h5")),
+                         ids=lambda path: path.stem)
+def test_sample_recordings_index_the_same_with_a_manifest_written_for_them(
+        tmp_path: Path, sample: Path) -> None:
+    """Files from before the manifest (real recordings converted by an importer, the demo
+    study) are read from their groups; given a manifest they index to the same rows."""
+    studies = {}
+    for name in ("as_shipped", "with_manifest"):
+        folder = tmp_path / name / "P1"
+        folder.mkdir(parents=True)
+        studies[name] = Path(shutil.copy(sample, folder / sample.name))
+    with h5py.File(studies["as_shipped"], "r") as file:
+        assert MANIFEST_ATTRIBUTE not in file.attrs
+    with h5py.File(studies["with_manifest"], "r+") as file:
+        assert write_manifest(file)
+    with h5py.File(studies["with_manifest"], "r") as file:
+        assert read_manifest(file.id) is not None  # the index will use it
+    rows = {name: comparable(*indexed(path.parents[1]), path.parents[1])
+            for name, path in studies.items()}
+    assert rows["as_shipped"][1]  # it has trials
+    assert rows["as_shipped"] == rows["with_manifest"]
