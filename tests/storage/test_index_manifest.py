@@ -130,6 +130,7 @@ def test_manifest_and_the_files_own_groups_give_identical_rows(
         "gait_speed_lower_back", "2.1", 1)
     assert gait_run.outcomes == {"gait_speed_m_per_s": 1.12, "steps": 7,
                                  "cadence_steps_per_min": None}
+    assert isinstance(gait_run.outcomes["steps"], int)  # a count stays a count
     assert gait_run.flags == ("short_walk",)
     assert gait_run.created_utc == STORED.isoformat(timespec="microseconds")
     grip_runs = by_id["grip-01"].runs

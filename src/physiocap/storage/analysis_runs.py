@@ -125,10 +125,13 @@ def _next_run_number(algorithm_group: h5py.Group) -> int:
     return max(numbers, default=0) + 1
 
 
-def _outcome_value(value: Any) -> float | str | None:
-    """A headline outcome as JSON can hold it: a number, text, or null (also for NaN)."""
-    if value is None or isinstance(value, str):
+def _outcome_value(value: Any) -> float | int | str | bool | None:
+    """A headline outcome as JSON can hold it: a number (a count stays an integer), text,
+    a boolean, or null (also for NaN)."""
+    if value is None or isinstance(value, str | bool):
         return value
+    if isinstance(value, int | np.integer):
+        return int(value)
     number = float(value)
     return number if math.isfinite(number) else None
 
