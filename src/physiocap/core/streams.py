@@ -62,12 +62,17 @@ class StreamSpec:
         return np.issubdtype(np.dtype(self.dtype), np.integer)
 
     def to_si(self, raw: np.ndarray) -> np.ndarray:
-        """Convert stored samples (n, channels) to float64 SI values."""
+        """Convert stored samples (n, channels) to float64 SI values (a new array when a
+        scale or offset applies; scaled in place, so a long stream costs one copy)."""
         values = np.asarray(raw, dtype=np.float64)
+        if self.scale is None and self.offset is None:
+            return values
+        if np.shares_memory(values, raw):
+            values = values.copy()
         if self.scale is not None:
-            values = values * np.asarray(self.scale, dtype=np.float64)
+            values *= np.asarray(self.scale, dtype=np.float64)
         if self.offset is not None:
-            values = values + np.asarray(self.offset, dtype=np.float64)
+            values += np.asarray(self.offset, dtype=np.float64)
         return values
 
 

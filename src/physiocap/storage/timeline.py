@@ -50,8 +50,14 @@ def sample_times_s(packets: np.ndarray, nominal_rate_hz: float,
         measured = np.diff(start_s) / counts[:-1]
         trusted = np.abs(measured - period_s) <= STEP_TOLERANCE * period_s
         steps[:-1] = np.where(trusted, measured, period_s)
-    position = np.arange(n_total) - first_index[packet_of_sample]
-    return start_s[packet_of_sample] + position * steps[packet_of_sample]
+    # in place, one array of the stream's length at a time (an 8 h stream is 23 MB each)
+    position = np.arange(n_total)
+    position -= first_index[packet_of_sample]
+    times = position.astype(np.float64)
+    del position
+    times *= steps[packet_of_sample]
+    times += start_s[packet_of_sample]
+    return times
 
 
 def committed_extent(packets: np.ndarray, stored_rows: int) -> tuple[int, int]:

@@ -59,7 +59,8 @@ def read_imu(reader: SessionReader, trial: TrialRecord) -> ImuSignals:
     gyro = reader.samples_si(trial.trial_id, device_id, "gyro")
     if len(time_s) < 2 or len(gyro_time_s) < 2:
         raise AnalysisError(f"trial {trial.trial_id}: too few IMU samples to analyse")
-    if len(gyro_time_s) != len(time_s) or not np.allclose(gyro_time_s, time_s, atol=1e-4):
+    if len(gyro_time_s) != len(time_s) or not (np.array_equal(gyro_time_s, time_s)
+                                               or np.allclose(gyro_time_s, time_s, atol=1e-4)):
         gyro = np.column_stack([np.interp(time_s, gyro_time_s, gyro[:, axis])
                                 for axis in range(gyro.shape[1])])
     return ImuSignals(reader.devices[device_id], time_s, acc, gyro)

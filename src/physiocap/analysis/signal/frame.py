@@ -67,6 +67,7 @@ class BodyFrameEstimator:
                 "the accelerometer shows no gravity (median low-frequency magnitude "
                 f"{np.median(norm):.2f} m/s²): expected m/s² with gravity included")
         up = gravity_vector / np.maximum(norm, 1e-9)[:, None]
+        del gravity_vector  # a long recording's arrays are tens of MB each
         gravity = float(np.median(norm))
         along_up = np.einsum("ij,ij->i", imu.acc_m_per_s2, up)
         horizontal = imu.acc_m_per_s2 - along_up[:, None] * up

@@ -86,17 +86,25 @@ class UniformResampler:
         acc = np.asarray(acc_m_per_s2, dtype=float)
         gyro = np.asarray(gyro_rad_per_s, dtype=float)
         self._check_shapes(time, acc, gyro)
+        # Each clean-up step copies only when it changes something: a long recording's
+        # arrays are tens of MB each (issue 16: analyze memory on long files).
         finite = np.isfinite(time) & np.isfinite(acc).all(axis=1) & np.isfinite(gyro).all(axis=1)
-        time, acc, gyro = time[finite], acc[finite], gyro[finite]
+        if not finite.all():
+            time, acc, gyro = time[finite], acc[finite], gyro[finite]
+        del finite
         time, acc, gyro = self._drop_out_of_range(time, acc, gyro)
-        order = np.argsort(time, kind="stable")
-        time, acc, gyro = time[order], acc[order], gyro[order]
-        unique_time, first_index, counts = np.unique(time, return_index=True, return_counts=True)
+        if len(time) >= 2 and bool((time[1:] > time[:-1]).all()):
+            unique_time = time  # already strictly increasing: sorted, no repeated time
+        else:
+            order = np.argsort(time, kind="stable")
+            time, acc, gyro = time[order], acc[order], gyro[order]
+            unique_time, first_index, counts = np.unique(time, return_index=True,
+                                                         return_counts=True)
+            acc = np.add.reduceat(acc, first_index, axis=0) / counts[:, None]
+            gyro = np.add.reduceat(gyro, first_index, axis=0) / counts[:, None]
         if len(unique_time) < 2:
             raise InputValidationError("the IMU recording holds fewer than two distinct "
                                        "timestamps")
-        acc = np.add.reduceat(acc, first_index, axis=0) / counts[:, None]
-        gyro = np.add.reduceat(gyro, first_index, axis=0) / counts[:, None]
         duration = unique_time[-1] - unique_time[0]
         if duration < self.min_duration_s:
             raise InputValidationError(
@@ -139,6 +147,8 @@ class UniformResampler:
                     f"the {name} exceeds {limit:.1f} {unit}, beyond the range of body-worn "
                     f"sensors, for {beyond_s:.2f} s of the recording: expected {expected}")
             keep &= ~beyond
+        if keep.all():
+            return time, acc, gyro
         return time[keep], acc[keep], gyro[keep]
 
     @staticmethod

@@ -195,9 +195,12 @@ class TugAnalyzer:
 
     def analyze_signal(self, imu: ImuSignal) -> TugResult:
         rate = imu.rate_hz
-        frame = BodyFrameEstimator(0.5).estimate(imu)
-        posture_frame = BodyFrameEstimator(self.posture_cutoff_hz).estimate(imu)
-        yaw = butter_lowpass(frame.yaw_rate_rad_per_s, self.turn_cutoff_hz, rate)
+        # only the turn rate of one frame and the vertical of the other are used: the rest
+        # of each frame (four arrays the trial's length) is let go at once, which keeps a
+        # long recording's peak memory down (issue 16)
+        yaw = butter_lowpass(BodyFrameEstimator(0.5).estimate(imu).yaw_rate_rad_per_s,
+                             self.turn_cutoff_hz, rate)
+        posture_up = BodyFrameEstimator(self.posture_cutoff_hz).estimate(imu).up_unit
         activity = moving_average(np.linalg.norm(imu.gyro_rad_per_s, axis=1),
                                   round(self.activity_window_s * rate))
         rest_level = min(float(np.percentile(activity, 5)), _MAX_REST_LEVEL_RAD_PER_S)
@@ -213,7 +216,7 @@ class TugAnalyzer:
             if abs(turns[index][3]) < first_turn_rad:
                 index += 1
                 continue
-            trial = self._trial(imu, posture_frame.up_unit, yaw, activity, rest_level,
+            trial = self._trial(imu, posture_up, yaw, activity, rest_level,
                                 specific_force, turns[index], turns[index + 1], rejected)
             if trial is None:
                 index += 1
