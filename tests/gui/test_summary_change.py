@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from physiocap.core.clock import VirtualClock
 from physiocap.core.records import Side, TestKind
@@ -117,3 +118,11 @@ def test_summary_change_is_the_progress_verdict_by_visit_date(window: PhysiocapW
     _, _, rows = rows_from_file(follow_up)
     _check(with_changes(rows, participant_progress(study, "MBC-301", live=live),
                         live.session.session_id), true_change_n)
+
+    # the Participants screen lists the visits newest first by visit date, not file time
+    window.state.set_participant(participant)
+    window.participants_screen._show_visits()
+    listed = window.participants_screen.visits.visits
+    paths = [listed.item(row).data(Qt.ItemDataRole.UserRole).path
+             for row in range(listed.count())]
+    assert paths == [follow_up, baseline]

@@ -355,8 +355,18 @@ class ParticipantsScreen(QWidget):
         self.visits.setEnabled(enabled)
         self.visits.setTitle(f"Visits of {participant.participant_id}" if participant
                              else "Visits (select or save a participant first)")
-        self.visits.show_sessions(self.state.study.sessions(participant.participant_id)
+        self.visits.show_sessions(self._sessions_in_visit_order(participant.participant_id)
                                   if participant else [])
+
+    def _sessions_in_visit_order(self, participant_id: str) -> list[SessionEntry]:
+        """The participant's files oldest visit first: by the recorded session start (a
+        back-dated follow-up or an imported file is newer on disk than the visit it
+        holds); a file the index cannot vouch for yet (being recorded) by its file time."""
+        study = self.state.study
+        started = {visit.path: visit.started_utc for visit in study.visits(participant_id)}
+        return sorted(study.sessions(participant_id),
+                      key=lambda entry: (started.get(entry.path, entry.modified_utc),
+                                         entry.session_id))
 
     # actions --------------------------------------------------------------------------------
     def new_participant(self) -> None:
