@@ -2,8 +2,11 @@
 
 * ``qa demo --out DIR [--json]`` — checks of simulated devices with known injected
   errors, each estimate beside the truth, then a short visit flagged for the failed one;
-* ``qa dyn|imu [--device DRIVER] --study DIR [options]`` — record and evaluate a check
-  (simulated devices, with optional injected errors and wrongly done steps);
+* ``qa dyn|imu [--device DRIVER] --study DIR [options]`` — record and evaluate a check:
+  any registered driver, walked through step by step in the terminal (found by
+  discovery unless ``--address`` is given); the default simulated device is checked by a
+  simulated operator in virtual time (injected errors, wrongly done steps) unless
+  ``--guided``;
 * ``qa status --study DIR [--json]`` — every device's state (ok, overdue, failed, ...);
 * ``qa certificate --study DIR --serial S [--check ID] --out FILE.pdf`` — a PDF of a check;
 * ``qa add-certificate`` — an external calibration certificate with its due date;
@@ -36,9 +39,16 @@ def register(subparsers: Any) -> None:
     for name, what in (("dyn", "dynamometer, known loads"), ("imu", "IMU, static positions")):
         check = commands.add_parser(name, help=f"record and evaluate a check ({what})")
         check.add_argument("--device", default=_SIMULATED[name], metavar="DRIVER",
-                           help=f"device driver (default {_SIMULATED[name]}; only simulated "
-                                "devices can be driven from the command line)")
-        check.add_argument("--address", default="", help="device address (default: first)")
+                           help=f"device driver (default {_SIMULATED[name]}); a real device "
+                                "is walked through each step in the terminal")
+        check.add_argument("--address", default="",
+                           help="device address (default: the first one discovered)")
+        check.add_argument("--guided", action="store_true",
+                           help="walk a simulated device through the steps in the terminal "
+                                "too (Enter per step; its simulated operator does the "
+                                "step), in real time")
+        check.add_argument("--certificate", type=Path, default=None, metavar="FILE.pdf",
+                           help="also write the registered check's PDF certificate")
         check.add_argument("--study", type=Path, required=True, help="study folder")
         check.add_argument("--operator", default="", help="operator ID")
         check.add_argument("--seed", type=int, default=0)
@@ -150,11 +160,11 @@ def _check(args: argparse.Namespace) -> int:
     )
     from physiocap.workflows.qa.simulated import run_simulated_check
 
-    if args.device != _SIMULATED[args.kind]:
-        raise ConfigurationError(
-            f"qa {args.kind} drives only the simulated {_SIMULATED[args.kind]} from the "
-            f"command line; check a {args.device} device on the GUI's QA screen, which "
-            "guides each step with live feedback")
+    guided = args.guided or args.device != _SIMULATED[args.kind]
+    if guided and args.mistake:
+        raise ConfigurationError("--mistake is for the simulated operator's unguided check "
+                                 f"of {_SIMULATED[args.kind]}; in a guided check the "
+                                 "operator makes the mistakes")
     options: dict[str, Any] = {}
     faults = None
     if args.kind == "dyn":
@@ -172,30 +182,62 @@ def _check(args: argparse.Namespace) -> int:
             if value is not None:
                 options[key] = list(value)
         faults = FaultConfig(clock_drift_ppm=args.clock_drift_ppm)
-    run = run_simulated_check(args.study, procedure, address=args.address, seed=args.seed,
-                              options=options, faults=faults,
-                              mistakes=_mistakes(args.mistake), operator=args.operator)
-    outcome = run.outcome
+    if guided:
+        outcome = _guided_check(args, procedure, options, faults)
+    else:
+        outcome = run_simulated_check(args.study, procedure, address=args.address,
+                                      seed=args.seed, options=options, faults=faults,
+                                      mistakes=_mistakes(args.mistake),
+                                      operator=args.operator).outcome
     entry = outcome.entry
+    if args.certificate is not None:
+        from physiocap.storage.calibration_registry import CalibrationRegistry
+        from physiocap.workflows.qa.certificate import write_certificate
+
+        certificate = write_certificate(CalibrationRegistry(args.study), entry,
+                                        args.certificate)
     if args.json:
         print(json.dumps({"check_id": entry.check_id, "serial": entry.serial,
                           "kind": entry.kind, "verdict": entry.verdict,
                           "results": entry.results, "failures": list(entry.failures),
-                          "recording": str(outcome.path)}, indent=2))
+                          "recording": str(outcome.path),
+                          "certificate": str(certificate) if args.certificate else None},
+                         indent=2))
         return 0 if entry.verdict != "refused" else 1
     print(f"{entry.kind} check {entry.check_id} of {entry.serial}: {entry.verdict.upper()}")
     if outcome.refusal is not None:
         print(f"  reason: {outcome.refusal.reason}")
         print(f"  what to do: {outcome.refusal.remedy}")
-        return 1
-    evaluation = outcome.evaluation
-    assert evaluation is not None
-    for key, value in evaluation.estimates.items():
-        print(f"  {key:36s} {_number(value):>12s}  ±{_number(evaluation.resolutions.get(key), 2)}")
-    for failure in entry.failures:
-        print(f"  outside tolerance: {failure}")
+    else:
+        evaluation = outcome.evaluation
+        assert evaluation is not None
+        for key, value in evaluation.estimates.items():
+            print(f"  {key:36s} {_number(value):>12s}  "
+                  f"±{_number(evaluation.resolutions.get(key), 2)}")
+        for failure in entry.failures:
+            print(f"  outside tolerance: {failure}")
     print(f"  recording: {outcome.path}")
-    return 0
+    if args.certificate is not None:
+        print(f"  certificate: {certificate}")
+    return 0 if outcome.refusal is None else 1
+
+
+def _guided_check(args: argparse.Namespace, procedure: Any, options: dict[str, Any],
+                  faults: Any) -> Any:
+    """The terminal walk-through; an abandoned check is a clear error, not a traceback."""
+    import sys
+
+    from physiocap.core.errors import CaptureError
+    from physiocap.workflows.qa.terminal_check import CheckAbandoned, run_terminal_check
+
+    # with --json the document alone goes to stdout; the walk-through to stderr
+    out = sys.stderr if args.json else sys.stdout
+    try:
+        return run_terminal_check(args.study, procedure, args.device, stdin=sys.stdin,
+                                  out=out, address=args.address, operator=args.operator,
+                                  seed=args.seed, sim_options=options, faults=faults)
+    except CheckAbandoned as abandoned:
+        raise CaptureError(str(abandoned)) from None
 
 
 def _status(args: argparse.Namespace) -> int:

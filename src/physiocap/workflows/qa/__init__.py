@@ -8,6 +8,7 @@ analysis workflow can use :mod:`corrections` without loading capture):
   check step by step (live feedback per step) and evaluates and registers it;
 * :mod:`evaluate` — a recorded check's session file → estimates and verdict;
 * :mod:`simulated` — a simulated operator and whole simulated checks (CLI, demo, tests);
+* :mod:`terminal_check` — a check of any driver's device walked through in a terminal;
 * :mod:`status` — each device's state (ok, overdue, failed, never checked) and warnings;
 * :mod:`corrections` — the latest passing check's correction for a later recording;
 * :mod:`surveillance` — still-period drift measures of a study's clinical recordings;

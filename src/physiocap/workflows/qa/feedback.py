@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from physiocap.analysis.calibration import ProcedureRefusedError
 from physiocap.analysis.calibration.imu import STILL_SD_LIMIT_M_PER_S2
 from physiocap.workflows.qa.procedures import QaStep
 
@@ -57,3 +58,25 @@ def load_feedback(step: QaStep, force_n: np.ndarray) -> StepFeedback:
                + ("steady" if steady else f"unsteady (±{sd:.1f} N): let the mass hang still"))
     return StepFeedback(steady, message, {"reading_n": mean, "scatter_n": sd,
                                           "applied_n": applied})
+
+
+#: What the operator does about a step whose hold was not still or not as asked.
+_REMEDIES = {"pose": "lay it on a firm surface in the asked position, let go and keep "
+                     "still, then repeat the step",
+             "load": "let the mass hang freely without touching it or the device, wait "
+                     "until it stops swinging, then repeat the step"}
+
+
+def held_step_refusal(step: QaStep, samples: np.ndarray) -> ProcedureRefusedError | None:
+    """The step just held, judged on its samples (after the settling the evaluation skips)
+    by the live feedback's own criteria: ``None`` when still and as asked, else the
+    refusal with its reason and remedy, so the step can be repeated at once instead of the
+    whole check being refused at the end."""
+    if step.kind == "pose":
+        feedback = pose_feedback(step, samples)
+        remedy = _REMEDIES["pose"]
+    else:
+        values = samples[:, 0] if samples.ndim == 2 else samples
+        feedback = load_feedback(step, values)
+        remedy = _REMEDIES["load"]
+    return None if feedback.ok else ProcedureRefusedError(feedback.message, remedy, step.key)

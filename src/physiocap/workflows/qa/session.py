@@ -39,7 +39,12 @@ from physiocap.devices.base import Driver
 from physiocap.storage import SessionWriter
 from physiocap.storage.calibration_registry import CalibrationRegistry, CheckEntry
 from physiocap.workflows.qa.evaluate import CheckEvaluation, evaluate_check_file
-from physiocap.workflows.qa.feedback import StepFeedback, load_feedback, pose_feedback
+from physiocap.workflows.qa.feedback import (
+    StepFeedback,
+    held_step_refusal,
+    load_feedback,
+    pose_feedback,
+)
 from physiocap.workflows.qa.procedures import QaProcedure, QaStep
 
 #: The pseudonymous "participant" of every calibration recording: the bench.
@@ -47,6 +52,9 @@ QA_PARTICIPANT = Participant("QA-BENCH", group="calibration")
 CALIBRATION_TRIAL_ID = "calibration-01"
 #: Live feedback looks at this much of the newest samples, s.
 FEEDBACK_WINDOW_S = 2.0
+#: The start of a step that :meth:`QaCheckSession.step_refusal` skips, s: the longer of
+#: the evaluations' settling times (2 s for a hung mass, 1 s for a pose).
+STEP_SETTLE_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,15 @@ class QaCheckSession:
             return pose_feedback(step, acc)
         _, force = self.engine.ring_buffer(self.device_id, "force").latest(FEEDBACK_WINDOW_S)
         return load_feedback(step, force[:, 0] if force.ndim == 2 else force)
+
+    def step_refusal(self, step: QaStep) -> ProcedureRefusedError | None:
+        """Right after :meth:`end_step_async`: was the step held still and as asked?
+        Judged on the step's samples still in the live ring buffer (the engine's
+        ``ring_seconds`` should cover the longest hold); ``None`` when it was."""
+        stream = "acc" if self.procedure.kind == "imu" else "force"
+        window_s = max(step.hold_s - STEP_SETTLE_S, FEEDBACK_WINDOW_S)
+        _, samples = self.engine.ring_buffer(self.device_id, stream).latest(window_s)
+        return held_step_refusal(step, samples)
 
     async def close_async(self) -> Path:
         """End the calibration trial and finish the session file."""
