@@ -67,6 +67,10 @@ def test_real_driver_is_walked_through_not_refused(tmp_path, capsys, monkeypatch
     assert "QA screen" not in err
     assert main(["qa", "imu", "--study", str(tmp_path), "--device", "tindeq"]) == 2
     assert "tindeq drives a device of kind dynamometer" in capsys.readouterr().err
+    # an injected error means nothing for a real device: refused, not silently ignored
+    assert main(["qa", "dyn", "--study", str(tmp_path), "--device", "tindeq",
+                 "--gain-error-pct", "5"]) == 2
+    assert "gain_error_pct: injected errors are for the simulated" in capsys.readouterr().err
 
 
 def test_guided_simulated_check_from_the_command_line(tmp_path, capsys, monkeypatch):

@@ -182,6 +182,13 @@ def _check(args: argparse.Namespace) -> int:
             if value is not None:
                 options[key] = list(value)
         faults = FaultConfig(clock_drift_ppm=args.clock_drift_ppm)
+    injected = {key: value for key, value in options.items() if value} | (
+        {"clock_drift_ppm": args.clock_drift_ppm} if args.kind == "imu"
+        and args.clock_drift_ppm else {})
+    if args.device != _SIMULATED[args.kind] and injected:
+        raise ConfigurationError(
+            f"{', '.join(sorted(injected))}: injected errors are for the simulated "
+            f"{_SIMULATED[args.kind]}; a real {args.device} device brings its own")
     if guided:
         outcome = _guided_check(args, procedure, options, faults)
     else:
