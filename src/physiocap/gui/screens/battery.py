@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -42,7 +41,7 @@ from physiocap.gui.outcomes import TrialView
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import set_role
 from physiocap.gui.visit_controller import StartedTrial, TrialEntry, VisitController
-from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.common import label, side_by_side
 from physiocap.gui.widgets.live_plot import LivePlotPanel, LiveStream
 from physiocap.gui.widgets.protocol_form import ProtocolForm
 from physiocap.gui.widgets.trial_plot import TrialPlot
@@ -250,16 +249,8 @@ class BatteryScreen(QWidget):
         right_layout.addLayout(control)
         right_layout.addWidget(self.pages, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([340, 840])
-        splitter.setChildrenCollapsible(False)
+        side_by_side(self, left, right, sizes=(340, 840))
         left.setMinimumWidth(320)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
 
         self._countdown = QTimer(self)
         self._countdown.timeout.connect(self._countdown_tick)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -44,7 +43,7 @@ from physiocap.gui.progress_view import (
 )
 from physiocap.gui.state import AppState, OpenVisit
 from physiocap.gui.style import NOT_COMPARABLE_COLOUR, VERDICT_COLOURS
-from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.common import label, side_by_side
 from physiocap.gui.widgets.optional_number import NOT_RECORDED, OptionalNumber
 from physiocap.workflows.progress import ParticipantProgress
 from physiocap.workflows.study import SessionEntry
@@ -260,15 +259,8 @@ class ParticipantsScreen(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.form)
         right_layout.addWidget(self.visits, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([760, 400])  # the list with its latest verdicts gets the room
-        splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        # the list with its latest verdicts gets the room
+        side_by_side(self, left, right, stretch=(3, 2), sizes=(760, 400))
 
         self.search.textChanged.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._on_selection)

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -52,7 +51,7 @@ from physiocap.gui.errors import describe, show_error
 from physiocap.gui.state import AppState
 from physiocap.gui.style import FLAG_COLOUR, OK_COLOUR, set_role
 from physiocap.gui.visit_controller import VisitController
-from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.common import label, side_by_side
 from physiocap.gui.widgets.live_plot import LivePlotPanel, LiveStream
 from physiocap.storage.calibration_registry import CalibrationRegistry
 from physiocap.workflows.qa.certificate import write_certificate
@@ -279,13 +278,7 @@ class QaScreen(QWidget):
         right_layout.addWidget(self.instruction)
         right_layout.addLayout(controls)
         right_layout.addWidget(self.pages, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        side_by_side(self, left, right)
 
         self._feedback_timer = QTimer(self)
         self._feedback_timer.setInterval(FEEDBACK_MS)

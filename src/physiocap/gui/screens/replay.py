@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSlider,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +37,7 @@ from physiocap.gui.errors import show_error
 from physiocap.gui.outcomes import Signals, TrialView, view_of_record
 from physiocap.gui.screens.battery import relevant_units
 from physiocap.gui.state import AppState
-from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.common import label, side_by_side
 from physiocap.gui.widgets.report_button import ReportButton
 from physiocap.gui.widgets.trial_plot import TrialPlot
 from physiocap.storage.reader import SessionReader
@@ -123,13 +122,7 @@ class ReplayScreen(QWidget):
         right_layout.addWidget(self.plot, 1)
         right_layout.addLayout(controls)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        side_by_side(self, left, right)
 
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)

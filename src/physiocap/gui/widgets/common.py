@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from physiocap.gui.style import set_role
 
@@ -15,3 +16,21 @@ def label(text: str, role: str = "", parent: QWidget | None = None) -> QLabel:
     if role in ("hint", "instructions"):
         widget.setWordWrap(True)
     return widget
+
+
+def side_by_side(screen: QWidget, left: QWidget, right: QWidget,
+                 stretch: tuple[int, int] = (0, 1),
+                 sizes: tuple[int, int] | None = None) -> QSplitter:
+    """Fill ``screen`` with ``left`` and ``right`` in a splitter neither side can be
+    collapsed to nothing (a hidden pane looks like a missing feature); ``stretch`` shares
+    extra width, ``sizes`` sets the first widths in pixels."""
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter.addWidget(left)
+    splitter.addWidget(right)
+    for index, factor in enumerate(stretch):
+        splitter.setStretchFactor(index, factor)
+    if sizes is not None:
+        splitter.setSizes(list(sizes))
+    splitter.setChildrenCollapsible(False)
+    QVBoxLayout(screen).addWidget(splitter)
+    return splitter
