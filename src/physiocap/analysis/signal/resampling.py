@@ -23,6 +23,8 @@ MAX_ACC_M_PER_S2 = 16 * 9.80665
 #: segment rotation of walking and TUG (shank swing ≈ 6-8 rad/s, Aminian et al. 2002,
 #: J Biomech 35:689; turning ≈ 2-4 rad/s): a rate beyond it is a glitch or °/s.
 MAX_GYRO_RAD_PER_S = float(np.radians(2000.0))
+#: Samples beyond those ranges adding up to this long are not glitches but wrong units.
+MAX_OUT_OF_RANGE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class UniformResampler:
                  min_rate_hz: float = 20.0, min_duration_s: float = 1.0,
                  max_acc_m_per_s2: float = MAX_ACC_M_PER_S2,
                  max_gyro_rad_per_s: float = MAX_GYRO_RAD_PER_S,
-                 max_out_of_range_s: float = 0.05) -> None:
+                 max_out_of_range_s: float = MAX_OUT_OF_RANGE_S) -> None:
         if rate_hz <= 0:
             raise InputValidationError(f"resampling rate must be positive, got {rate_hz} Hz")
         self.rate_hz = float(rate_hz)

@@ -48,6 +48,7 @@ from physiocap.workflows.importers.imported_session import (
     utc_from_unix_s,
     write_source_visit,
 )
+from physiocap.workflows.importers.plausibility import implausible_imu, time_jump
 from physiocap.workflows.importers.session_import import provenance
 from physiocap.workflows.protocols import BATTERY
 
@@ -143,6 +144,10 @@ def _sensor(path: Path, file: h5py.File, sensor_id: str, label: str, rate: Any,
                             "needs at least two samples" if len(time_us) < 2 else
                             f"sample {bad} does not come after sample {bad - 1} "
                             f"({time_us[bad]} µs after {time_us[bad - 1]} µs)")
+    jump = time_jump(time_us / MICROSECONDS_PER_S)
+    if jump:
+        raise ApdmFileError(path, names["time"], jump[1])
+    measured_hz = MICROSECONDS_PER_S / float(np.median(step))
     arrays = {}
     for key in ("acc", "gyro", "mag"):
         if key == "mag" and names[key] not in file:
@@ -155,6 +160,9 @@ def _sensor(path: Path, file: h5py.File, sensor_id: str, label: str, rate: Any,
         if not np.all(np.isfinite(values)):
             row = int(np.argmax(~np.all(np.isfinite(values), axis=1)))
             raise ApdmFileError(path, names[key], f"sample {row} is not a finite number")
+        beyond = implausible_imu(key, values, measured_hz) if key != "mag" else None
+        if beyond:
+            raise ApdmFileError(path, names[key], beyond[1])
         arrays[key] = values
     rate_hz = float(np.asarray(rate).reshape(-1)[0]) if rate is not None else None
     return ApdmSensor(sensor_id, label, rate_hz, time_us, arrays["acc"], arrays["gyro"],

@@ -49,6 +49,12 @@ from physiocap.workflows.importers.imported_session import (
     SourceVisit,
     write_source_visit,
 )
+from physiocap.workflows.importers.plausibility import (
+    IMU_LIMITS,
+    implausible_imu,
+    negated_force,
+    time_jump,
+)
 from physiocap.workflows.importers.session_import import provenance
 from physiocap.workflows.protocols import BATTERY
 
@@ -228,11 +234,13 @@ def read_mapped_csv(path: Path, mapping: CsvMapping) -> tuple[np.ndarray, dict[s
                              f"(it has {', '.join(header)}; delimiter {mapping.delimiter!r})")
     index = {column: header.index(column) for column in wanted}
     times: list[float] = []
+    lines: list[int] = []
     values: dict[str, list[list[float]]] = {name: [] for name in mapping.streams}
     for cells in rows:
         line = rows.line_num
         if not any(cell.strip() for cell in cells):
             continue
+        lines.append(line)
         if len(cells) < len(header):
             raise MappedCsvError(path, line, f"{len(cells)} values for {len(header)} columns")
         if mapping.time_column:
@@ -263,9 +271,33 @@ def read_mapped_csv(path: Path, mapping: CsvMapping) -> tuple[np.ndarray, dict[s
         raise MappedCsvError(path, None, f"needs at least 2 samples, found {count}")
     clock = (np.asarray(times) if mapping.time_column
              else np.arange(count) / float(mapping.rate_hz or 1.0))
-    return clock, {name: np.asarray(rows) * UNIT_FACTORS[name][mapping.streams[name].unit
-                                                               .lower()]
-                   for name, rows in values.items()}
+    streams = {name: np.asarray(rows) * UNIT_FACTORS[name][mapping.streams[name].unit.lower()]
+               for name, rows in values.items()}
+    _check_plausible(path, mapping, clock, streams, lines)
+    return clock, streams
+
+
+def _check_plausible(path: Path, mapping: CsvMapping, clock: np.ndarray,
+                     streams: dict[str, np.ndarray], lines: list[int]) -> None:
+    """Refuse what no human or sensor produces (``plausibility``): a time jump longer than
+    the recording around it, an IMU beyond body-worn sensors' range in the declared unit,
+    a negated force (dynamometers here measure a pull or a squeeze, never a negative)."""
+    jump = time_jump(clock)
+    if jump:
+        raise MappedCsvError(path, lines[jump[0]], jump[1])
+    rate_hz = 1.0 / float(np.median(np.diff(clock)))
+    for name, samples in streams.items():
+        if name in IMU_LIMITS:
+            found = implausible_imu(name, samples, rate_hz)
+            detail = (f"columns {', '.join(mapping.streams[name].columns)} in "
+                      f"{mapping.streams[name].unit}")
+        elif name == "force":
+            found = negated_force(samples, "N", STANDARD_GRAVITY_M_PER_S2, "a dynamometer")
+            detail = f"column {mapping.streams[name].columns[0]}"
+        else:
+            continue
+        if found:
+            raise MappedCsvError(path, lines[found[0]], f"{detail}: {found[1]}")
 
 
 def import_mapped_csv(source: Path, out: Path, mapping: CsvMapping, participant: Participant,

@@ -59,6 +59,7 @@ from physiocap.workflows.importers.imported_session import (
     SourceVisit,
     write_source_visit,
 )
+from physiocap.workflows.importers.plausibility import implausible_imu, time_jump
 from physiocap.workflows.importers.session_import import provenance
 from physiocap.workflows.protocols import BATTERY
 from physiocap.workflows.study import StudyFolder
@@ -181,6 +182,10 @@ def _imu(path: Path, trial: dict[str, Any], field: str
     if len(clock) < 2 or not np.all(np.diff(clock) > 0):
         raise MobilisedMatError(path, f"{field}.SU.LowerBack.Timestamp",
                                 "needs at least two increasing times")
+    jump = time_jump(clock)
+    if jump:
+        raise MobilisedMatError(path, f"{field}.SU.LowerBack.Timestamp", jump[1])
+    measured_hz = float(1.0 / np.median(np.diff(clock)))
     arrays = {}
     for name in ("Acc", "Gyr", "Mag"):
         if name == "Mag" and name not in lower_back:
@@ -200,10 +205,15 @@ def _imu(path: Path, trial: dict[str, Any], field: str
             row = int(np.argmax(~np.all(np.isfinite(values), axis=1)))
             raise MobilisedMatError(path, f"{field}.SU.LowerBack.{name}",
                                     f"row {row + 1} is not finite")
+        stream = {"Acc": "acc", "Gyr": "gyro"}.get(name)
+        beyond = implausible_imu(stream, _CONVERT[name](values), measured_hz) \
+            if stream else None
+        if beyond:
+            raise MobilisedMatError(path, f"{field}.SU.LowerBack.{name}", beyond[1])
         arrays[name] = values
     rate = _number(lower_back.get("Fs", {}).get("Acc") if isinstance(lower_back.get("Fs"),
                                                                      dict) else None)
-    return clock, arrays, rate or float(1.0 / np.median(np.diff(clock)))
+    return clock, arrays, rate or measured_hz
 
 
 def _start(path: Path, trial: dict[str, Any], field: str) -> datetime:

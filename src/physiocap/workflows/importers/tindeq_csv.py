@@ -37,6 +37,7 @@ import numpy as np
 
 from physiocap.core.errors import CorruptFileError
 from physiocap.core.units import kgf_to_n
+from physiocap.workflows.importers.plausibility import negated_force
 
 #: Plausible sampling intervals of the export (it streams at about 80-90 Hz).
 _MIN_INTERVAL_S = 1e-4
@@ -166,12 +167,10 @@ def _check_plausible(time_s: np.ndarray, weight_kgf: np.ndarray, peaks: tuple[fl
                              f"the Progressor's clock cannot span more than "
                              f"{_DEVICE_CLOCK_WRAP_S / 60:.1f} min, so this is not one "
                              "recording (split the file)")
-    lowest, highest = float(weight_kgf.min()), float(weight_kgf.max())
-    if lowest < -_NEGATIVE_PULL_KGF and -lowest > highest:
-        raise TindeqCsvError(source, None,
-                             f"the force reaches {lowest:g} kgf and its largest pull is only "
-                             f"{highest:g} kgf; the Progressor measures tension only, so the "
-                             "export looks negated")
+    negated = negated_force(weight_kgf, "kgf", _NEGATIVE_PULL_KGF, "the Progressor")
+    if negated:
+        raise TindeqCsvError(source, None, negated[1])
+    highest = float(weight_kgf.max())
     if peaks and peaks[0] > highest * (1 + _SUMMARY_MARGIN) + 0.01:
         raise TindeqCsvError(source, None,
                              f"the app's summary Peak {peaks[0]:g} kgf is above every sample "
