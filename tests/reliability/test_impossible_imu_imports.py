@@ -29,7 +29,7 @@ TEN_HOURS_S = 36_000.0
 WALK = GaitSpeedWalk(walking_speed_m_per_s=1.0, cadence_steps_per_min=105.0,
                      acceleration_distance_m=0.0, deceleration_distance_m=1.0,
                      variability_seed=3)
-UNIX_START_S = 1.6e9
+UNIX_START_S = 1_612_342_800.0  # 2021-02-03T10:00:00+01:00, the trials' StartDateTime
 
 
 def _replace(path: Path, dataset: str, change: Callable[[np.ndarray], np.ndarray]) -> None:
@@ -53,12 +53,13 @@ def _jump_us(time: np.ndarray) -> np.ndarray:
                     time + np.uint64(TEN_HOURS_S * 1e6))
 
 
-def _mobilised(acc_factor: float = 1.0, gyro_factor: float = 1.0,
-               jump: bool = False) -> Callable[[Path], None]:
+def _mobilised(acc_factor: float = 1.0, gyro_factor: float = 1.0, jump: bool = False,
+               clock_factor: float = 1.0) -> Callable[[Path], None]:
     def write(path: Path) -> None:
         t, acc, gyro = render(WALK, "lower_back", seed=5)
         clock = UNIX_START_S + t + np.where(np.arange(len(t)) < len(t) // 2, 0.0,
                                             TEN_HOURS_S if jump else 0.0)
+        clock *= clock_factor
         trial = {"StartDateTime": "2021-02-03T10:00:00+01:00",
                  "SU": {"LowerBack": {"Timestamp": clock, "Acc": acc / G * acc_factor,
                                       "Gyr": np.degrees(gyro) * gyro_factor,
@@ -114,6 +115,9 @@ CASES: dict[str, tuple[str, Callable[[Path], None], list[str], tuple[str, ...]]]
                                      ["mobilised-mat"], ("SU.LowerBack.Gyr", "°/s")),
     "mobilised accelerometer in m/s2": ("data.mat", _mobilised(acc_factor=G),
                                         ["mobilised-mat"], ("SU.LowerBack.Acc", "wrong unit")),
+    "mobilised Timestamp in ms": ("data.mat", _mobilised(clock_factor=1000.0),
+                                  ["mobilised-mat"], ("SU.LowerBack.Timestamp",
+                                                      "from StartDateTime")),
     "csv 10-hour time jump": ("walk.csv", _walk_csv(jump=True), ["csv", *IMU_CSV],
                               ("line ", "not one recording")),
     "csv gyroscope in rad/s declared deg/s": ("walk.csv", _walk_csv(gyro_factor=180 / math.pi),

@@ -21,6 +21,7 @@ analyses use the first IMU, so a lumbar sensor is listed first (device IDs
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,9 +165,35 @@ def _sensor(path: Path, file: h5py.File, sensor_id: str, label: str, rate: Any,
         if beyond:
             raise ApdmFileError(path, names[key], beyond[1])
         arrays[key] = values
-    rate_hz = float(np.asarray(rate).reshape(-1)[0]) if rate is not None else None
+    rate_hz = _declared_rate(path, names["rate"], rate)
     return ApdmSensor(sensor_id, label, rate_hz, time_us, arrays["acc"], arrays["gyro"],
                       arrays["mag"])
+
+
+def _format_version(path: Path, value: Any) -> int:
+    """The root attribute ``FileFormatVersion``, refused unless one whole number."""
+    try:
+        number = float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        number = math.nan
+    if not (math.isfinite(number) and number == int(number) and 0 <= number < 1000):
+        raise ApdmFileError(path, "/ 'FileFormatVersion'", f"{_text(value)!r} is not a file "
+                                                          "format version")
+    return int(number)
+
+
+def _declared_rate(path: Path, where: str, rate: Any) -> float | None:
+    """The sensor's declared sampling rate (Hz), refused unless one positive number."""
+    if rate is None:
+        return None
+    try:
+        rate_hz = float(np.asarray(rate, dtype=np.float64).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        rate_hz = math.nan
+    if not (math.isfinite(rate_hz) and rate_hz > 0):
+        raise ApdmFileError(path, where, f"sample rate {_text(rate)!r} is not a positive "
+                                         "number of Hz")
+    return rate_hz
 
 
 def _annotations(file: h5py.File) -> tuple[tuple[int, str, str], ...]:
@@ -191,7 +218,7 @@ def read_apdm_h5(path: Path) -> ApdmRecording:
     except OSError as error:
         raise ApdmFileError(path, None, f"not an HDF5 file ({error})") from None
     with file:
-        version = int(np.asarray(file.attrs.get("FileFormatVersion", 0)).reshape(-1)[0])
+        version = _format_version(path, file.attrs.get("FileFormatVersion", 0))
         sensors: list[ApdmSensor] = []
         if "Sensors" in file:
             for sensor_id in file["Sensors"]:
@@ -204,7 +231,8 @@ def read_apdm_h5(path: Path) -> ApdmRecording:
                     path, file, sensor_id, _text(config.attrs["Label 0"]),
                     config.attrs.get("Sample Rate"),
                     {"time": f"{base}/Time", "acc": f"{base}/Accelerometer",
-                     "gyro": f"{base}/Gyroscope", "mag": f"{base}/Magnetometer"}))
+                     "gyro": f"{base}/Gyroscope", "mag": f"{base}/Magnetometer",
+                     "rate": f"{base}/Configuration 'Sample Rate'"}))
         elif "CaseIdList" in file.attrs:
             case_ids = [_text(v) for v in np.atleast_1d(file.attrs["CaseIdList"])]
             labels = [_text(v) for v in np.atleast_1d(file.attrs.get("MonitorLabelList", []))]
@@ -218,7 +246,8 @@ def read_apdm_h5(path: Path) -> ApdmRecording:
                     path, file, case_id, label, file[case_id].attrs.get("SampleRate"),
                     {"time": f"{case_id}/Time", "acc": f"{case_id}/Calibrated/Accelerometers",
                      "gyro": f"{case_id}/Calibrated/Gyroscopes",
-                     "mag": f"{case_id}/Calibrated/Magnetometers"}))
+                     "mag": f"{case_id}/Calibrated/Magnetometers",
+                     "rate": f"/{case_id} 'SampleRate'"}))
         else:
             raise ApdmFileError(path, None, "neither a /Sensors group (format 5) nor the "
                                             "CaseIdList attribute (formats 3-4)")

@@ -64,6 +64,10 @@ from physiocap.workflows.importers.session_import import provenance
 from physiocap.workflows.protocols import BATTERY
 from physiocap.workflows.study import StudyFolder
 
+#: The data standard's first Timestamp is the trial's StartDateTime (0 s apart in every
+#: mobgap-lab trial); UTC offsets span -12 h to +14 h, so a larger difference is no
+#: time-zone mix-up but another clock or unit.
+_MAX_UTC_OFFSET_S = 14 * 3600.0
 _BOUT_FIELDS = {"Start": "start_s", "End": "end_s", "WalkingSpeed": "walking_speed_m_per_s",
                 "Cadence": "cadence_steps_per_min", "Length": "length_m"}
 
@@ -213,6 +217,9 @@ def _imu(path: Path, trial: dict[str, Any], field: str
         arrays[name] = values
     rate = _number(lower_back.get("Fs", {}).get("Acc") if isinstance(lower_back.get("Fs"),
                                                                      dict) else None)
+    if rate is not None and rate <= 0:
+        raise MobilisedMatError(path, f"{field}.SU.LowerBack.Fs.Acc",
+                                f"sampling rate {rate:g} Hz is not positive")
     return clock, arrays, rate or measured_hz
 
 
@@ -250,6 +257,12 @@ def _trial(path: Path, key: tuple[str, str, str], trial: dict[str, Any],
            sensor_height_m: float | None) -> SourceTrial:
     field = "data." + ".".join(key)
     clock, arrays, rate = _imu(path, trial, field)
+    offset_s = float(clock[0]) - _start(path, trial, field).timestamp()
+    if not abs(offset_s) <= _MAX_UTC_OFFSET_S:
+        raise MobilisedMatError(path, f"{field}.SU.LowerBack.Timestamp",
+                                f"the first sample is {offset_s:.6g} s from StartDateTime, "
+                                "more than any time-zone mix-up (14 h): not Unix seconds "
+                                "of this trial")
     device, specs = _device(rate)
     streams = tuple(SourceStream(specs[name], clock, _CONVERT[name](values))
                     for name, values in arrays.items())
