@@ -49,7 +49,11 @@ from physiocap.workflows.importers.imported_session import (
     utc_from_unix_s,
     write_source_visit,
 )
-from physiocap.workflows.importers.plausibility import implausible_imu, time_jump
+from physiocap.workflows.importers.plausibility import (
+    implausible_imu,
+    not_storable,
+    time_jump,
+)
 from physiocap.workflows.importers.session_import import provenance
 from physiocap.workflows.protocols import BATTERY
 
@@ -161,7 +165,8 @@ def _sensor(path: Path, file: h5py.File, sensor_id: str, label: str, rate: Any,
         if not np.all(np.isfinite(values)):
             row = int(np.argmax(~np.all(np.isfinite(values), axis=1)))
             raise ApdmFileError(path, names[key], f"sample {row} is not a finite number")
-        beyond = implausible_imu(key, values, measured_hz) if key != "mag" else None
+        beyond = implausible_imu(key, values, measured_hz) if key != "mag" \
+            else not_storable(values)
         if beyond:
             raise ApdmFileError(path, names[key], beyond[1])
         arrays[key] = values

@@ -53,6 +53,7 @@ from physiocap.workflows.importers.plausibility import (
     IMU_LIMITS,
     implausible_imu,
     negated_force,
+    not_storable,
     time_jump,
 )
 from physiocap.workflows.importers.session_import import provenance
@@ -292,10 +293,12 @@ def _check_plausible(path: Path, mapping: CsvMapping, clock: np.ndarray,
             detail = (f"columns {', '.join(mapping.streams[name].columns)} in "
                       f"{mapping.streams[name].unit}")
         elif name == "force":
-            found = negated_force(samples, "N", STANDARD_GRAVITY_M_PER_S2, "a dynamometer")
+            found = not_storable(samples) or negated_force(samples, "N",
+                                                           STANDARD_GRAVITY_M_PER_S2,
+                                                           "a dynamometer")
             detail = f"column {mapping.streams[name].columns[0]}"
         else:
-            continue
+            found = not_storable(samples)
         if found:
             raise MappedCsvError(path, lines[found[0]], f"{detail}: {found[1]}")
 

@@ -59,7 +59,11 @@ from physiocap.workflows.importers.imported_session import (
     SourceVisit,
     write_source_visit,
 )
-from physiocap.workflows.importers.plausibility import implausible_imu, time_jump
+from physiocap.workflows.importers.plausibility import (
+    implausible_imu,
+    not_storable,
+    time_jump,
+)
 from physiocap.workflows.importers.session_import import provenance
 from physiocap.workflows.protocols import BATTERY
 from physiocap.workflows.study import StudyFolder
@@ -211,7 +215,7 @@ def _imu(path: Path, trial: dict[str, Any], field: str
                                     f"row {row + 1} is not finite")
         stream = {"Acc": "acc", "Gyr": "gyro"}.get(name)
         beyond = implausible_imu(stream, _CONVERT[name](values), measured_hz) \
-            if stream else None
+            if stream else not_storable(_CONVERT[name](values))
         if beyond:
             raise MobilisedMatError(path, f"{field}.SU.LowerBack.{name}", beyond[1])
         arrays[name] = values

@@ -66,11 +66,27 @@ def beyond_sensor_range(stream: str, values_si: np.ndarray, rate_hz: float
                    f"wrong unit ({probably}?)")
 
 
+#: Session files store samples as float32: a larger magnitude would become infinite.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def not_storable(values_si: np.ndarray) -> tuple[int, str] | None:
+    """The first sample (row) not finite or beyond float32 once in SI: no sensor produces
+    it, and the session file could not hold it."""
+    values = np.asarray(values_si, dtype=np.float64)
+    bad = ~np.isfinite(values) | (np.abs(values) > FLOAT32_MAX)
+    rows = bad.reshape(len(values), -1).any(axis=1) if len(values) else bad
+    if not rows.any():
+        return None
+    first = int(np.argmax(rows))
+    return first, f"sample {first} is not a finite number within ±{FLOAT32_MAX:.3g} in SI"
+
+
 def implausible_imu(stream: str, values_si: np.ndarray, rate_hz: float
                     ) -> tuple[int, str] | None:
     """Either IMU check for ``stream`` ("acc" or "gyro"): beyond the sensors' range, or an
     accelerometer not scaled to gravity."""
-    found = beyond_sensor_range(stream, values_si, rate_hz)
+    found = not_storable(values_si) or beyond_sensor_range(stream, values_si, rate_hz)
     if found is None and stream == "acc":
         found = gravity_off_scale(values_si)
     return found
