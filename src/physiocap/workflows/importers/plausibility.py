@@ -101,7 +101,8 @@ def gravity_off_scale(values_si: np.ndarray) -> tuple[int, str] | None:
     if 1.0 / GRAVITY_MEDIAN_FACTOR <= median_g <= GRAVITY_MEDIAN_FACTOR:
         return None
     return 0, (f"the median acceleration is {median_g:.3g} g, but a worn accelerometer's "
-               "median is gravity (1 g): wrong unit (m/s² read as g, mg read as g?)")
+               "median is gravity (1 g): wrong unit (m/s² read as g, mg read as g?) or "
+               "gravity removed (linear acceleration; the analyses need it included)")
 
 
 def negated_force(force: np.ndarray, unit: str, drift: float, gauge: str
