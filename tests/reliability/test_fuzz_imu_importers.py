@@ -144,6 +144,7 @@ def test_any_alteration_of_an_apdm_file(tmp_path_factory: pytest.TempPathFactory
                         st.tuples(st.just("scale"),
                                   st.sampled_from([-1.0, 0.0, 1e3, 1e9, np.nan]))))
 @example(where=("SU", "LowerBack", "Timestamp"), change=("scale", 1e3))  # found: internal error
+@example(where=("Standards", "INDIP", "MicroWB", "Length"), change=("replace", 1.0))  # 10 000
 def test_any_alteration_of_a_mobilised_struct(tmp_path_factory: pytest.TempPathFactory,
                                               where: tuple[str, ...],
                                               change: tuple[str, Any]) -> None:

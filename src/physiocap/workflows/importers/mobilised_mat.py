@@ -273,13 +273,17 @@ def _trial(path: Path, key: tuple[str, str, str], trial: dict[str, Any],
     bouts = _bouts(path, trial, field)
     indip = bouts.get("INDIP", [])
     length = indip[0].get("length_m") if indip else None
-    protocol: dict[str, Any] = BATTERY[TestKind.GAIT_SPEED].resolve(
-        {"distance_m": round(float(length), 2)} if length and 0.5 <= length <= 100 else {})
+    distance = {"distance_m": round(float(length), 2)} if length else {}
+    try:
+        protocol: dict[str, Any] = BATTERY[TestKind.GAIT_SPEED].resolve(distance)
+    except ConfigurationError:  # a bout shorter or longer than any timed-walk course
+        distance = {}
+        protocol = BATTERY[TestKind.GAIT_SPEED].resolve(distance)
     protocol |= provenance(
         path, mobilised_key=".".join(key), sensor_height_m=sensor_height_m,
         distance_source=("INDIP length of the first reference walking bout (first to last "
                          "initial contact); the course length is not in the data"
-                         if "distance_m" in protocol and indip else
+                         if distance else
                          "not in the data: the battery's default"),
         time_base="reference bout times in s from the trial's first sample",
         reference_walking_bouts=bouts)
