@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QProgressBar,
     QPushButton,
@@ -35,7 +34,7 @@ from physiocap.gui.errors import describe
 from physiocap.gui.progress_view import quantity
 from physiocap.gui.state import AppState
 from physiocap.gui.style import CHANNEL_COLOURS, PHASE_COLOURS
-from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.common import label, title_row
 from physiocap.workflows.progress import OUTCOMES, GroupCell, GroupProgress, group_progress
 
 _COLUMNS = ("Group", "Visit", "n", "Mean", "SD", "Mean change from baseline (95 % CI)",
@@ -115,15 +114,8 @@ class GroupScreen(QWidget):
                           "changes beyond the MDC and MCID (see the Progress screen for each "
                           "outcome's thresholds and sources).", "hint")
 
-        top = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.addWidget(self.heading)
-        titles.addWidget(self.subtitle)
-        top.addLayout(titles, 1)
-        top.addWidget(self.bar)
-        top.addWidget(self.by)
-        top.addWidget(self.outcome)
-        top.addWidget(self.refresh_button)
+        top = title_row((self.heading, self.subtitle), self.bar, self.by, self.outcome,
+                        self.refresh_button)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.plot)

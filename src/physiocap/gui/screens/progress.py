@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QGridLayout,
-    QHBoxLayout,
     QHeaderView,
     QProgressBar,
     QPushButton,
@@ -53,7 +52,7 @@ from physiocap.gui.style import (
     NOT_COMPARABLE_COLOUR,
     VERDICT_COLOURS,
 )
-from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.common import label, title_row
 from physiocap.gui.widgets.progress_plot import OutcomePlot
 from physiocap.workflows.progress import (
     OUTCOMES,
@@ -158,14 +157,8 @@ class ProgressScreen(QWidget):
         self.grid.setSpacing(4)
         self.tabs = QTabWidget()
 
-        top = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.addWidget(self.heading)
-        titles.addWidget(self.subtitle)
-        top.addLayout(titles, 1)
-        top.addWidget(self.bar)
-        top.addWidget(self.chooser)
-        top.addWidget(self.refresh_button)
+        top = title_row((self.heading, self.subtitle), self.bar, self.chooser,
+                        self.refresh_button)
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QPushButton,
     QTableWidget,
@@ -34,7 +33,7 @@ from physiocap.gui.summary_model import (
     with_changes,
 )
 from physiocap.gui.visit_controller import VisitController
-from physiocap.gui.widgets.common import label
+from physiocap.gui.widgets.common import label, title_row
 from physiocap.gui.widgets.report_button import ReportButton
 from physiocap.storage.reader import SessionReader
 from physiocap.workflows.progress import LiveVisit, participant_progress
@@ -85,14 +84,8 @@ class SummaryScreen(QWidget):
                           "placement), with today's algorithms.", "hint")
         self.note.setWordWrap(True)
 
-        top = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.addWidget(self.heading)
-        titles.addWidget(self.subtitle)
-        titles.addWidget(self.calibration)
-        top.addLayout(titles, 1)
-        top.addWidget(self.report_button)
-        top.addWidget(self.finish_button)
+        top = title_row((self.heading, self.subtitle, self.calibration), self.report_button,
+                        self.finish_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from physiocap.gui.style import set_role
 
@@ -16,6 +16,19 @@ def label(text: str, role: str = "", parent: QWidget | None = None) -> QLabel:
     if role in ("hint", "instructions"):
         widget.setWordWrap(True)
     return widget
+
+
+def title_row(titles: tuple[QWidget, ...], *controls: QWidget) -> QHBoxLayout:
+    """A screen's top row: its title lines stacked on the left, taking the spare width,
+    and its controls (progress bar, choosers, buttons) on the right, in order."""
+    row = QHBoxLayout()
+    stack = QVBoxLayout()
+    for widget in titles:
+        stack.addWidget(widget)
+    row.addLayout(stack, 1)
+    for widget in controls:
+        row.addWidget(widget)
+    return row
 
 
 def side_by_side(screen: QWidget, left: QWidget, right: QWidget,
