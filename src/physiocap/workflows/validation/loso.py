@@ -68,7 +68,15 @@ class TunedConstant:
 
 
 def _tug_constants(placement: str) -> tuple[TunedConstant, ...]:
+    """The TUG constants chosen on data that move ``placement``'s results: the seated
+    posture cap does not end a wrist trial (TUG 1.11), so its two constants are not
+    chosen for the wrist."""
     probe = TugAnalyzer(placement)
+    seated = () if probe.transitions_from_force else (
+        TunedConstant("seated_fraction", probe.seated_fraction, ("sit_end_s",),
+                      "TUG 1.3, on both TUG datasets (flat for 0.9-0.98)"),
+        TunedConstant("seated_margin_s", float(probe.seated_margin_s or 0.0), ("sit_end_s",),
+                      "TUG 1.3, on both TUG datasets (flat for 0.5-0.8 s)"))
     return (
         TunedConstant("turn1_end_fraction", probe.turn1_end_fraction, ("turn1_end_s",),
                       "TUG 1.8: 50 % -> 40 % because every reference put the first turn's "
@@ -80,10 +88,7 @@ def _tug_constants(placement: str) -> tuple[TunedConstant, ...]:
                       "per placement, on uji-tug and tug-watch as a whole"),
         TunedConstant("edge_search_s", probe.edge_search_s, ("tug_total_time_s",),
                       "per placement, from where thigh and wrist edges of stillness lay"),
-        TunedConstant("seated_fraction", probe.seated_fraction, ("sit_end_s",),
-                      "TUG 1.3, on both TUG datasets (flat for 0.9-0.98)"),
-        TunedConstant("seated_margin_s", float(probe.seated_margin_s or 0.0), ("sit_end_s",),
-                      "TUG 1.3, on both TUG datasets (flat for 0.5-0.8 s)"),
+        *seated,
         TunedConstant("posture_fraction", probe.posture_fraction,
                       ("sit_to_stand_end_s", "turn2_end_s"),
                       "rise end / sit start at this share of the standing posture"),
