@@ -127,18 +127,23 @@ class SessionReader:
             raise CorruptFileError(f"is damaged: could not read {what} ({error})",
                                    path=self.path) from None
 
-    def samples(self, trial_id: str, device_id: str, stream: str) -> np.ndarray:
+    def samples(self, trial_id: str, device_id: str, stream: str, *,
+                rows: tuple[int, int] | None = None) -> np.ndarray:
         """Stored samples ``(n, channels)`` in the stream's native dtype (device counts for
-        integer streams)."""
+        integer streams); only rows ``[start, stop)`` with ``rows`` (a long stream read
+        window by window, see :meth:`rows_between`)."""
         record = self.stream(trial_id, device_id, stream)
+        start, stop = (0, record.n_samples) if rows is None else self._rows(record, rows)
         with self._reading(f"samples of {trial_id}/{device_id}/{stream}"):
             group = self._schema.stream_group(trial_id, device_id, stream)
-            return np.asarray(group["data"][:record.n_samples])
+            return np.asarray(group["data"][start:stop])
 
-    def samples_si(self, trial_id: str, device_id: str, stream: str) -> np.ndarray:
-        """Samples in SI units as float64: raw × scale + offset."""
+    def samples_si(self, trial_id: str, device_id: str, stream: str, *,
+                   rows: tuple[int, int] | None = None) -> np.ndarray:
+        """Samples in SI units as float64: raw × scale + offset (``rows``: as
+        :meth:`samples`)."""
         record = self.stream(trial_id, device_id, stream)
-        return record.spec.to_si(self.samples(trial_id, device_id, stream))
+        return record.spec.to_si(self.samples(trial_id, device_id, stream, rows=rows))
 
     def packets(self, trial_id: str, device_id: str, stream: str) -> np.ndarray:
         """The packet table (``PACKET_DTYPE``): one row per received packet."""
@@ -157,12 +162,73 @@ class SessionReader:
                 return None
             return np.asarray(group["device_t_s"][:record.n_samples])
 
-    def sample_times_s(self, trial_id: str, device_id: str, stream: str) -> np.ndarray:
-        """Session time (s) of every sample, rebuilt from the packet table."""
+    def sample_times_s(self, trial_id: str, device_id: str, stream: str, *,
+                       rows: tuple[int, int] | None = None) -> np.ndarray:
+        """Session time (s) of every sample, rebuilt from the packet table; only of rows
+        ``[start, stop)`` with ``rows``, rebuilt from the packets holding them and the next
+        one (the typical step is then the median of those packets', see
+        :mod:`.timeline`)."""
         record = self.stream(trial_id, device_id, stream)
-        return sample_times_s(self.packets(trial_id, device_id, stream),
-                              record.spec.nominal_rate_hz,
-                              self.device_times_s(trial_id, device_id, stream))
+        if rows is None:
+            return sample_times_s(self.packets(trial_id, device_id, stream),
+                                  record.spec.nominal_rate_hz,
+                                  self.device_times_s(trial_id, device_id, stream))
+        start, stop = self._rows(record, rows)
+        if start == stop:
+            return np.empty(0, dtype=np.float64)
+        with self._reading(f"packets of {trial_id}/{device_id}/{stream}"):
+            group = self._schema.stream_group(trial_id, device_id, stream)
+            table = group["packets"]
+            first = self._packet_holding(table, record.n_packets, start)
+            last = self._packet_holding(table, record.n_packets, stop - 1)
+            packets = np.asarray(table[first:min(last + 2, record.n_packets)])
+            base = int(packets["sample_index"][0])
+            end = base + int(packets["n_samples"].astype(np.int64).sum())
+            device = (np.asarray(group["device_t_s"][base:end])
+                      if "device_t_s" in group else None)
+        packets["sample_index"] -= base
+        times = sample_times_s(packets, record.spec.nominal_rate_hz, device)
+        return times[start - base:stop - base]
+
+    # -- windows of a long stream -------------------------------------------------------
+    def time_span_s(self, trial_id: str, device_id: str, stream: str) -> tuple[float, float]:
+        """Session times (s) of a stream's first sample and of the end of its last packet
+        (its first time plus its samples at the nominal rate), read from two packets."""
+        record = self.stream(trial_id, device_id, stream)
+        if record.n_packets == 0:
+            return 0.0, 0.0
+        with self._reading(f"packets of {trial_id}/{device_id}/{stream}"):
+            table = self._schema.stream_group(trial_id, device_id, stream)["packets"]
+            first, last = table[0], table[record.n_packets - 1]
+        return (float(first["t_s"]),
+                float(last["t_s"]) + float(last["n_samples"]) / record.spec.nominal_rate_hz)
+
+    def rows_between(self, trial_id: str, device_id: str, stream: str, start_s: float,
+                     stop_s: float) -> tuple[int, int]:
+        """Rows ``[start, stop)`` of the packets that hold samples from ``start_s`` to
+        ``stop_s`` (whole packets: a few samples more on either side), found by bisection
+        on the packet times, so a window of an hours-long stream is located by reading a
+        few dozen packets. Needs packet times that never go backwards (a trial whose
+        ``warnings`` say they do is read whole)."""
+        record = self.stream(trial_id, device_id, stream)
+        with self._reading(f"packets of {trial_id}/{device_id}/{stream}"):
+            table = self._schema.stream_group(trial_id, device_id, stream)["packets"]
+            first = max(_bisect_right(table, "t_s", start_s, record.n_packets) - 1, 0)
+            after = _bisect_right(table, "t_s", stop_s, record.n_packets)
+            start = int(table[first]["sample_index"])
+            stop = (int(table[after]["sample_index"]) if after < record.n_packets
+                    else record.n_samples)
+        return start, stop
+
+    @staticmethod
+    def _rows(record: StreamRecord, rows: tuple[int, int]) -> tuple[int, int]:
+        start, stop = (min(max(int(row), 0), record.n_samples) for row in rows)
+        return start, max(start, stop)
+
+    @staticmethod
+    def _packet_holding(table: h5py.Dataset, n_packets: int, row: int) -> int:
+        """Index of the packet whose samples include ``row``."""
+        return max(_bisect_right(table, "sample_index", row, n_packets) - 1, 0)
 
     def gaps(self, trial_id: str) -> np.ndarray:
         """Detected gaps of the trial (``GAP_DTYPE``)."""
@@ -200,3 +266,16 @@ class SessionReader:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
+
+
+def _bisect_right(table: h5py.Dataset, field: str, value: float, n_rows: int) -> int:
+    """First of the table's ``n_rows`` rows whose ``field`` exceeds ``value`` (the field
+    sorted), reading one row per step."""
+    lo, hi = 0, n_rows
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if table[mid][field] <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo

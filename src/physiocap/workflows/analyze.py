@@ -42,6 +42,7 @@ from physiocap.analysis.strength.protocols import (
     StrengthProtocol,
 )
 from physiocap.analysis.tug.analyzer import TugAnalyzer
+from physiocap.analysis.tug.result import TugResult
 from physiocap.core.errors import AnalysisError, ConfigurationError, StorageError
 from physiocap.core.records import Participant, TestKind, TrialInfo, TrialStatus
 from physiocap.storage import RunToStore, SessionReader, store_analysis_runs
@@ -51,7 +52,15 @@ from physiocap.workflows.qa.corrections import (
     corrected_imu,
     correction_for,
 )
-from physiocap.workflows.trial_signals import ForceSignals, ImuSignals, read_force, read_imu
+from physiocap.workflows.trial_signals import (
+    ForceSignals,
+    ImuSignals,
+    force_device_id,
+    imu_device_id,
+    read_force,
+    read_imu,
+)
+from physiocap.workflows.windowed_analysis import STRENGTH_PLAN, merge_tug, tug_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,9 @@ class TrialOutcome:
 
 #: Tests analysed from the IMU; the others from the dynamometer's force.
 IMU_TESTS = frozenset({TestKind.TUG, TestKind.GAIT_SPEED, TestKind.SIT_TO_STAND})
+#: Tests whose trials longer than one window are analysed window by window.
+WINDOWED_TESTS = frozenset({TestKind.TUG, TestKind.GRIP, TestKind.KNEE_EXTENSION,
+                            TestKind.ISOMETRIC})
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +148,11 @@ def _analyze_tug(signals: TrialSignals, trial: TrialInfo, participant: Participa
                  parameters: Mapping[str, Any] | None) -> TrialOutcome:
     imu = signals.require_imu(trial.trial_id)
     analyzer = _build(TugAnalyzer, parameters, str(imu.device.placement))
-    result = analyzer.analyze(imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s)
+    return _tug_outcome(analyzer.analyze(imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s),
+                        trial)
+
+
+def _tug_outcome(result: TugResult, trial: TrialInfo) -> TrialOutcome:
     primary = result.primary
     headline: dict[str, float | str | None] = {}
     if primary is not None:
@@ -211,15 +227,26 @@ def knee_setup_for(participant: Participant, protocol: dict[str, Any]) -> KneeSe
                      fixation=str(protocol.get("fixation", "hand_held")))
 
 
+def _knee_of(trial: TrialInfo, participant: Participant) -> KneeSetup | None:
+    return (knee_setup_for(participant, trial.protocol)
+            if trial.test is TestKind.KNEE_EXTENSION else None)
+
+
+def _strength_analyzer(trial: TrialInfo,
+                       parameters: Mapping[str, Any] | None) -> StrengthAnalyzer:
+    return _build(StrengthAnalyzer, parameters, _per_trial(strength_protocol_for(trial)),
+                  device_zero_n=0.0 if trial.protocol.get("device_tared") else None)
+
+
 def _analyze_strength(signals: TrialSignals, trial: TrialInfo, participant: Participant,
                       parameters: Mapping[str, Any] | None) -> TrialOutcome:
     force = signals.require_force(trial.trial_id)
-    knee = (knee_setup_for(participant, trial.protocol)
-            if trial.test is TestKind.KNEE_EXTENSION else None)
-    analyzer = _build(StrengthAnalyzer, parameters, _per_trial(strength_protocol_for(trial)),
-                      device_zero_n=0.0 if trial.protocol.get("device_tared") else None)
-    result: StrengthResult = analyzer.analyze(force.time_s, force.force_n, side=trial.side,
-                                              knee=knee)
+    result = _strength_analyzer(trial, parameters).analyze(
+        force.time_s, force.force_n, side=trial.side, knee=_knee_of(trial, participant))
+    return _strength_outcome(result, trial)
+
+
+def _strength_outcome(result: StrengthResult, trial: TrialInfo) -> TrialOutcome:
     if not result.efforts:
         raise AnalysisError(f"trial {trial.trial_id}: no effort found in the force signal")
     best = max(result.efforts, key=lambda effort: effort.peak_force_n)
@@ -301,18 +328,84 @@ def _analyze_record(reader: SessionReader, trial: TrialRecord, participant: Part
                     apply_calibration: bool = True) -> TrialOutcome:
     if trial.info.test not in ANALYSES:
         return analyze_trial(TrialSignals(), trial.info, participant, status=trial.status)
+    study_dir = study_dir_of(reader.path) if apply_calibration else None
+    recorded_utc = trial.started_utc or reader.session.started_utc
     try:
-        signals = read_trial_signals(reader, trial)
-    except (AnalysisError, StorageError) as error:  # one bad data block fails its trial only
+        outcome = _analyze_in_windows(reader, trial, participant, parameters, study_dir,
+                                      recorded_utc)
+        if outcome is None:
+            signals = read_trial_signals(reader, trial)
+            outcome = analyze_trial(signals, trial.info, participant, status=trial.status,
+                                    parameters=parameters, study_dir=study_dir,
+                                    recorded_utc=recorded_utc)
+    except (AnalysisError, ConfigurationError, StorageError) as error:
+        # one bad data block fails its trial only
         return TrialOutcome(trial.trial_id, trial.info.test, trial.status, None, {},
                             error=str(error))
-    outcome = analyze_trial(signals, trial.info, participant, status=trial.status,
-                            parameters=parameters,
-                            study_dir=study_dir_of(reader.path) if apply_calibration else None,
-                            recorded_utc=trial.started_utc or reader.session.started_utc)
     if trial.warnings:  # the file says what no recording produces: never a silent number
         outcome = replace(outcome, flags=(*outcome.flags, "damaged_in_file"))
     return outcome
+
+
+def _analyze_in_windows(reader: SessionReader, trial: TrialRecord, participant: Participant,
+                        parameters: Mapping[str, Any] | None, study_dir: Path | None,
+                        recorded_utc: datetime | None) -> TrialOutcome | None:
+    """A TUG or strength trial longer than one window, analysed window by window in
+    bounded memory (:mod:`.windowed_analysis`); ``None`` for any other trial, which is
+    analysed whole. The run's parameters name the windows (``windows``), so a reader
+    knows the trial was cut. A trial whose packet times go backwards is read whole."""
+    info = trial.info
+    if trial.warnings or info.test not in WINDOWED_TESTS:
+        return None
+    if info.test is TestKind.TUG:
+        imu_id = imu_device_id(reader, trial)
+        if imu_id is None:
+            return None
+        tug = _build(TugAnalyzer, parameters, str(reader.devices[imu_id].placement))
+        plan, stream = tug_plan(tug), (imu_id, "acc")
+    else:
+        force_id = force_device_id(trial)
+        if force_id is None:
+            return None
+        strength = _strength_analyzer(info, parameters)
+        plan, stream = STRENGTH_PLAN, (force_id, "force")
+    windows = plan.windows(*reader.time_span_s(trial.trial_id, *stream))
+    if not windows:
+        return None
+    added: dict[str, Any] = {"windows": plan.as_params()}
+    knee = _knee_of(info, participant)
+    tug_parts: list[tuple[TugResult, tuple[float, float]]] = []
+    strength_parts: list[tuple[StrengthResult, tuple[float, float]]] = []
+    for window in windows:
+        if info.test is TestKind.TUG:
+            signals = TrialSignals(imu=read_imu(reader, trial, window.span_s))
+        else:
+            signals = TrialSignals(force=read_force(reader, trial, window.span_s))
+        if study_dir is not None:
+            signals, calibration = calibrated_signals(signals, study_dir, recorded_utc)
+            if calibration is not None:
+                added["calibration"] = calibration
+        if signals.imu is not None:
+            imu = signals.imu
+            tug_parts.append((tug.analyze(imu.time_s, imu.acc_m_per_s2, imu.gyro_rad_per_s),
+                              window.core_s))
+        else:
+            force = signals.require_force(trial.trial_id)
+            strength_parts.append((strength.for_windows().analyze(
+                force.time_s, force.force_n, side=info.side, knee=knee), window.core_s))
+    if tug_parts:
+        merged = merge_tug(tug_parts)
+        outcome = _tug_outcome(replace(merged, algorithm=_with(merged.algorithm, added)),
+                               info)
+    else:
+        combined = strength.combine(strength_parts, side=info.side, knee=knee)
+        outcome = _strength_outcome(
+            replace(combined, algorithm=_with(combined.algorithm, added)), info)
+    return replace(outcome, status=trial.status)
+
+
+def _with(algorithm: AlgorithmInfo, parameters: Mapping[str, Any]) -> AlgorithmInfo:
+    return replace(algorithm, parameters=algorithm.parameters | dict(parameters))
 
 
 def study_dir_of(session_path: Path | str) -> Path:

@@ -9,7 +9,9 @@ arrays: times in seconds (strictly increasing) and force in newtons.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,6 +187,71 @@ class StrengthAnalyzer:
                                   report_rfd=self.protocol.report_rfd)
         efforts = [measurer.measure(signal, effort, number)
                    for number, effort in enumerate(detected, start=1)]
+        return self._result(efforts, rejected, trial_side, knee, rate_hz=signal.rate_hz,
+                            noise_sd_n=signal.noise_sd_n, has_rest=signal.has_rest,
+                            time_to_half_s=self._time_to_half(signal, detected))
+
+    def combine(self, parts: Sequence[tuple[StrengthResult, tuple[float, float]]], *,
+                side: Side | str = Side.NONE, knee: KneeSetup | None = None) -> StrengthResult:
+        """One recording's result from the results of overlapping windows of it, each
+        analysed by :meth:`for_windows` and given with the span of time it answers for
+        (spans tile the recording; an effort, or a rejected candidate, is taken from the
+        window whose span holds its onset, so one found in two windows counts once).
+
+        What :meth:`analyze` decides over the whole recording is decided again over the
+        efforts kept: the ``min_peak_fraction`` floor of the largest effort, the
+        familiarisation efforts set aside, numbers, sides, repetitions, submaximal flags
+        and the protocol's summary. The sampling rate and noise are the windows' medians;
+        rest is found if any window found it; a sustained grip's time to half is the
+        window's that holds the first effort as its own first."""
+        trial_side = Side(side)
+        efforts: list[EffortMetrics] = []
+        rejected: list[RejectedCandidate] = []
+        half_by_onset: dict[float, float | None] = {}
+        for part, (start_s, stop_s) in parts:
+            own = [e for e in part.efforts if start_s <= e.onset_s < stop_s]
+            if own and part.efforts[0] is own[0]:
+                half_by_onset[own[0].onset_s] = part.time_to_half_s
+            efforts += [dataclasses.replace(e, flags=tuple(
+                flag for flag in e.flags if flag != EffortFlag.POSSIBLY_SUBMAXIMAL))
+                for e in own]
+            rejected += [r for r in part.rejected if start_s <= r.start_s < stop_s]
+        floor_n = max(self.min_peak_fraction * max((e.peak_force_n for e in efforts),
+                                                   default=0.0), self.min_peak_n)
+        rejected += [RejectedCandidate(e.onset_s, e.offset_s, e.peak_force_n,
+                                       e.hold_duration_s,
+                                       f"peak {e.peak_force_n:.1f} N above baseline is below "
+                                       f"{floor_n:.1f} N ({self.min_peak_fraction:.0%} of the "
+                                       "largest effort)")
+                     for e in efforts if e.peak_force_n < floor_n]
+        efforts = [e for e in efforts if e.peak_force_n >= floor_n]
+        count = min(self.familiarisation_efforts, len(efforts))
+        rejected += [RejectedCandidate(e.onset_s, e.offset_s, e.peak_force_n,
+                                       e.hold_duration_s, "familiarisation trial")
+                     for e in efforts[:count]]
+        efforts = [dataclasses.replace(e, number=number)
+                   for number, e in enumerate(efforts[count:], start=1)]
+        time_to_half = half_by_onset.get(efforts[0].onset_s) if efforts else None
+        results = [part for part, _ in parts]
+        return self._result(
+            efforts, tuple(sorted(rejected, key=lambda item: item.start_s)), trial_side,
+            knee, rate_hz=float(np.median([r.sampling_rate_hz for r in results])),
+            noise_sd_n=float(np.median([r.noise_sd_n for r in results])),
+            has_rest=any(ResultFlag.NO_REST_BASELINE not in r.flags for r in results),
+            time_to_half_s=time_to_half)
+
+    def for_windows(self) -> StrengthAnalyzer:
+        """This analyzer for the windows given to :meth:`combine`: without familiarisation
+        efforts, which are the recording's first and are set aside there."""
+        window = copy.copy(self)
+        window.familiarisation_efforts = 0
+        return window
+
+    def _result(self, efforts: list[EffortMetrics], rejected: tuple[RejectedCandidate, ...],
+                trial_side: Side, knee: KneeSetup | None, *, rate_hz: float,
+                noise_sd_n: float, has_rest: bool,
+                time_to_half_s: float | None) -> StrengthResult:
+        """Sides, repetitions, per-side summaries, score and flags of measured efforts."""
         efforts = self._assign(efforts, trial_side, knee)
         summaries = tuple(
             summarize_side(str(s), [e for e in efforts if e.side == s],
@@ -195,16 +262,15 @@ class StrengthAnalyzer:
         both = (by_side.get(Side.LEFT), by_side.get(Side.RIGHT))
         asym = (asymmetry(both[0].score_n, both[1].score_n)
                 if both[0] is not None and both[1] is not None else None)
-        time_to_half = self._time_to_half(signal, detected)
         return StrengthResult(
             algorithm=AlgorithmInfo(self.name, self.version, parameter_snapshot(self)),
             protocol=self.protocol.name, efforts=tuple(efforts), rejected=rejected,
             sides=summaries, score_n=self._score(efforts, summaries), asymmetry=asym,
             fatigue_index_pct=self._fatigue_index(efforts),
-            time_to_half_s=time_to_half, sampling_rate_hz=signal.rate_hz,
-            noise_sd_n=signal.noise_sd_n, knee=knee,
-            flags=self._flags(signal, count=len(efforts), knee=knee,
-                              time_to_half_s=time_to_half))
+            time_to_half_s=time_to_half_s, sampling_rate_hz=rate_hz,
+            noise_sd_n=noise_sd_n, knee=knee,
+            flags=self._flags(has_rest, count=len(efforts), knee=knee,
+                              time_to_half_s=time_to_half_s))
 
     # steps ------------------------------------------------------------------------------
     def _set_aside_familiarisation(
@@ -273,7 +339,7 @@ class StrengthAnalyzer:
                                    [signal.time_s[index], signal.time_s[index - 1]]))
         return crossing - float(signal.time_s[peak])
 
-    def _flags(self, signal: ForceSignal, *, count: int, knee: KneeSetup | None,
+    def _flags(self, has_rest: bool, *, count: int, knee: KneeSetup | None,
                time_to_half_s: float | None) -> tuple[str, ...]:
         flags: list[str] = []
         if count == 0:
@@ -281,7 +347,7 @@ class StrengthAnalyzer:
         expected = self.protocol.expected_efforts
         if expected is not None and count not in (0, expected):
             flags.append(ResultFlag.EFFORT_COUNT_MISMATCH)
-        if not signal.has_rest:
+        if not has_rest:
             flags.append(ResultFlag.NO_REST_BASELINE)
         if self.protocol.test == "knee_extension":
             if knee is None or knee.fixation == "hand_held":
