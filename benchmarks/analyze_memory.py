@@ -8,8 +8,12 @@ device times: a 300 N squeeze every minute), each ``--hours`` long; then runs
 ``physiocap analyze --dry-run --json`` on each in a fresh process and reads its peak
 resident set size from ``wait4``. The baseline row
 is the same command on a 1-minute file (interpreter, numpy, scipy, h5py and the
-analysis code). Usage:
-``python benchmarks/analyze_memory.py [--json] [--hours 1 4]``.
+analysis code). Trials longer than one window (15 min for the TUG, 10 min for the grip)
+are analysed window by window (``physiocap.workflows.windowed_analysis``), so the
+1-minute file takes the whole-trial path. ``--compare-src DIR`` also runs the command
+with another source tree first on ``PYTHONPATH`` (e.g. ``git archive`` of an earlier
+commit), on the same files, for a before/after table from one run. Usage:
+``python benchmarks/analyze_memory.py [--json] [--hours 1 4 8] [--compare-src DIR]``.
 """
 
 from __future__ import annotations
@@ -75,13 +79,18 @@ def long_recording(path: Path, hours: float) -> Path:
     return path
 
 
-def peak_rss_mb(path: Path) -> tuple[float, float, str]:
-    """Peak RSS (MB), wall time (s) and stdout of ``physiocap analyze --dry-run --json``."""
+def peak_rss_mb(path: Path, src: Path | None = None) -> tuple[float, float, str]:
+    """Peak RSS (MB), wall time (s) and stdout of ``physiocap analyze --dry-run --json``
+    (the physiocap of ``src`` when given)."""
+    environment = dict(os.environ)
+    if src is not None:
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(src), environment.get("PYTHONPATH", "")]))
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryFile("w+") as error:
         child = subprocess.Popen([sys.executable, "-m", "physiocap.cli.main", "analyze",
                                   "--dry-run", "--json", str(path)],
-                                 stdout=output, stderr=error, text=True)
+                                 stdout=output, stderr=error, text=True, env=environment)
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
@@ -94,26 +103,40 @@ def peak_rss_mb(path: Path) -> tuple[float, float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--hours", type=float, nargs="+", default=[1.0, 4.0])
+    parser.add_argument("--hours", type=float, nargs="+", default=[1.0, 4.0, 8.0])
+    parser.add_argument("--compare-src", type=Path, default=None,
+                        help="also measure the physiocap of this source tree")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for hours in [1 / 60, *args.hours]:
             path = long_recording(Path(folder) / f"long-{hours:g}h.h5", hours)
-            peak, wall, _ = peak_rss_mb(path)
-            rows.append({"recorded_h": round(hours, 4), "file_mb": path.stat().st_size / 1e6,
-                         "peak_rss_mb": peak, "wall_s": wall})
+            row: dict[str, float] = {"recorded_h": round(hours, 4),
+                                     "file_mb": path.stat().st_size / 1e6}
+            if args.compare_src is not None:
+                row["compare_peak_rss_mb"], row["compare_wall_s"], _ = peak_rss_mb(
+                    path, args.compare_src)
+            row["peak_rss_mb"], row["wall_s"], _ = peak_rss_mb(path)
+            rows.append(row)
             path.unlink()
-    base = rows[0]["peak_rss_mb"]
-    for row in rows:
-        row["above_1_min_mb"] = row["peak_rss_mb"] - base
+    for key in ("peak_rss_mb", "compare_peak_rss_mb"):
+        if key in rows[0]:
+            base = rows[0][key]
+            for row in rows:
+                row[key.replace("peak_rss_mb", "above_1_min_mb")] = row[key] - base
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"{'recorded':>9} {'file MB':>8} {'peak RSS MB':>12} {'above 1 min':>12} {'wall s':>7}")
+    compare = args.compare_src is not None
+    print(f"{'recorded':>9} {'file MB':>8}"
+          + (f" {'compare: peak':>14} {'above 1 min':>12} {'wall s':>7}" if compare else "")
+          + f" {'peak RSS MB':>12} {'above 1 min':>12} {'wall s':>7}")
     for row in rows:
-        print(f"{row['recorded_h']:>8.3g}h {row['file_mb']:>8.1f} {row['peak_rss_mb']:>12.0f} "
-              f"{row['above_1_min_mb']:>12.0f} {row['wall_s']:>7.1f}")
+        print(f"{row['recorded_h']:>8.3g}h {row['file_mb']:>8.1f}"
+              + (f" {row['compare_peak_rss_mb']:>14.0f} {row['compare_above_1_min_mb']:>12.0f}"
+                 f" {row['compare_wall_s']:>7.1f}" if compare else "")
+              + f" {row['peak_rss_mb']:>12.0f} {row['above_1_min_mb']:>12.0f}"
+              f" {row['wall_s']:>7.1f}")
 
 
 if __name__ == "__main__":
