@@ -1,11 +1,15 @@
-"""Shared fixtures: where the reference datasets live, and Qt offscreen for GUI tests."""
+"""Shared fixtures: where the reference datasets live, Qt offscreen for GUI tests, and a hard
+stop for a test stuck where pytest-timeout cannot reach it."""
 
 from __future__ import annotations
 
+import faulthandler
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.faulthandler import fault_handler_stderr_fd_key
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -20,3 +24,27 @@ def shared_data() -> Path:
         pytest.skip(f"reference datasets not found at {SHARED_DATA} "
                     "(set PHYSIOCAP_SHARED_DATA or place shared/ beside the checkout)")
     return SHARED_DATA
+
+
+#: How long after pytest-timeout's own limit a test that ignored it is stopped for good.
+HARD_STOP_MARGIN_S = 60.0
+
+
+@pytest.fixture(autouse=True)
+def _hard_stop(request: pytest.FixtureRequest) -> Iterator[None]:
+    """End the whole run, printing every thread's stack, when one test outlives
+    pytest-timeout's limit by :data:`HARD_STOP_MARGIN_S`.
+
+    pytest-timeout raises from a SIGALRM handler, which Python runs only between bytecodes:
+    a test stuck inside C code that holds the GIL (a library call that never returns) is
+    out of its reach, and the run would hang until CI kills it with no trace. faulthandler's
+    watchdog is a C thread that needs no GIL, so the stuck call's stack reaches the log and
+    the run fails at once instead."""
+    limit_s = float(request.config.getini("timeout") or 0)
+    if limit_s <= 0:
+        yield
+        return
+    faulthandler.dump_traceback_later(limit_s + HARD_STOP_MARGIN_S, exit=True,
+                                      file=request.config.stash[fault_handler_stderr_fd_key])
+    yield
+    faulthandler.cancel_dump_traceback_later()
