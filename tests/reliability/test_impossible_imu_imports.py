@@ -5,10 +5,12 @@ line and the reason, the source unchanged and no output written; the genuine fil
 Each bad file is built from a good one whose truth we construct (a simulated walk, a
 simulated grip set), then one impossibility is planted: a 10-hour time jump (two recordings
 joined), a gyroscope in °/s stored as rad/s or an accelerometer in mg stored as m/s² or g
-(both beyond the 2000 °/s and 16 g that body-worn sensors measure), a negated force."""
+(both beyond the 2000 °/s and 16 g that body-worn sensors measure), a negated force. A
+grip in newtons mapped as kgf imports, flagged by the analysis (last test)."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -169,3 +171,23 @@ def test_the_genuine_source_still_imports(case: str, tmp_path: Path) -> None:
     out = tmp_path / "out" / "o.h5"
     out.parent.mkdir()
     assert main(["import", command, str(source), "-o", str(out), *rest]) == 0
+
+
+@pytest.mark.parametrize(("declared", "flagged"), [("n", False), ("kgf", True)])
+def test_newtons_declared_kgf_import_but_every_grip_is_flagged(
+        declared: str, flagged: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A grip set in newtons (240-265 N, simulated) mapped as kgf reads 2.4-2.6 kN: no hand
+    grips that hard, but a strongman's record is not ours to refuse, so the import keeps the
+    file and the analysis flags the trial and each effort (``beyond_human_grip``)."""
+    source = _source(tmp_path, "grip.csv")
+    _grip_csv(1.0)(source)
+    options = [option.replace("F:n", f"F:{declared}") for option in GRIP_CSV]
+    out = tmp_path / "o.h5"
+    assert main(["import", "csv", str(source), "-o", str(out), *options]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--dry-run", "--json"]) == 0
+    (trial,) = json.loads(capsys.readouterr().out)["trials"]
+    efforts = trial["result"]["efforts"]
+    assert len(efforts) == 3
+    assert ("beyond_human_grip" in trial["flags"]) is flagged
+    assert all(("beyond_human_grip" in effort["flags"]) is flagged for effort in efforts)

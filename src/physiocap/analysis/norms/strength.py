@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from scipy.stats import norm
+
 from physiocap.core.errors import ConfigurationError
 from physiocap.core.records import Sex
 from physiocap.core.units import kgf_to_n
@@ -42,6 +44,31 @@ class GripVerdict:
     cutoff: GripCutoff
     score_n: float
     below: bool
+
+
+@dataclass(frozen=True)
+class GripBeyondHuman:
+    """The grip no human produces: the strongest group's peak [C2] plus as many of its
+    standard deviations (from EWGSOP2's derivation of its cut-off [C1]) as the normal model
+    exceeds in one person in ``one_in``. A peak above it is almost surely the wrong unit."""
+
+    peak_median_kgf: float
+    weak_cutoff_kgf: float
+    weak_sd_below_peak: float
+    one_in: float
+    source: str
+
+    @property
+    def sd_kgf(self) -> float:
+        return (self.peak_median_kgf - self.weak_cutoff_kgf) / self.weak_sd_below_peak
+
+    @property
+    def above_kgf(self) -> float:
+        return self.peak_median_kgf + float(norm.isf(1.0 / self.one_in)) * self.sd_kgf
+
+    @property
+    def above_n(self) -> float:
+        return float(kgf_to_n(self.above_kgf))
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,7 @@ class DeficitCategory:
 @dataclass(frozen=True)
 class StrengthNorms:
     grip_cutoffs: tuple[GripCutoff, ...]
+    grip_beyond_human: GripBeyondHuman
     knee_references: tuple[KneeReference, ...]
     deficit_categories: tuple[DeficitCategory, ...]
     not_included: tuple[dict[str, str], ...]
@@ -122,6 +150,10 @@ def parse_strength_norms(data: dict[str, Any]) -> StrengthNorms:
         grip = tuple(GripCutoff(row["criterion"], Sex(row["sex"]), float(row["below_kgf"]),
                                 row["meaning"], row["population"], _source(row))
                      for row in data["grip_cutoffs"])
+        row = data["grip_beyond_human"]
+        beyond = GripBeyondHuman(float(row["peak_median_kgf"]), float(row["weak_cutoff_kgf"]),
+                                 float(row["weak_sd_below_peak"]), float(row["one_in"]),
+                                 _source(row))
         knee = tuple(KneeReference(row["group"], Sex(row["sex"]), float(row["low_nm_per_kg"]),
                                    float(row["high_nm_per_kg"]), row["statistic"], _source(row))
                      for row in data["knee_extension_reference"])
@@ -133,7 +165,7 @@ def parse_strength_norms(data: dict[str, Any]) -> StrengthNorms:
     except (KeyError, TypeError, ValueError) as error:
         raise ConfigurationError(f"strength norms file {_DATA_FILE} is malformed: {error!r}") \
             from error
-    return StrengthNorms(grip, knee, deficit, omitted)
+    return StrengthNorms(grip, beyond, knee, deficit, omitted)
 
 
 def _source(row: dict[str, Any]) -> str:

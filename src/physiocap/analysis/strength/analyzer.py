@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from physiocap.analysis.norms.strength import load_strength_norms
 from physiocap.analysis.result import AlgorithmInfo, parameter_snapshot, to_jsonable
 from physiocap.analysis.strength.conditioning import BaselineTracker, ForceSignal, condition
 from physiocap.analysis.strength.detection import (
@@ -121,6 +122,10 @@ class StrengthResult:
         return record
 
 
+#: Effort flags set when sides are assigned, set again when windows are combined.
+_ASSIGNED_FLAGS = (EffortFlag.POSSIBLY_SUBMAXIMAL, EffortFlag.BEYOND_HUMAN_GRIP)
+
+
 class StrengthAnalyzer:
     """Efforts, metrics, per-side summary and asymmetry of one recording (module docstring).
 
@@ -137,10 +142,16 @@ class StrengthAnalyzer:
     from its lowest loaded sample (which gave a third of the displayed peak), and a loaded
     stretch is never taken for rest; a peak that is one isolated sample is flagged
     ``peak_single_sample_spike``, not filtered away.
+
+    Version 1.2 (issue 16, item 6): a grip effort whose peak exceeds ``beyond_human_grip_n``
+    (default: the bundled norms' bound, about 1100 N = 112 kgf [C1, C2]) is flagged
+    ``beyond_human_grip``: no person grips that hard, so the force is almost surely in the
+    wrong unit (newtons under a kgf header read 9.8 times too high). Flagged, not dropped:
+    the numbers stay as recorded for whoever checks the file.
     """
 
     name = "strength_efforts"
-    version = "1.1"
+    version = "1.2"
 
     def __init__(self, protocol: StrengthProtocol | str = ASHT_GRIP, *,
                  lowpass_hz: float = 20.0, threshold_sd: float = 5.0,
@@ -148,7 +159,8 @@ class StrengthAnalyzer:
                  min_peak_n: float = 0.0, min_rfd_rate_hz: float = 500.0,
                  plateau_window_s: float = 1.0, cv_limit_pct: float = 15.0,
                  submaximal_fraction: float = 0.8, familiarisation_efforts: int = 0,
-                 device_zero_n: float | None = None) -> None:
+                 device_zero_n: float | None = None,
+                 beyond_human_grip_n: float | None = None) -> None:
         self.protocol = protocol_named(protocol) if isinstance(protocol, str) else protocol
         self.lowpass_hz = lowpass_hz
         self.threshold_sd = threshold_sd
@@ -161,6 +173,8 @@ class StrengthAnalyzer:
         self.submaximal_fraction = submaximal_fraction
         self.familiarisation_efforts = familiarisation_efforts
         self.device_zero_n = device_zero_n
+        self.beyond_human_grip_n = (load_strength_norms().grip_beyond_human.above_n
+                                    if beyond_human_grip_n is None else beyond_human_grip_n)
         if lowpass_hz <= 0 or threshold_sd <= 0 or familiarisation_efforts < 0:
             raise ConfigurationError("lowpass_hz and threshold_sd must be > 0 and "
                                      "familiarisation_efforts ≥ 0")
@@ -200,10 +214,10 @@ class StrengthAnalyzer:
 
         What :meth:`analyze` decides over the whole recording is decided again over the
         efforts kept: the ``min_peak_fraction`` floor of the largest effort, the
-        familiarisation efforts set aside, numbers, sides, repetitions, submaximal flags
-        and the protocol's summary. The sampling rate and noise are the windows' medians;
-        rest is found if any window found it; a sustained grip's time to half is the
-        window's that holds the first effort as its own first."""
+        familiarisation efforts set aside, numbers, sides, repetitions, the flags set with
+        them (:data:`_ASSIGNED_FLAGS`) and the protocol's summary. The sampling rate and
+        noise are the windows' medians; rest is found if any window found it; a sustained
+        grip's time to half is the window's that holds the first effort as its own first."""
         trial_side = Side(side)
         efforts: list[EffortMetrics] = []
         rejected: list[RejectedCandidate] = []
@@ -213,8 +227,7 @@ class StrengthAnalyzer:
             if own and part.efforts[0] is own[0]:
                 half_by_onset[own[0].onset_s] = part.time_to_half_s
             efforts += [dataclasses.replace(e, flags=tuple(
-                flag for flag in e.flags if flag != EffortFlag.POSSIBLY_SUBMAXIMAL))
-                for e in own]
+                flag for flag in e.flags if flag not in _ASSIGNED_FLAGS)) for e in own]
             rejected += [r for r in part.rejected if start_s <= r.start_s < stop_s]
         floor_n = max(self.min_peak_fraction * max((e.peak_force_n for e in efforts),
                                                    default=0.0), self.min_peak_n)
@@ -270,7 +283,9 @@ class StrengthAnalyzer:
             time_to_half_s=time_to_half_s, sampling_rate_hz=rate_hz,
             noise_sd_n=noise_sd_n, knee=knee,
             flags=self._flags(has_rest, count=len(efforts), knee=knee,
-                              time_to_half_s=time_to_half_s))
+                              time_to_half_s=time_to_half_s,
+                              beyond_human=any(EffortFlag.BEYOND_HUMAN_GRIP in e.flags
+                                               for e in efforts)))
 
     # steps ------------------------------------------------------------------------------
     def _set_aside_familiarisation(
@@ -298,6 +313,9 @@ class StrengthAnalyzer:
             assigned.append(dataclasses.replace(
                 effort, side=str(effort_side), repetition=counts[effort_side],
                 torque_nm=torque, torque_per_kg_nm_per_kg=per_kg))
+        if self.protocol.test == "grip":
+            assigned = [dataclasses.replace(e, flags=(*e.flags, EffortFlag.BEYOND_HUMAN_GRIP))
+                        if e.peak_force_n > self.beyond_human_grip_n else e for e in assigned]
         if not self.protocol.flag_submaximal:
             return assigned
         best = {s: max(e.peak_force_n for e in assigned if e.side == s) for s in counts}
@@ -340,8 +358,8 @@ class StrengthAnalyzer:
         return crossing - float(signal.time_s[peak])
 
     def _flags(self, has_rest: bool, *, count: int, knee: KneeSetup | None,
-               time_to_half_s: float | None) -> tuple[str, ...]:
-        flags: list[str] = []
+               time_to_half_s: float | None, beyond_human: bool) -> tuple[str, ...]:
+        flags: list[str] = [ResultFlag.BEYOND_HUMAN_GRIP] if beyond_human else []
         if count == 0:
             flags.append(ResultFlag.NO_EFFORT_FOUND)
         expected = self.protocol.expected_efforts

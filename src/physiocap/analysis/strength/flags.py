@@ -21,6 +21,8 @@ class EffortFlag(enum.StrEnum):
     SHORTER_THAN_PLATEAU = "shorter_than_plateau_window"  # no best 1 s mean
     POSSIBLY_SUBMAXIMAL = "possibly_submaximal"  # well below the side's best effort
     PEAK_SINGLE_SAMPLE_SPIKE = "peak_single_sample_spike"  # the peak sample stands alone
+    #: a grip peak beyond what any human produces (norms): newtons stored as kgf?
+    BEYOND_HUMAN_GRIP = "beyond_human_grip"
 
 
 class ResultFlag(enum.StrEnum):
@@ -35,3 +37,5 @@ class ResultFlag(enum.StrEnum):
     HAND_HELD = "hand_held"  # the tester's strength may cap a hand-held reading
     BREAK_TEST = "break_test"  # break-test peaks: never trend together with make tests
     NO_FALL_TO_HALF = "no_fall_to_half"  # sustained grip never fell to 50 % of its peak
+    #: an effort is flagged beyond_human_grip: check the force's unit before reading on
+    BEYOND_HUMAN_GRIP = "beyond_human_grip"
