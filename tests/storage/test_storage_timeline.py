@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from physiocap.storage import PACKET_DTYPE, sample_times_s
-from physiocap.storage.timeline import committed_extent
+from physiocap.storage.timeline import check_packet_table, committed_extent
 
 
 def _packets(first_times_s: np.ndarray, counts: list[int]) -> np.ndarray:
@@ -54,3 +54,23 @@ def test_committed_extent_stops_at_rows_never_committed() -> None:
     assert committed_extent(table, stored_rows=20) == (3, 12)
     assert committed_extent(_packets(np.arange(3.0), [4, 4, 4]), stored_rows=10) == (2, 8)
     assert committed_extent(np.zeros(0, PACKET_DTYPE), stored_rows=5) == (0, 0)
+
+
+@pytest.mark.parametrize("block_rows", [1, 2, 3, 7, 1000])
+def test_checking_block_by_block_sees_what_the_whole_table_shows(block_rows: int) -> None:
+    """Read in blocks of any size, a table gives the extent of reading it whole, and a time
+    step back or a non-finite time counts wherever it falls, block edges included; rows
+    after the committed prefix count for nothing."""
+    times = np.array([0.0, 1.0, 2.0, 1.5, 3.0, np.nan, 4.0, 5.0, 0.0, 9.0])
+    table = _packets(times, [2] * 10)
+    table[8] = np.zeros(1, PACKET_DTYPE)  # cut short: row 8 and 9 were never committed
+    table[9]["t_s"] = -1.0
+    check = check_packet_table(table, stored_rows=20, block_rows=block_rows)
+    assert (check.n_packets, check.n_samples) == committed_extent(table, stored_rows=20) \
+        == (8, 16)
+    assert check.times_backwards == 1  # 2.0 -> 1.5; NaN compares false; rows 8-9 ignored
+    assert not check.times_finite
+    whole = check_packet_table(_packets(np.arange(5.0), [3] * 5), stored_rows=14,
+                               block_rows=block_rows)
+    assert (whole.n_packets, whole.n_samples, whole.times_backwards, whole.times_finite) == \
+        (4, 12, 0, True)

@@ -29,7 +29,7 @@ from physiocap.storage.layout_v1 import (
 )
 from physiocap.storage.records import AnalysisRun, StreamRecord, TrialRecord
 from physiocap.storage.schema import PACKET_DTYPE, STATE_RECORDING, stream_path, trial_path
-from physiocap.storage.timeline import committed_extent
+from physiocap.storage.timeline import PacketTableCheck, check_packet_table
 
 
 def leading_rows(table: np.ndarray, key_field: str) -> int:
@@ -73,11 +73,11 @@ class SchemaV1Reader:
         return {name: device_from(node) for name, node in self._file["devices"].items()}
 
     # -- trials and streams -----------------------------------------------------------------
-    def _stream_extent(self, group: h5py.Group) -> tuple[int, int]:
+    def _packet_check(self, group: h5py.Group) -> PacketTableCheck:
         stored = group["data"].shape[0]
         if "device_t_s" in group:
             stored = min(stored, group["device_t_s"].shape[0])
-        return committed_extent(group["packets"][()], stored)
+        return check_packet_table(group["packets"], stored)
 
     def _stream(self, device_id: str, group: h5py.Group,
                 writer_died: bool) -> tuple[StreamRecord, list[str]]:
@@ -98,20 +98,18 @@ class SchemaV1Reader:
                              f"{', '.join(PACKET_DTYPE.names or ())}")
         if "device_t_s" in group and group["device_t_s"].ndim != 1:
             raise ValueError(f"the device times of {label} are not one column")
-        n_packets, n_samples = self._stream_extent(group)
+        check = self._packet_check(group)
         warnings = []
-        if not writer_died and n_samples < data.shape[0]:
-            warnings.append(f"{label}: its packet table accounts for only {n_samples} of the "
-                            f"{data.shape[0]} stored samples (damaged table); the rest are "
-                            "neither shown nor analysed")
-        times = np.asarray(packets["t_s"][:n_packets], dtype=np.float64)
-        backwards = int(np.count_nonzero(np.diff(times) < 0))
-        if backwards:
-            warnings.append(f"{label}: packet times go backwards {backwards} time(s); its "
-                            "sample times and measured rate cannot be trusted")
-        if not np.isfinite(times).all():
+        if not writer_died and check.n_samples < data.shape[0]:
+            warnings.append(f"{label}: its packet table accounts for only {check.n_samples} "
+                            f"of the {data.shape[0]} stored samples (damaged table); the rest "
+                            "are neither shown nor analysed")
+        if check.times_backwards:
+            warnings.append(f"{label}: packet times go backwards {check.times_backwards} "
+                            "time(s); its sample times and measured rate cannot be trusted")
+        if not check.times_finite:
             warnings.append(f"{label}: some packet times are not finite numbers")
-        return StreamRecord(device_id, spec, n_samples, n_packets), warnings
+        return StreamRecord(device_id, spec, check.n_samples, check.n_packets), warnings
 
     def _trial(self, node: h5py.Group, writer_died: bool) -> TrialRecord:
         streams, warnings = [], []
@@ -160,11 +158,11 @@ class SchemaV1Reader:
             node = self.trial_group(trial_id)
             for device_group in node["streams"].values():
                 for group in device_group.values():
-                    n_packets, n_samples = self._stream_extent(group)
-                    limits[group["packets"].name] = n_packets
-                    limits[group["data"].name] = n_samples
+                    check = self._packet_check(group)
+                    limits[group["packets"].name] = check.n_packets
+                    limits[group["data"].name] = check.n_samples
                     if "device_t_s" in group:
-                        limits[group["device_t_s"].name] = n_samples
+                        limits[group["device_t_s"].name] = check.n_samples
             limits[f"{trial_path(trial_id)}/gaps"] = leading_rows(node["gaps"][()], "device_id")
             limits[f"{trial_path(trial_id)}/markers"] = leading_rows(node["markers"][()], "kind")
         return limits
