@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from _pytest.faulthandler import fault_handler_stderr_fd_key
+from pytest_timeout import get_env_settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -33,14 +34,18 @@ HARD_STOP_MARGIN_S = 60.0
 @pytest.fixture(autouse=True)
 def _hard_stop(request: pytest.FixtureRequest) -> Iterator[None]:
     """End the whole run, printing every thread's stack, when one test outlives
-    pytest-timeout's limit by :data:`HARD_STOP_MARGIN_S`.
+    pytest-timeout's limit (command line, environment, ini or the test's own marker) by
+    :data:`HARD_STOP_MARGIN_S`.
 
     pytest-timeout raises from a SIGALRM handler, which Python runs only between bytecodes:
     a test stuck inside C code that holds the GIL (a library call that never returns) is
     out of its reach, and the run would hang until CI kills it with no trace. faulthandler's
     watchdog is a C thread that needs no GIL, so the stuck call's stack reaches the log and
     the run fails at once instead."""
-    limit_s = float(request.config.getini("timeout") or 0)
+    limit_s = get_env_settings(request.config).timeout or 0.0
+    marker = request.node.get_closest_marker("timeout")
+    if marker is not None and marker.args:
+        limit_s = float(marker.args[0])
     if limit_s <= 0:
         yield
         return
